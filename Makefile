@@ -1,0 +1,39 @@
+# Two commands a fresh machine needs: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Debian packages the browser and print tests use (Chromium, LibreOffice, poppler).
+# Installed when missing and we are root; otherwise those tests skip with a reason.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium, libreoffice-calc, poppler-utils (Debian packages)..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium libreoffice-calc poppler-utils fonts-dejavu-core >/dev/null) \
+	      || echo "WARNING: could not install system packages; browser/print tests will skip"; \
+	  else echo "NOTE: chromium/libreoffice missing and not root; browser/print tests will skip"; fi; \
+	fi
+
+run: $(STAMP)
+	$(BIN)/python run.py
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check matcher web tests run.py
+
+bench: $(STAMP)
+	$(BIN)/python run.py bench
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite bench/results.json

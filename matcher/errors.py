@@ -1,0 +1,226 @@
+"""Input problems: one :class:`Issue` per problem, all collected, in Vietnamese and English.
+
+The library never shows a traceback to a coordinator: reading a roster either returns a
+``Roster`` (whose ``warnings`` hold the non-blocking issues) or raises
+:class:`RosterError` carrying *every* problem found, each with sheet, the row number
+Excel shows, the column header and a message saying what to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+# code -> (english, vietnamese). Placeholders are filled from Issue.params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "unreadable_file": (
+        "The file cannot be read as a spreadsheet ({detail}). Save it as .xlsx, .ods or .csv "
+        "and upload it again.",
+        "Không đọc được tệp như một bảng tính ({detail}). Hãy lưu lại dưới dạng .xlsx, .ods "
+        "hoặc .csv rồi tải lên lại.",
+    ),
+    "missing_sheet": (
+        "The workbook has no '{sheet}' sheet (Vietnamese: '{sheet_vi}'). Add it with its "
+        "header row.",
+        "Tệp không có trang '{sheet_vi}' ({sheet}). Hãy thêm trang này cùng dòng tiêu đề.",
+    ),
+    "ambiguous_sheet": (
+        "Two sheets mean '{sheet}': {names}. Keep only one.",
+        "Có hai trang cùng là '{sheet_vi}': {names}. Chỉ giữ lại một trang.",
+    ),
+    "missing_column": (
+        "Required column '{column}' is missing (Vietnamese header: '{column_vi}'). Add it to "
+        "the header row.",
+        "Thiếu cột bắt buộc '{column_vi}' ({column}). Hãy thêm cột này vào dòng tiêu đề.",
+    ),
+    "duplicate_column": (
+        "Two columns mean '{column}'. Delete or rename one of them.",
+        "Có hai cột cùng là '{column_vi}'. Hãy xóa hoặc đổi tên một cột.",
+    ),
+    "empty_required": (
+        "This cell is empty but '{column}' is required. Fill it in.",
+        "Ô này đang trống nhưng '{column_vi}' là bắt buộc. Hãy điền vào.",
+    ),
+    "wrong_type": (
+        "'{value}' is not {expected}. Write {example}.",
+        "'{value}' không phải {expected_vi}. Hãy ghi {example}.",
+    ),
+    "out_of_range": (
+        "{value} is out of range: it must be {limits}.",
+        "{value} nằm ngoài khoảng cho phép: phải {limits_vi}.",
+    ),
+    "bad_choice": (
+        "'{value}' is not one of the accepted values: {choices}.",
+        "'{value}' không thuộc các giá trị được chấp nhận: {choices}.",
+    ),
+    "duplicate_id": (
+        "Id '{value}' is used again (first on row {first_row}). Give every row its own id.",
+        "Mã '{value}' bị trùng (đã có ở dòng {first_row}). Mỗi dòng cần một mã riêng.",
+    ),
+    "no_location": (
+        "No location: fill in the ward, or both latitude and longitude.",
+        "Không có vị trí: hãy điền phường/xã, hoặc cả vĩ độ và kinh độ.",
+    ),
+    "half_coordinates": (
+        "Only one of latitude/longitude is filled in. Fill in both, or neither and use the ward.",
+        "Chỉ có một trong hai vĩ độ/kinh độ. Hãy điền cả hai, hoặc bỏ trống cả hai và dùng "
+        "phường/xã.",
+    ),
+    "unknown_ward": (
+        "Ward '{value}' is not in the gazetteer.{hint} Check the spelling, or add it to a "
+        "'Gazetteer' sheet with its latitude and longitude.",
+        "Không tìm thấy phường/xã '{value}' trong danh mục.{hint} Hãy kiểm tra chính tả, hoặc "
+        "thêm vào trang 'Gazetteer' kèm vĩ độ và kinh độ.",
+    ),
+    "ambiguous_ward": (
+        "Ward '{value}' is ambiguous; it could be: {candidates}. Write the full name, or add "
+        "the old district (e.g. '{example}').",
+        "Phường/xã '{value}' không rõ là đơn vị nào: {candidates}. Hãy ghi tên đầy đủ hoặc "
+        "thêm huyện cũ (ví dụ '{example}').",
+    ),
+    "unknown_reference": (
+        "{kind} '{value}' does not exist in the {target} sheet. Use an id from that sheet.",
+        "{kind_vi} '{value}' không có trong trang {target_vi}. Hãy dùng một mã có trong trang "
+        "đó.",
+    ),
+    "pair_needs_target": (
+        "This row names neither a mentor nor a job. Fill in mentor_id or job_id.",
+        "Dòng này không ghi cựu chiến binh hay việc làm. Hãy điền mã cựu chiến binh hoặc mã "
+        "việc làm.",
+    ),
+    "conflicting_rules": (
+        "Pair {returnee} – {target} is both required and forbidden (rows {rows}). Keep one rule.",
+        "Cặp {returnee} – {target} vừa bắt buộc vừa bị cấm (dòng {rows}). Chỉ giữ một quy tắc.",
+    ),
+    "impossible_date": (
+        "'{value}' is not a real date. Write it as dd/mm/yyyy.",
+        "'{value}' không phải ngày hợp lệ. Hãy ghi theo dạng dd/mm/yyyy.",
+    ),
+    "implausible_date": (
+        "{value} is implausible: {why}.",
+        "{value} không hợp lý: {why_vi}.",
+    ),
+    "age_limits": (
+        "min_age {low} is greater than max_age {high}. Swap them or correct one.",
+        "Tuổi tối thiểu {low} lớn hơn tuổi tối đa {high}. Hãy sửa lại.",
+    ),
+    "unknown_setting": (
+        "Unknown setting '{value}'. Known settings: {choices}.",
+        "Không có cấu hình '{value}'. Các cấu hình hợp lệ: {choices}.",
+    ),
+    "bad_availability": (
+        "Availability '{value}' cannot be read ({detail}). Write e.g. 'Mon-Fri evening; Sat' or "
+        "'T2-T6 tối; T7'.",
+        "Không hiểu thời gian rảnh '{value}' ({detail}). Hãy ghi ví dụ 'T2-T6 tối; T7' hoặc "
+        "'Mon-Fri evening; Sat'.",
+    ),
+    "no_rows": (
+        "The sheet has a header but no data rows.",
+        "Trang có dòng tiêu đề nhưng không có dữ liệu.",
+    ),
+    "formula_cell": (
+        "This cell holds a formula ({value}); its value is used as text. Type the value itself.",
+        "Ô này chứa công thức ({value}); giá trị được dùng như văn bản. Hãy nhập giá trị.",
+    ),
+    # warnings
+    "ward_point": (
+        "Location taken from the ward point of {ward}: distances to people in the same ward "
+        "are approximate.",
+        "Vị trí lấy theo điểm đại diện của {ward}: khoảng cách tới người cùng phường/xã chỉ là "
+        "ước tính.",
+    ),
+    "unreliable_point": (
+        "The ward point of {ward} is flagged as unreliable ({note}); give latitude/longitude if "
+        "you can.",
+        "Điểm đại diện của {ward} có thể không chính xác ({note}); nên ghi vĩ độ/kinh độ nếu có.",
+    ),
+    "zero_capacity": (
+        "Mentor {value} has capacity 0 and will get no mentee.",
+        "Cựu chiến binh {value} có số người tối đa là 0 nên sẽ không được phân công.",
+    ),
+    "inactive_mentor": (
+        "Mentor {value} is marked inactive and will get no mentee.",
+        "Cựu chiến binh {value} không còn hoạt động nên sẽ không được phân công.",
+    ),
+    "old_ward_name": (
+        "'{value}' is a pre-2025 name; read as {ward}.",
+        "'{value}' là tên trước 2025; được hiểu là {ward}.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem in the input. ``row`` is the row number Excel shows (header is row 1)."""
+
+    code: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
+    severity: str = ERROR
+
+    def message(self, lang: str = "en") -> str:
+        en, vi = MESSAGES[self.code]
+        template = vi if lang == "vi" else en
+        try:
+            return template.format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+    @property
+    def where(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(self.sheet)
+        if self.row:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    def format(self, lang: str = "en") -> str:
+        where = self.where
+        if lang == "vi":
+            where = where.replace("row ", "dòng ").replace("column ", "cột ")
+        kind = ("LỖI" if self.severity == ERROR else "CẢNH BÁO") if lang == "vi" else (
+            "ERROR" if self.severity == ERROR else "WARNING")
+        return f"{kind} {where}: {self.message(lang)}" if where else f"{kind}: {self.message(lang)}"
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message(lang),
+        }
+
+
+class RosterError(Exception):
+    """The roster cannot be planned. ``issues`` holds every problem (errors and warnings)."""
+
+    def __init__(self, issues: Iterable[Issue]):
+        self.issues = list(issues)
+        errors = [i for i in self.issues if i.severity == ERROR]
+        super().__init__(f"{len(errors)} problem(s) in the roster")
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+
+class PlanCheckError(Exception):
+    """A computed plan broke a hard rule: a bug in the planner, never a result."""
+
+    def __init__(self, violations: list[str]):
+        self.violations = violations
+        super().__init__("plan check failed: " + "; ".join(violations[:10]))

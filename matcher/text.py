@@ -1,0 +1,36 @@
+"""Text normalisation shared by headers, enums, ward names and search.
+
+Vietnamese coordinators type names with or without accents and in any case, so every
+comparison of user text goes through :func:`fold` first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[\s_]+")
+
+
+def strip_accents(text: str) -> str:
+    """Remove Vietnamese diacritics: 'Hàm Rồng' -> 'Ham Rong', 'Đông' -> 'Dong'."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def fold(text: object) -> str:
+    """Case-, accent- and whitespace-insensitive key for user text."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFC", str(text)).strip()
+    s = strip_accents(s).casefold()
+    return _SPACES.sub(" ", s).strip()
+
+
+def header_key(text: object) -> str:
+    """Key for column headers: folded, punctuation dropped ('Vĩ độ' -> 'vi do',
+    'max_commute_km' -> 'max commute km', 'Đi làm tối đa (km)' -> 'di lam toi da km')."""
+    s = fold(text)
+    s = re.sub(r"[^0-9a-z]+", " ", s)
+    return s.strip()
