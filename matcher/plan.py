@@ -1,0 +1,194 @@
+"""The one result type, :class:`Plan`, and its JSON form (SPEC section 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = "reintegration-plan/1"
+
+# name -> (sense, English description, Vietnamese description)
+TIER_INFO: dict[str, tuple[str, str, str]] = {
+    "M1": ("max", "returnees with a mentor", "số người có cựu chiến binh giúp đỡ"),
+    "M2": ("max", "sum of risk levels covered", "tổng mức nguy cơ được giúp đỡ"),
+    "M3": ("min", "changed mentor pairs (rerun)", "số cặp thay đổi (chạy lại)"),
+    "M4": ("max", "suitability points", "điểm phù hợp"),
+    "M5": ("min", "total mentor travel (km)", "tổng quãng đường (km)"),
+    "J1": ("max", "returnees placed in jobs", "số người có việc làm"),
+    "J2": ("max", "returnees placed in training", "số người được học nghề"),
+    "J3": ("min", "changed placements (rerun)", "số vị trí thay đổi (chạy lại)"),
+    "J4": ("max", "job and training fit points", "điểm phù hợp việc làm/học nghề"),
+    "J5": ("min", "total commute (km), second part of J4", "tổng quãng đường đi làm/học (km)"),
+}
+
+
+@dataclass
+class Tier:
+    name: str
+    value: float
+    bound: float
+    optimal: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": _num(self.value), "bound": _num(self.bound), "optimal": self.optimal}
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(float(x), 3)
+
+
+@dataclass
+class Assignment:
+    returnee_id: str
+    mentor_id: str | None = None
+    job_id: str | None = None
+    training_id: str | None = None
+    mentor_km: float | None = None
+    job_km: float | None = None
+    training_km: float | None = None
+    approximate: bool = False  # a distance rests on a ward point
+    change: str = "new"  # new | kept | changed | ended
+    reason: str = ""
+    confirmed: bool = False
+    hired: bool = False
+    score: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "returnee_id": self.returnee_id, "mentor_id": self.mentor_id,
+            "job_id": self.job_id, "training_id": self.training_id,
+            "mentor_km": _round(self.mentor_km), "job_km": _round(self.job_km),
+            "training_km": _round(self.training_km), "approximate": self.approximate,
+            "change": self.change, "reason": self.reason, "confirmed": self.confirmed,
+            "hired": self.hired, "score": {k: _num(v) for k, v in self.score.items()},
+        }
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 2)
+
+
+@dataclass
+class Unassigned:
+    returnee_id: str
+    missing: list[str]  # "mentor", "job", "training"
+    reasons: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"returnee_id": self.returnee_id, "missing": self.missing, "reasons": self.reasons}
+
+
+@dataclass
+class Visit:
+    date: dt.date
+    slot: str
+    mentor_id: str
+    returnee_id: str
+    kind: str  # first | follow-up
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "slot": self.slot, "mentor_id": self.mentor_id,
+                "returnee_id": self.returnee_id, "kind": self.kind}
+
+
+@dataclass
+class CapacityGap:
+    ward: str
+    kind: str  # mentor | job | training
+    uncovered: int
+    suggestion: str
+    uncovered_female: int = 0
+    more_needed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ward": self.ward, "kind": self.kind, "uncovered": self.uncovered,
+                "uncovered_female": self.uncovered_female, "more_needed": self.more_needed,
+                "suggestion": self.suggestion}
+
+
+@dataclass
+class Plan:
+    plan_date: dt.date
+    settings: dict[str, Any]
+    tiers: dict[str, Tier]
+    assignments: list[Assignment]
+    unassigned: list[Unassigned] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    unscheduled: list[dict[str, Any]] = field(default_factory=list)
+    capacity_gaps: list[CapacityGap] = field(default_factory=list)
+    status: str = "OPTIMAL"
+    solve_seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    sources: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    def assignment(self, returnee_id: str) -> Assignment:
+        return self._by_id()[returnee_id]
+
+    def _by_id(self) -> dict[str, Assignment]:
+        cache = self.__dict__.get("_by_id_cache")
+        if cache is None or len(cache) != len(self.assignments):
+            cache = {a.returnee_id: a for a in self.assignments}
+            self.__dict__["_by_id_cache"] = cache
+        return cache
+
+    def counts(self) -> dict[str, int]:
+        a = self.assignments
+        return {
+            "returnees": len(a),
+            "with_mentor": sum(x.mentor_id is not None for x in a),
+            "in_job": sum(x.job_id is not None for x in a),
+            "in_training": sum(x.training_id is not None for x in a),
+            "unassigned": len(self.unassigned),
+            "visits": len(self.visits),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "plan_date": self.plan_date.isoformat(),
+            "status": self.status,
+            "solve_seconds": round(self.solve_seconds, 3),
+            "settings": self.settings,
+            "tiers": {k: t.to_dict() for k, t in self.tiers.items()},
+            "counts": self.counts(),
+            "sources": self.sources,
+            "assignments": [x.to_dict() for x in self.assignments],
+            "unassigned": [x.to_dict() for x in self.unassigned],
+            "visits": [v.to_dict() for v in self.visits],
+            "unscheduled": self.unscheduled,
+            "capacity_gaps": [g.to_dict() for g in self.capacity_gaps],
+            "changes": self.changes,
+            "warnings": self.warnings,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} document")
+        tiers = {k: Tier(k, v["value"], v["bound"], v["optimal"])
+                 for k, v in data.get("tiers", {}).items()}
+        assignments = []
+        for a in data["assignments"]:
+            assignments.append(Assignment(
+                returnee_id=a["returnee_id"], mentor_id=a.get("mentor_id"),
+                job_id=a.get("job_id"), training_id=a.get("training_id"),
+                mentor_km=a.get("mentor_km"), job_km=a.get("job_km"),
+                training_km=a.get("training_km"), approximate=a.get("approximate", False),
+                change=a.get("change", "new"), reason=a.get("reason", ""),
+                confirmed=bool(a.get("confirmed", False)), hired=bool(a.get("hired", False)),
+                score=dict(a.get("score", {}))))
+        visits = [Visit(dt.date.fromisoformat(v["date"]), v["slot"], v["mentor_id"],
+                        v["returnee_id"], v.get("kind", "follow-up"))
+                  for v in data.get("visits", [])]
+        return cls(
+            plan_date=dt.date.fromisoformat(data["plan_date"]), settings=data.get("settings", {}),
+            tiers=tiers, assignments=assignments,
+            unassigned=[Unassigned(u["returnee_id"], u["missing"], u["reasons"])
+                        for u in data.get("unassigned", [])],
+            visits=visits, status=data.get("status", ""),
+            solve_seconds=data.get("solve_seconds", 0.0), sources=data.get("sources", []),
+            changes=data.get("changes", {}), warnings=data.get("warnings", []))

@@ -1,0 +1,779 @@
+"""The planner: mentors (tiers M1-M5) and jobs/training (J1-J5), exact and explained.
+
+Design (measured on a 2-core machine; see README "Performance"):
+
+* Candidate pairs come from a KD-tree radius query; every pair-level hard rule is a
+  vectorised mask (``matcher.rules``). No all-pairs matrix is ever built.
+* Mentor matching without monthly-hour limits is a pure flow: source -> returnee ->
+  (mentor, co-offender group) -> mentor -> sink, the spreading term as convex parallel
+  arcs. One lexicographic min-cost max-flow solves M1 (the max flow), then M2, M4, M5
+  (``matcher.flow``) exactly.
+* Monthly hours make it a generalised assignment problem. A mentor's hour budget first
+  caps its flow capacity (the most mentees whose cheapest hours fit), which keeps the flow
+  a valid relaxation. If the relaxed optimum already respects every budget it is optimal;
+  otherwise the connected components holding an over-budget mentor are re-solved with an
+  exact lexicographic CP-SAT model, warm-started from the flow, whose bounds are further
+  tightened by the flow relaxation's.
+* Jobs and training are one flow with a bypass arc: J1 (jobs), then J2 (training), then
+  fit (J4) and commute (J5); co-offender groups go through (employer, group) nodes.
+* Coordinators' Pairs ``require`` rows are placed first (if every other rule allows
+  them), ``forbid`` rows remove the pair.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from matcher.domain import Roster
+from matcher.flow import lex_max_flow_min_cost
+from matcher.plan import Assignment, Plan, Tier
+from matcher.rules import (MentorArcs, People, PlacementArcs, job_arcs, mentor_arcs,
+                           people_arrays, training_arcs)
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+TRAVEL_UNITS_PER_KM = 100  # travel and commute are optimised in units of 10 m
+HOURS_SCALE = 100  # CP-SAT works in hundredths of an hour
+
+
+@dataclass
+class Context:
+    """Everything derived from the roster that the solver, explanations and alternatives
+    share, computed once."""
+
+    roster: Roster
+    people: People
+    marcs: MentorArcs
+    jarcs: PlacementArcs
+    tarcs: PlacementArcs
+    notes: list[str] = field(default_factory=list)  # require rows that could not be honoured
+    require_failures: dict[str, list[str]] = field(default_factory=dict)
+
+
+def build_context(roster: Roster) -> Context:
+    p = people_arrays(roster)
+    return Context(roster, p, mentor_arcs(roster, p), job_arcs(roster, p),
+                   training_arcs(roster, p))
+
+
+# --------------------------------------------------------------------------------- mentors
+
+@dataclass
+class MentorSolution:
+    mentor_of: np.ndarray  # per returnee: mentor index or -1
+    arc_of: np.ndarray  # per returnee: index into ctx.marcs or -1
+    tiers: dict[str, Tier]
+    status: str
+
+
+def _require_rows(ctx: Context) -> tuple[np.ndarray, list[str]]:
+    """Place Pairs ``require`` rows for mentors when every other rule allows; returns the
+    arc chosen per returnee (-1 if none) and notes for rows that could not be honoured."""
+    roster, p, arcs = ctx.roster, ctx.people, ctx.marcs
+    chosen = np.full(p.n_returnees, -1, dtype=np.int64)
+    ri = {rid: i for i, rid in enumerate(p.r_ids)}
+    mi = {mid: i for i, mid in enumerate(p.m_ids)}
+    pos = {}
+    rows = [row for row in roster.pairs if row.rule == "require" and row.mentor_id]
+    if not rows:
+        return chosen, []
+    wanted = {(ri.get(row.returnee_id), mi.get(row.mentor_id)) for row in rows}
+    for k in np.flatnonzero(np.isin(arcs.r, [w[0] for w in wanted if w[0] is not None])):
+        key = (int(arcs.r[k]), int(arcs.m[k]))
+        if key in wanted:
+            pos[key] = k
+    load = np.zeros(p.n_mentors, dtype=np.int64)
+    hours = np.zeros(p.n_mentors)
+    groups: dict[int, set[int]] = {}
+    notes = []
+    from matcher.explain import pair_blockers  # local import: explain uses this module
+
+    for row in rows:
+        r, m = ri.get(row.returnee_id), mi.get(row.mentor_id)
+        k = pos.get((r, m))
+        where = f"Pairs row {row.row}" if row.row else "Pairs"
+        if k is None:
+            why = "; ".join(pair_blockers(ctx, r, m)) or "a hard rule forbids it"
+            notes.append(f"{where}: required pair {row.returnee_id}–{row.mentor_id} cannot be "
+                         f"made: {why}")
+            ctx.require_failures.setdefault(row.returnee_id, []).append(notes[-1])
+            continue
+        problem = None
+        if chosen[r] >= 0:
+            problem = f"{row.returnee_id} already has required mentor {p.m_ids[arcs.m[chosen[r]]]}"
+        elif load[m] + 1 > p.m_capacity[m]:
+            problem = f"mentor {row.mentor_id} is full ({p.m_capacity[m]} required mentees)"
+        elif hours[m] + arcs.hours[k] > p.m_hours[m] + 1e-9:
+            problem = (f"mentor {row.mentor_id} has {p.m_hours[m]:g} h/month, required pairs "
+                       f"need {hours[m] + arcs.hours[k]:.1f} h")
+        elif p.r_group[r] >= 0 and p.r_group[r] in groups.get(m, set()):
+            problem = (f"mentor {row.mentor_id} already has a co-offender of {row.returnee_id}")
+        if problem:
+            notes.append(f"{where}: required pair {row.returnee_id}–{row.mentor_id} cannot be "
+                         f"made: {problem}")
+            ctx.require_failures.setdefault(row.returnee_id, []).append(notes[-1])
+            continue
+        chosen[r] = k
+        load[m] += 1
+        hours[m] += arcs.hours[k]
+        if p.r_group[r] >= 0:
+            groups.setdefault(m, set()).add(int(p.r_group[r]))
+    return chosen, notes
+
+
+def _effective_capacity(p: People, arcs: MentorArcs, cap: np.ndarray,
+                        budget: np.ndarray) -> np.ndarray:
+    """Most mentees each mentor can take within its hour budget (cheapest pairs first):
+    a relaxation of the hour rule that keeps the flow valid."""
+    eff = cap.copy()
+    limited = np.flatnonzero(np.isfinite(budget) & (cap > 0))
+    if len(limited) == 0 or len(arcs) == 0:
+        return eff
+    order = np.lexsort((arcs.hours, arcs.m))
+    m_sorted = arcs.m[order]
+    h_sorted = arcs.hours[order]
+    starts = np.searchsorted(m_sorted, limited)
+    ends = np.searchsorted(m_sorted, limited, side="right")
+    for m, a, b in zip(limited, starts, ends):
+        c = np.cumsum(h_sorted[a:b])
+        eff[m] = min(cap[m], int(np.searchsorted(c, budget[m] + 1e-9, side="right")))
+    return eff
+
+
+def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
+                  pre_load: np.ndarray, s) -> tuple[np.ndarray, list[int], int]:
+    """Lexicographic flow over candidate arcs ``cand``; returns chosen arc per returnee."""
+    n, m = p.n_returnees, p.n_mentors
+    S, T = 0, 1
+    r_node = 2 + np.arange(n)
+    m_node = 2 + n + np.arange(m)
+    ar, am = arcs.r[cand], arcs.m[cand]
+    # (mentor, group) nodes where two or more members of a group could share a mentor
+    grp = p.r_group[ar]
+    head = m_node[am].copy()
+    extra_t, extra_h = [], []
+    next_node = 2 + n + m
+    if (grp >= 0).any():
+        gi = np.flatnonzero(grp >= 0)
+        keys = am[gi].astype(np.int64) * (int(p.r_group.max()) + 1) + grp[gi]
+        uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        shared = counts[inv] >= 2
+        if shared.any():
+            sel = gi[shared]
+            u_sel, u_inv = np.unique(keys[shared], return_inverse=True)
+            g_nodes = next_node + np.arange(len(u_sel))
+            next_node += len(u_sel)
+            head[sel] = g_nodes[u_inv]
+            extra_t.append(g_nodes)
+            extra_h.append(m_node[(u_sel // (int(p.r_group.max()) + 1)).astype(np.int64)])
+    # spreading arcs: the k-th mentee of a mentor (k counted after required ones)
+    slot_m = np.repeat(np.arange(m), np.maximum(cap, 0))
+    slot_k = (np.arange(len(slot_m)) - np.repeat(np.cumsum(np.maximum(cap, 0)) -
+                                                 np.maximum(cap, 0), np.maximum(cap, 0)))
+    slot_k = slot_k + pre_load[slot_m]
+    travel = np.rint(arcs.km[cand] * TRAVEL_UNITS_PER_KM).astype(np.int64)
+    score = arcs.score(s)[cand]
+    spread = (s.weight_spread * slot_k).astype(np.int64)
+    src_r = np.unique(ar)
+    parts_t = [np.full(len(src_r), S), r_node[ar], *extra_t, m_node[slot_m]]
+    parts_h = [r_node[src_r], head, *extra_h, np.full(len(slot_m), T)]
+    sizes = [len(src_r), len(ar), sum(len(x) for x in extra_t), len(slot_m)]
+    tails = np.concatenate(parts_t).astype(np.int64)
+    heads = np.concatenate(parts_h).astype(np.int64)
+    caps = np.ones(len(tails), dtype=np.int64)
+
+    def layer(values: dict[int, np.ndarray]) -> np.ndarray:
+        out = np.zeros(len(tails), dtype=np.int64)
+        offset = 0
+        for i, size in enumerate(sizes):
+            if i in values:
+                out[offset:offset + size] = values[i]
+            offset += size
+        return out
+
+    m2 = layer({0: -p.r_risk[src_r]})
+    m4 = layer({1: -score, 3: spread})
+    m5 = layer({1: travel * (s.weight_travel > 0)})
+    # bounds on |tier total|: one unit per returnee on the pair layer
+    def per_returnee_max(v: np.ndarray) -> int:
+        if len(v) == 0:
+            return 0
+        best = np.zeros(n, dtype=np.int64)
+        np.maximum.at(best, ar, np.abs(v))
+        return int(best.sum())
+
+    r2 = int(p.r_risk[src_r].sum())
+    r4 = per_returnee_max(score) + int(spread.sum())
+    r5 = per_returnee_max(travel)
+    res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [m2, m4, m5], [r2, r4, r5])
+    used = res.flows[sizes[0]:sizes[0] + sizes[1]] > 0
+    chosen = np.full(n, -1, dtype=np.int64)
+    chosen[ar[used]] = cand[used]
+    return chosen, res.tier_values, res.dropped
+
+
+def _tier_values(p: People, arcs: MentorArcs, chosen: np.ndarray, s) -> dict[str, float]:
+    """Recompute M1, M2, M4, M5 of a solution from its arcs (the same definitions the
+    checker uses)."""
+    k = chosen[chosen >= 0]
+    load = np.bincount(arcs.m[k], minlength=p.n_mentors)
+    spread = s.weight_spread * (load * (load - 1) // 2)
+    return {
+        "M1": float(len(k)),
+        "M2": float(p.r_risk[arcs.r[k]].sum()),
+        "M4": float(arcs.score(s)[k].sum() - spread.sum()),
+        "M5": float(np.rint(arcs.km[k] * TRAVEL_UNITS_PER_KM).sum() / TRAVEL_UNITS_PER_KM),
+    }
+
+
+def _components(n: int, m: int, r: np.ndarray, mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the returnee-mentor candidate graph."""
+    g = coo_matrix((np.ones(len(r)), (r, n + mm)), shape=(n + m, n + m))
+    _, labels = connected_components(g, directed=False)
+    return labels[:n], labels[n:]
+
+
+def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
+                   budget: np.ndarray, pre_load: np.ndarray, hint: np.ndarray, s,
+                   time_limit: float) -> tuple[np.ndarray, dict[str, tuple[float, float, bool]]]:
+    """Exact lexicographic CP-SAT on a sub-problem with hour budgets. Returns chosen arc per
+    returnee and per tier (value, bound, proved)."""
+    from ortools.sat.python import cp_model
+
+    ar, am = arcs.r[cand], arcs.m[cand]
+    hours = np.ceil(arcs.hours[cand] * HOURS_SCALE - 1e-6).astype(np.int64)
+    score = arcs.score(s)[cand]
+    travel = np.rint(arcs.km[cand] * TRAVEL_UNITS_PER_KM).astype(np.int64)
+    model = cp_model.CpModel()
+    xs = [model.new_bool_var(f"x{i}") for i in range(len(cand))]
+    by_r: dict[int, list[int]] = {}
+    by_m: dict[int, list[int]] = {}
+    for i, (a, b) in enumerate(zip(ar.tolist(), am.tolist())):
+        by_r.setdefault(a, []).append(i)
+        by_m.setdefault(b, []).append(i)
+    for idx in by_r.values():
+        model.add_at_most_one(xs[i] for i in idx)
+    spread_terms = []
+    for mentor, idx in by_m.items():
+        c = int(cap[mentor])
+        model.add(sum(xs[i] for i in idx) <= c)
+        if np.isfinite(budget[mentor]):
+            model.add(sum(int(hours[i]) * xs[i] for i in idx)
+                      <= int(np.floor(budget[mentor] * HOURS_SCALE + 1e-6)))
+        groups: dict[int, list[int]] = {}
+        for i in idx:
+            g = int(p.r_group[ar[i]])
+            if g >= 0:
+                groups.setdefault(g, []).append(i)
+        for members in groups.values():
+            if len(members) > 1:
+                model.add_at_most_one(xs[i] for i in members)
+        if s.weight_spread and c > 1:
+            ys = [model.new_bool_var(f"y{mentor}_{k}") for k in range(c)]
+            model.add(sum(ys) == sum(xs[i] for i in idx))
+            for k in range(c - 1):
+                model.add_implication(ys[k + 1], ys[k])
+            spread_terms += [(s.weight_spread * (k + int(pre_load[mentor]))) * ys[k]
+                             for k in range(c)]
+        elif s.weight_spread and c == 1 and pre_load[mentor] > 0:
+            spread_terms += [s.weight_spread * int(pre_load[mentor]) * xs[i] for i in idx]
+    tiers = [
+        ("M1", sum(xs), True),
+        ("M2", sum(int(p.r_risk[a]) * xs[i] for i, a in enumerate(ar.tolist())), True),
+        ("M4", sum(int(v) * xs[i] for i, v in enumerate(score.tolist()) if v)
+         - sum(spread_terms), True),
+        ("M5", sum(int(v) * xs[i] for i, v in enumerate(travel.tolist()) if v), False),
+    ]
+    hint_set = set(hint[hint >= 0].tolist())
+    for i, c in enumerate(cand.tolist()):
+        model.add_hint(xs[i], c in hint_set)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = time_limit
+    results = {}
+    chosen_idx = None
+    for name, expr, maximize in tiers:
+        if name == "M5" and s.weight_travel == 0:
+            break
+        if name == "M4" and not (s.weight_specialty or s.weight_same_ward or s.weight_affinity
+                                 or s.weight_spread):
+            continue
+        if maximize:
+            model.maximize(expr)
+        else:
+            model.minimize(expr)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        value, bound = solver.objective_value, solver.best_objective_bound
+        results[name] = (value, bound, status == cp_model.OPTIMAL)
+        chosen_idx = [i for i in range(len(cand)) if solver.boolean_value(xs[i])]
+        # fix this tier and hint the next stage with the incumbent
+        model.clear_hints()
+        for i in range(len(cand)):
+            model.add_hint(xs[i], i in set(chosen_idx))
+        if maximize:
+            model.add(expr >= round(value))
+        else:
+            model.add(expr <= round(value))
+        if status != cp_model.OPTIMAL:
+            break
+    chosen = np.full(p.n_returnees, -1, dtype=np.int64)
+    if chosen_idx is not None:
+        chosen[ar[chosen_idx]] = cand[chosen_idx]
+    else:
+        chosen = hint.copy()
+    return chosen, results
+
+
+def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None = None,
+                  keep_bonus: np.ndarray | None = None) -> MentorSolution:
+    """Tiers M1, M2, M4, M5 (M3 hook: ``fixed`` arcs are forced, as required pairs are)."""
+    p, arcs, s = ctx.people, ctx.marcs, ctx.roster.settings
+    pre, notes = _require_rows(ctx)
+    ctx.notes.extend(notes)
+    if fixed is not None:
+        for r in np.flatnonzero(fixed >= 0):
+            if pre[r] < 0:
+                pre[r] = fixed[r]
+    pre_k = pre[pre >= 0]
+    pre_load = np.bincount(arcs.m[pre_k], minlength=p.n_mentors).astype(np.int64)
+    pre_hours = np.zeros(p.n_mentors)
+    np.add.at(pre_hours, arcs.m[pre_k], arcs.hours[pre_k])
+    cap = np.maximum(p.m_capacity - pre_load, 0)
+    budget = p.m_hours - pre_hours
+    # candidate arcs: free returnees, mentors with room, no co-offender of a fixed mentee
+    free_r = pre < 0
+    cand_mask = free_r[arcs.r] & (cap[arcs.m] > 0) & (arcs.hours <= budget[arcs.m] + 1e-9)
+    if len(pre_k) and (p.r_group >= 0).any():
+        taken = {(int(arcs.m[k]), int(p.r_group[arcs.r[k]])) for k in pre_k
+                 if p.r_group[arcs.r[k]] >= 0}
+        if taken:
+            clash = np.array([(int(b), int(g)) in taken for b, g in
+                              zip(arcs.m, p.r_group[arcs.r])], dtype=bool)
+            cand_mask &= ~clash
+    cand = np.flatnonzero(cand_mask)
+    eff = _effective_capacity(p, arcs.take(cand_mask), cap, budget)
+    chosen, _, dropped = _flow_mentors(p, arcs, cand, eff, pre_load, s)
+    relaxed = _tier_values(p, arcs, np.where(pre >= 0, pre, chosen), s)
+    # hour budgets: the flow is a relaxation; repair exactly where it is violated
+    k = chosen[chosen >= 0]
+    used_hours = np.zeros(p.n_mentors)
+    np.add.at(used_hours, arcs.m[k], arcs.hours[k])
+    over = np.flatnonzero(used_hours > budget + 1e-9)
+    proved = {name: True for name in ("M1", "M2", "M4", "M5")}
+    bounds = dict(relaxed)
+    status = "OPTIMAL"
+    if dropped:
+        for name in ("M5", "M4")[:dropped]:
+            proved[name] = False
+    if len(over):
+        comp_r, comp_m = _components(p.n_returnees, p.n_mentors, arcs.r[cand], arcs.m[cand])
+        bad = np.unique(comp_m[over])
+        in_bad = np.isin(comp_r[arcs.r[cand]], bad)
+        sub = cand[in_bad]
+        sub_r = np.isin(comp_r, bad)
+        hint = np.where(sub_r, chosen, -1)
+        # repair the hint greedily so CP-SAT starts from a feasible point
+        hint = _repair_hours(p, arcs, hint, budget)
+        sub_chosen, res = _cpsat_mentors(p, arcs, sub, cap, budget, pre_load, hint, s,
+                                         time_limit)
+        chosen = np.where(sub_r, sub_chosen, chosen)
+        final = _tier_values(p, arcs, np.where(pre >= 0, pre, chosen), s)
+        # bounds: outside the CP-SAT part the flow is exact; inside take the tighter of the
+        # CP-SAT bound and the flow relaxation, tier by tier while higher tiers are tight
+        outside = np.where(sub_r, -1, np.where(pre >= 0, pre, chosen))
+        base = _tier_values(p, arcs, outside, s)
+        inside_relaxed = {kk: relaxed[kk] - base[kk] for kk in relaxed}
+        tight = True  # every higher tier proved optimal
+        relax_valid = True  # every higher tier equals the relaxation's value
+        for name in ("M1", "M2", "M4", "M5"):
+            maximize = name != "M5"
+            val_in = final[name] - base[name]
+            found = []
+            if name in res:
+                found.append(res[name][1] / (TRAVEL_UNITS_PER_KM if name == "M5" else 1))
+            if relax_valid:
+                found.append(inside_relaxed[name])
+            if found:
+                bound_in = min(found) if maximize else max(found)
+            else:
+                bound_in = val_in
+            bounds[name] = base[name] + bound_in
+            proved[name] = bool(tight and found and abs(bound_in - val_in) < 1e-6)
+            if not proved[name]:
+                status = "FEASIBLE"
+            tight = tight and proved[name]
+            relax_valid = relax_valid and abs(val_in - inside_relaxed[name]) < 1e-6
+        relaxed = final
+    values = relaxed
+    tiers = {}
+    for name in ("M1", "M2", "M4", "M5"):
+        tiers[name] = Tier(name, values[name], bounds[name] if not proved[name] else
+                           values[name], proved[name])
+    final_chosen = np.where(pre >= 0, pre, chosen)
+    mentor_of = np.where(final_chosen >= 0, arcs.m[np.maximum(final_chosen, 0)], -1)
+    return MentorSolution(mentor_of=mentor_of, arc_of=final_chosen, tiers=tiers, status=status)
+
+
+def _repair_hours(p: People, arcs: MentorArcs, chosen: np.ndarray,
+                  budget: np.ndarray) -> np.ndarray:
+    """Drop the lowest-risk, longest pairs of over-budget mentors until budgets hold."""
+    out = chosen.copy()
+    ks = out[out >= 0]
+    for mentor in np.unique(arcs.m[ks]):
+        mine = ks[arcs.m[ks] == mentor]
+        total = arcs.hours[mine].sum()
+        if total <= budget[mentor] + 1e-9:
+            continue
+        order = sorted(mine.tolist(), key=lambda k: (p.r_risk[arcs.r[k]], -arcs.hours[k]))
+        for k in order:
+            if total <= budget[mentor] + 1e-9:
+                break
+            out[arcs.r[k]] = -1
+            total -= arcs.hours[k]
+    return out
+
+
+# ------------------------------------------------------------------------ jobs and training
+
+@dataclass
+class PlacementSolution:
+    job_of: np.ndarray  # arc index into ctx.jarcs per returnee or -1
+    training_of: np.ndarray  # arc index into ctx.tarcs per returnee or -1
+    tiers: dict[str, Tier]
+
+
+def solve_placements(ctx: Context, *, time_limit: float = 60.0,
+                     fixed_jobs: np.ndarray | None = None) -> PlacementSolution:
+    """J1 jobs, J2 training, J4 fit, J5 commute: one lexicographic flow with a bypass."""
+    roster, p, ja, ta, s = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs, ctx.roster.settings
+    n, nj, nt = p.n_returnees, len(roster.jobs), len(roster.trainings)
+    S, T = 0, 1
+    r_node = 2 + np.arange(n)
+    j_node = 2 + n + np.arange(nj)
+    t_node = 2 + n + nj + np.arange(nt)
+    next_node = 2 + n + nj + nt
+    job_head = j_node[ja.o].copy()
+    extra_t, extra_h = [], []
+    employers = {}
+    emp = np.array([employers.setdefault(j.employer.strip().casefold(), len(employers))
+                    for j in roster.jobs], dtype=np.int64)
+    grp = p.r_group[ja.r]
+    if (grp >= 0).any():
+        # (job, group) nodes keep co-offenders out of the same opening exactly; the
+        # employer-wide rule across several openings is checked after the flow
+        gi = np.flatnonzero(grp >= 0)
+        gmax = int(p.r_group.max()) + 1
+        keys = ja.o[gi] * gmax + grp[gi]
+        uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        shared = counts[inv] >= 2
+        if shared.any():
+            sel = gi[shared]
+            u_sel, u_inv = np.unique(keys[shared], return_inverse=True)
+            g_nodes = next_node + np.arange(len(u_sel))
+            next_node += len(u_sel)
+            job_head[sel] = g_nodes[u_inv]
+            extra_t.append(g_nodes)
+            extra_h.append(j_node[(u_sel // gmax).astype(np.int64)])
+    seekers = np.unique(np.concatenate([ja.r, ta.r]))
+    slots = np.array([j.slots for j in roster.jobs], dtype=np.int64)
+    seats = np.array([t.seats for t in roster.trainings], dtype=np.int64)
+    parts = [
+        (np.full(len(seekers), S), r_node[seekers], np.ones(len(seekers))),  # 0 source
+        (r_node[ja.r], job_head, np.ones(len(ja))),  # 1 job pairs
+        (r_node[ta.r], t_node[ta.o], np.ones(len(ta))),  # 2 training pairs
+        (np.concatenate(extra_t) if extra_t else np.zeros(0),
+         np.concatenate(extra_h) if extra_h else np.zeros(0),
+         np.ones(sum(len(x) for x in extra_t))),  # 3 group -> job
+        (j_node, np.full(nj, T), slots),  # 4 job -> sink
+        (t_node, np.full(nt, T), seats),  # 5 training -> sink
+        (np.array([S]), np.array([T]), np.array([len(seekers)])),  # 6 bypass
+    ]
+    tails = np.concatenate([x[0] for x in parts]).astype(np.int64)
+    heads = np.concatenate([x[1] for x in parts]).astype(np.int64)
+    caps = np.concatenate([x[2] for x in parts]).astype(np.int64)
+    sizes = [len(x[0]) for x in parts]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+
+    def layer(values: dict[int, np.ndarray]) -> np.ndarray:
+        out = np.zeros(len(tails), dtype=np.int64)
+        for i, v in values.items():
+            out[offsets[i]:offsets[i + 1]] = v
+        return out
+
+    jscore, tscore = ja.score(s), ta.score(s)
+    jtravel = np.rint(ja.km * TRAVEL_UNITS_PER_KM).astype(np.int64) * (s.weight_commute > 0)
+    ttravel = np.rint(ta.km * TRAVEL_UNITS_PER_KM).astype(np.int64) * (s.weight_commute > 0)
+    j1 = layer({1: -np.ones(len(ja), dtype=np.int64)})
+    j2 = layer({2: -np.ones(len(ta), dtype=np.int64)})
+    j4 = layer({1: -jscore, 2: -tscore})
+    j5 = layer({1: jtravel, 2: ttravel})
+
+    def per_r(v: np.ndarray, r: np.ndarray) -> np.ndarray:
+        best = np.zeros(n, dtype=np.int64)
+        if len(v):
+            np.maximum.at(best, r, np.abs(v))
+        return best
+
+    r1 = int(len(seekers))
+    r2 = int(len(np.unique(ta.r)))
+    r4 = int(np.maximum(per_r(jscore, ja.r), per_r(tscore, ta.r)).sum())
+    r5 = int(np.maximum(per_r(jtravel, ja.r), per_r(ttravel, ta.r)).sum())
+    res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j4, j5],
+                                [r1, r2, r4, r5])
+    fj = res.flows[offsets[1]:offsets[2]] > 0
+    ft = res.flows[offsets[2]:offsets[3]] > 0
+    job_of = np.full(n, -1, dtype=np.int64)
+    job_of[ja.r[fj]] = np.flatnonzero(fj)
+    training_of = np.full(n, -1, dtype=np.int64)
+    training_of[ta.r[ft]] = np.flatnonzero(ft)
+    proved = {"J1": True, "J2": True, "J4": res.dropped < 2, "J5": res.dropped < 1}
+    relaxed = _placement_values(ctx, job_of, training_of)
+    bounds = dict(relaxed)
+    values = relaxed
+    clash = _employer_clashes(p, emp, ja, job_of)
+    if clash:
+        job_of, training_of, values, bounds, proved = _cpsat_placements(
+            ctx, emp, job_of, training_of, clash, relaxed, time_limit)
+    tiers = {name: Tier(name, values[name], bounds[name], proved[name])
+             for name in ("J1", "J2", "J4", "J5")}
+    return PlacementSolution(job_of, training_of, tiers)
+
+
+def _placement_values(ctx: Context, job_of: np.ndarray, training_of: np.ndarray
+                      ) -> dict[str, float]:
+    s, ja, ta = ctx.roster.settings, ctx.jarcs, ctx.tarcs
+    j = job_of[job_of >= 0]
+    t = training_of[training_of >= 0]
+    commute = (np.rint(ja.km[j] * TRAVEL_UNITS_PER_KM).sum()
+               + np.rint(ta.km[t] * TRAVEL_UNITS_PER_KM).sum())
+    return {"J1": float(len(j)), "J2": float(len(t)),
+            "J4": float(ja.score(s)[j].sum() + ta.score(s)[t].sum()),
+            "J5": float(commute / TRAVEL_UNITS_PER_KM)}
+
+
+def _employer_clashes(p: People, emp: np.ndarray, ja: PlacementArcs,
+                      job_of: np.ndarray) -> list[int]:
+    """Returnees whose co-offender works for the same employer (rule 12)."""
+    seen: dict[tuple[int, int], list[int]] = {}
+    for r in np.flatnonzero((job_of >= 0) & (p.r_group >= 0)).tolist():
+        key = (int(emp[ja.o[job_of[r]]]), int(p.r_group[r]))
+        seen.setdefault(key, []).append(r)
+    return [r for rs in seen.values() if len(rs) > 1 for r in rs]
+
+
+def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
+                      training_of: np.ndarray, clash: list[int], relaxed: dict[str, float],
+                      time_limit: float):
+    """Exact lexicographic CP-SAT for the components where the flow relaxation put two
+    co-offenders with one employer; elsewhere the flow is exact."""
+    from ortools.sat.python import cp_model
+
+    roster, p, ja, ta, s = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs, ctx.roster.settings
+    n, nj, nt = p.n_returnees, len(roster.jobs), len(roster.trainings)
+    rows = np.concatenate([ja.r, ta.r])
+    cols = np.concatenate([n + ja.o, n + nj + ta.o])
+    g = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + nj + nt,) * 2)
+    _, labels = connected_components(g, directed=False)
+    bad = np.unique(labels[clash])
+    in_r = np.isin(labels[:n], bad)
+    jsel = np.flatnonzero(in_r[ja.r])
+    tsel = np.flatnonzero(in_r[ta.r])
+    model = cp_model.CpModel()
+    xj = [model.new_bool_var(f"j{i}") for i in range(len(jsel))]
+    xt = [model.new_bool_var(f"t{i}") for i in range(len(tsel))]
+    by_r: dict[int, list] = {}
+    by_job: dict[int, list] = {}
+    by_course: dict[int, list] = {}
+    by_emp_group: dict[tuple[int, int], list] = {}
+    for v, k in zip(xj, jsel.tolist()):
+        r, o = int(ja.r[k]), int(ja.o[k])
+        by_r.setdefault(r, []).append(v)
+        by_job.setdefault(o, []).append(v)
+        if p.r_group[r] >= 0:
+            by_emp_group.setdefault((int(emp[o]), int(p.r_group[r])), []).append(v)
+    for v, k in zip(xt, tsel.tolist()):
+        by_r.setdefault(int(ta.r[k]), []).append(v)
+        by_course.setdefault(int(ta.o[k]), []).append(v)
+    for vs in by_r.values():
+        model.add_at_most_one(vs)
+    for o, vs in by_job.items():
+        model.add(sum(vs) <= roster.jobs[o].slots)
+    for o, vs in by_course.items():
+        model.add(sum(vs) <= roster.trainings[o].seats)
+    for vs in by_emp_group.values():
+        model.add_at_most_one(vs)
+    jscore, tscore = ja.score(s)[jsel], ta.score(s)[tsel]
+    jkm = np.rint(ja.km[jsel] * TRAVEL_UNITS_PER_KM).astype(np.int64)
+    tkm = np.rint(ta.km[tsel] * TRAVEL_UNITS_PER_KM).astype(np.int64)
+    tiers = [
+        ("J1", sum(xj), True),
+        ("J2", sum(xt), True),
+        ("J4", sum(int(c) * v for c, v in zip(jscore.tolist(), xj))
+         + sum(int(c) * v for c, v in zip(tscore.tolist(), xt)), True),
+        ("J5", sum(int(c) * v for c, v in zip(jkm.tolist(), xj))
+         + sum(int(c) * v for c, v in zip(tkm.tolist(), xt)), False),
+    ]
+    # hint: the flow solution without the clashing placements
+    clash_set = set(clash)
+    for v, k in zip(xj, jsel.tolist()):
+        r = int(ja.r[k])
+        model.add_hint(v, job_of[r] == k and r not in clash_set)
+    for v, k in zip(xt, tsel.tolist()):
+        model.add_hint(v, training_of[int(ta.r[k])] == k)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = time_limit
+    res = {}
+    new_j, new_t = job_of.copy(), training_of.copy()
+    new_j[in_r] = -1
+    new_t[in_r] = -1
+    picked = None
+    for name, expr, maximize in tiers:
+        if name == "J5" and s.weight_commute == 0:
+            break
+        model.maximize(expr) if maximize else model.minimize(expr)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        res[name] = (solver.objective_value, solver.best_objective_bound,
+                     status == cp_model.OPTIMAL)
+        picked = ([solver.boolean_value(v) for v in xj], [solver.boolean_value(v) for v in xt])
+        model.clear_hints()
+        for v, b in zip(xj + xt, picked[0] + picked[1]):
+            model.add_hint(v, b)
+        model.add(expr >= round(solver.objective_value) if maximize
+                  else expr <= round(solver.objective_value))
+        if status != cp_model.OPTIMAL:
+            break
+    if picked is None:  # no solution in time: keep the flow's, minus the clashes
+        new_j, new_t = job_of.copy(), training_of.copy()
+        new_j[clash] = -1
+    else:
+        for b, k in zip(picked[0], jsel.tolist()):
+            if b:
+                new_j[ja.r[k]] = k
+        for b, k in zip(picked[1], tsel.tolist()):
+            if b:
+                new_t[ta.r[k]] = k
+    final = _placement_values(ctx, new_j, new_t)
+    outside_j = np.where(in_r, -1, job_of)
+    outside_t = np.where(in_r, -1, training_of)
+    base = _placement_values(ctx, outside_j, outside_t)
+    bounds, proved = {}, {}
+    tight = relax_valid = True
+    for name in ("J1", "J2", "J4", "J5"):
+        maximize = name != "J5"
+        val_in = final[name] - base[name]
+        relax_in = relaxed[name] - base[name]
+        found = []
+        if name in res:
+            found.append(res[name][1] / (TRAVEL_UNITS_PER_KM if name == "J5" else 1))
+        if relax_valid:
+            found.append(relax_in)
+        bound_in = (min(found) if maximize else max(found)) if found else val_in
+        bounds[name] = base[name] + bound_in
+        proved[name] = bool(tight and found and abs(bound_in - val_in) < 1e-6)
+        tight = tight and proved[name]
+        relax_valid = relax_valid and abs(val_in - relax_in) < 1e-6
+    return new_j, new_t, final, bounds, proved
+
+
+# ------------------------------------------------------------------------------- top level
+
+def solve(roster: Roster, *, progress: Progress | None = None,
+          time_limit: float | None = None, schedule: bool = True,
+          previous=None) -> Plan:
+    """Plan mentors, jobs and training for ``roster``; returns a :class:`Plan`.
+
+    ``previous`` (a Plan) switches on rerun mode (tiers M3/J3)."""
+    from matcher import explain
+
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    say = progress or (lambda f, msg: None)
+    s = roster.settings
+    limit = s.time_limit_s if time_limit is None else time_limit
+    say(0.05, "candidates")
+    ctx = build_context(roster)
+    timings["candidates"] = time.perf_counter() - t0
+    if previous is not None:
+        from matcher.rerun import solve_rerun
+
+        return solve_rerun(ctx, previous, progress=say, time_limit=limit, t0=t0,
+                           timings=timings, schedule=schedule)
+    say(0.25, "mentors")
+    t1 = time.perf_counter()
+    ms = solve_mentors(ctx, time_limit=limit)
+    timings["mentors"] = time.perf_counter() - t1
+    say(0.55, "jobs and training")
+    t1 = time.perf_counter()
+    ps = solve_placements(ctx, time_limit=limit)
+    timings["jobs"] = time.perf_counter() - t1
+    return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule,
+                       explain_mod=explain)
+
+
+def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: float,
+                timings: dict[str, float], say: Progress, schedule: bool, explain_mod,
+                changes: dict | None = None, extra_tiers: dict[str, Tier] | None = None,
+                rows: dict[str, tuple[str, str]] | None = None) -> Plan:
+    roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
+    say(0.7, "explanations")
+    t1 = time.perf_counter()
+    assignments = []
+    scores = explain_mod.score_breakdowns(ctx, ms, ps)
+    for i, rid in enumerate(p.r_ids):
+        a = Assignment(returnee_id=rid)
+        k = ms.arc_of[i]
+        if k >= 0:
+            a.mentor_id = p.m_ids[ctx.marcs.m[k]]
+            a.mentor_km = float(ctx.marcs.km[k])
+            a.approximate = bool(ctx.marcs.approx[k])
+        j = ps.job_of[i]
+        if j >= 0:
+            a.job_id = roster.jobs[ctx.jarcs.o[j]].id
+            a.job_km = float(ctx.jarcs.km[j])
+        t = ps.training_of[i]
+        if t >= 0:
+            a.training_id = roster.trainings[ctx.tarcs.o[t]].id
+            a.training_km = float(ctx.tarcs.km[t])
+        a.score = scores[i]
+        if rows and rid in rows:
+            a.change, a.reason = rows[rid]
+        assignments.append(a)
+    tiers = {**ms.tiers, **ps.tiers, **(extra_tiers or {})}
+    order = ["M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5"]
+    tiers = {k: tiers[k] for k in order if k in tiers}
+    plan = Plan(plan_date=s.plan_date, settings=s.to_dict(), tiers=tiers,
+                assignments=assignments, status=ms.status,
+                sources=[{"name": f.name, "sha256": f.sha256} for f in roster.sources],
+                warnings=list(ctx.notes), changes=changes or {})
+    plan.unassigned = explain_mod.explain_unassigned(ctx, plan)
+    plan.capacity_gaps = explain_mod.capacity_gaps(ctx, plan)
+    timings["explain"] = time.perf_counter() - t1
+    if schedule:
+        say(0.85, "visit schedule")
+        t1 = time.perf_counter()
+        try:
+            from matcher.schedule import schedule_visits
+        except ImportError:  # the schedule module is optional until it lands
+            schedule_visits = None
+        if schedule_visits is not None:
+            schedule_visits(roster, plan)
+        timings["schedule"] = time.perf_counter() - t1
+    plan.stats = {"mentor_pairs": len(ctx.marcs), "job_pairs": len(ctx.jarcs),
+                  "training_pairs": len(ctx.tarcs)}
+    plan.solve_seconds = time.perf_counter() - t0
+    plan.timings = {k: round(v, 4) for k, v in timings.items()}
+    say(1.0, "done")
+    return plan
