@@ -1,0 +1,101 @@
+"""Admin pages: user accounts (create, change role, disable/enable) and the audit log."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from web import db
+from web.auth import MIN_PASSWORD_LENGTH, ROLES, audit, create_user, new_user_problems
+from web.i18n import _
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def require_admin():
+    if g.user is None or g.user["role"] != "admin":
+        abort(403)
+
+
+@bp.get("/users")
+def users():
+    return render_template("admin/users.html", users=db.list_users(db.get_db()), roles=ROLES)
+
+
+@bp.post("/users")
+def create():
+    name = request.form.get("name", "").strip()
+    role = request.form.get("role", "")
+    password = request.form.get("password", "")
+    problems = new_user_problems(name, role, password)
+    if not problems and db.user_by_name(db.get_db(), name) is not None:
+        problems.append("users.name_taken")
+    if problems:
+        for p in problems:
+            flash(_(p, n=MIN_PASSWORD_LENGTH), "error")
+    else:
+        user_id = create_user(name, role, password)
+        audit("user_created", detail=f"user_id={user_id}; role={role}")
+        flash(_("users.created", name=name), "info")
+    return redirect(url_for("admin.users"))
+
+
+def _target(user_id: int):
+    user = db.user_by_id(db.get_db(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _is_last_admin(user) -> bool:
+    return (user["role"] == "admin" and user["active"]
+            and db.count_active_admins(db.get_db()) <= 1)
+
+
+@bp.post("/users/<int:user_id>/role")
+def set_role(user_id: int):
+    user = _target(user_id)
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        abort(400)
+    if role != "admin" and _is_last_admin(user):
+        flash(_("users.last_admin"), "error")
+    elif role != user["role"]:
+        db.set_user_role(db.get_db(), user_id, role)
+        audit("user_role_changed", detail=f"user_id={user_id}; role={role}")
+        flash(_("users.updated", name=user["name"]), "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int):
+    user = _target(user_id)
+    active = request.form.get("active") == "1"
+    if not active and (user["id"] == g.user["id"] or _is_last_admin(user)):
+        flash(_("users.cannot_disable"), "error")
+    elif bool(user["active"]) != active:
+        db.set_user_active(db.get_db(), user_id, active)
+        audit("user_enabled" if active else "user_disabled", detail=f"user_id={user_id}")
+        flash(_("users.updated", name=user["name"]), "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+def audit_log():
+    size = current_app.config["AUDIT_PAGE_SIZE"]
+    conn = db.get_db()
+    total = db.count_audit(conn)
+    pages = max(1, -(-total // size))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = db.list_audit(conn, limit=size, offset=(page - 1) * size)
+    return render_template("admin/audit.html", rows=rows, page=page, pages=pages, total=total)

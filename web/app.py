@@ -1,0 +1,176 @@
+"""Flask application factory, security headers, error pages and CLI commands.
+
+``create_app()`` prepares the instance folder (database, uploads, secret key), applies
+the schema, marks runs whose worker process is gone as failed and, while there is no
+account yet, prints a one-time setup URL for the first administrator.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from web import admin, auth, db, i18n, jobs, runs
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` replaces the instance config; its optional
+    ``INSTANCE_PATH`` puts the whole instance folder (database, uploads) elsewhere."""
+    test_config = dict(test_config or {})
+    instance_path = test_config.pop("INSTANCE_PATH", None)
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=str(instance_path) if instance_path else None)
+    app.config.from_mapping(
+        DATABASE=os.path.join(app.instance_path, "planner.sqlite"),
+        UPLOAD_FOLDER=os.path.join(app.instance_path, "uploads"),
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        MAX_FILES=10,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        SESSION_COOKIE_NAME="planner_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_WINDOW_SECONDS=15 * 60,
+        PLANNER="web.planner",
+        SAMPLE_ROSTER=str(PROJECT_ROOT / "data" / "sample" / "roster.xlsx"),
+        AUDIT_PAGE_SIZE=50,
+        MAP_MAX_LINES=5000,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    else:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("PLANNER")
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    os.makedirs(app.config["UPLOAD_FOLDER"], mode=0o700, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path) / "secret_key")
+
+    _prepare_database(app)
+
+    app.teardown_appcontext(db.close_db)
+    i18n.init_app(app)
+    # Login check first, so no route (present or future) is reachable without a session;
+    # CSRF protection runs right after it for every POST.
+    app.before_request(auth.load_user)
+    app.before_request(auth.require_login)
+    csrf.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(runs.bp)
+    app.register_blueprint(admin.bp)
+    app.after_request(_security_headers)
+    for code in ERROR_CODES:
+        app.register_error_handler(code, _error_page)
+    app.register_error_handler(CSRFError, _error_page)
+    app.register_error_handler(Exception, _unexpected_error)
+    _register_cli(app)
+    return app
+
+
+def _secret_key(path: Path) -> str:
+    """The instance's session signing key, made once and kept readable only by us."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _prepare_database(app: Flask) -> None:
+    conn = db.connect(app.config["DATABASE"])
+    try:
+        db.init_db(conn)
+        failed = jobs.recover(conn)
+        if failed:
+            log.warning("runs marked failed because their worker is gone: %s", failed)
+        token = auth.ensure_setup_token(conn)
+    finally:
+        conn.close()
+    if token:
+        # The one console line of the first start: how to create the first admin.
+        print(f"First-run setup: open /setup/{token} on this server "
+              f"(e.g. http://127.0.0.1:5000/setup/{token}) to create the administrator.",
+              flush=True)
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error_page(exc: HTTPException):
+    code = exc.code or 500
+    key = "csrf" if isinstance(exc, CSRFError) else str(code)
+    if key not in ("csrf", *map(str, ERROR_CODES)):
+        key = "500"
+    if request.accept_mimetypes.best == "application/json":  # the pages' fetch() calls
+        return {"error": i18n._("error." + key + ".text")}, code
+    return render_template("error.html", code=code, key=key), code
+
+
+def _unexpected_error(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _error_page(exc)
+    runs.log_failure(f"request {request.endpoint}", exc)
+    return _error_page(InternalServerError())
+
+
+def _register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db_command():
+        """Create the database tables (also done on every start)."""
+        conn = db.connect(app.config["DATABASE"])
+        db.init_db(conn)
+        conn.close()
+        click.echo("Database ready.")
+
+    @app.cli.command("create-user")
+    @click.argument("name")
+    @click.option("--role", type=click.Choice(auth.ROLES), default="coordinator")
+    @click.password_option()
+    def create_user_command(name: str, role: str, password: str):
+        """Create an account (asks for the password)."""
+        try:
+            auth.create_user(name, role, password)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Created {role} '{name}'.")
+
+
+def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
+    """Serve the app with waitress (what ``python run.py`` starts)."""
+    from waitress import serve as waitress_serve
+
+    app = create_app()
+    print(f"Serving on http://{host}:{port}", flush=True)
+    waitress_serve(app, host=host, port=port, threads=8)

@@ -1,0 +1,414 @@
+"""Vietnamese and English interface text.
+
+Every user-visible string of the web app is a message id in :data:`MESSAGES`, looked up
+with :func:`_` (also a template global). Vietnamese is the default; the header's switch
+stores the choice in the session. Roster problems are not here: they come from the
+library (``Issue.message(lang)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import Flask, has_request_context, session
+
+LANGS = ("vi", "en")
+DEFAULT_LANG = "vi"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "app.name": {"vi": "Kế hoạch giúp đỡ người trở về", "en": "Reintegration planner"},
+    "yes": {"vi": "Có", "en": "Yes"},
+    "no": {"vi": "Không", "en": "No"},
+    # navigation
+    "nav.history": {"vi": "Các lần lập kế hoạch", "en": "Plan history"},
+    "nav.new": {"vi": "Lập kế hoạch mới", "en": "New plan"},
+    "nav.users": {"vi": "Tài khoản", "en": "Users"},
+    "nav.audit": {"vi": "Nhật ký truy cập", "en": "Audit log"},
+    "nav.logout": {"vi": "Đăng xuất", "en": "Log out"},
+    # accounts
+    "auth.login": {"vi": "Đăng nhập", "en": "Log in"},
+    "auth.name": {"vi": "Tên đăng nhập", "en": "User name"},
+    "auth.password": {"vi": "Mật khẩu", "en": "Password"},
+    "auth.bad_login": {"vi": "Tên đăng nhập hoặc mật khẩu không đúng.",
+                       "en": "Wrong user name or password."},
+    "setup.title": {"vi": "Tạo tài khoản quản trị đầu tiên",
+                    "en": "Create the first administrator"},
+    "setup.intro": {"vi": "Đường dẫn này chỉ dùng được một lần. Tài khoản quản trị sẽ tạo "
+                          "các tài khoản khác.",
+                    "en": "This link works once. The administrator creates the other "
+                          "accounts."},
+    "setup.password2": {"vi": "Nhập lại mật khẩu", "en": "Repeat the password"},
+    "setup.create": {"vi": "Tạo tài khoản", "en": "Create account"},
+    "setup.done": {"vi": "Đã tạo tài khoản quản trị.", "en": "Administrator account created."},
+    "role.admin": {"vi": "quản trị", "en": "administrator"},
+    "role.coordinator": {"vi": "cán bộ điều phối", "en": "coordinator"},
+    "users.title": {"vi": "Tài khoản người dùng", "en": "User accounts"},
+    "users.new": {"vi": "Thêm tài khoản", "en": "New account"},
+    "users.create": {"vi": "Tạo tài khoản", "en": "Create account"},
+    "users.created": {"vi": "Đã tạo tài khoản {name}.", "en": "Account {name} created."},
+    "users.updated": {"vi": "Đã cập nhật tài khoản {name}.", "en": "Account {name} updated."},
+    "users.save_role": {"vi": "Lưu", "en": "Save"},
+    "users.active": {"vi": "đang hoạt động", "en": "active"},
+    "users.disabled": {"vi": "đã khóa", "en": "disabled"},
+    "users.disable": {"vi": "Khóa", "en": "Disable"},
+    "users.enable": {"vi": "Mở khóa", "en": "Enable"},
+    "users.password_hint": {"vi": "Mật khẩu ít nhất {n} ký tự.",
+                            "en": "Passwords have at least {n} characters."},
+    "users.bad_name": {"vi": "Tên đăng nhập phải có từ 1 đến 60 ký tự, không có khoảng trắng ở "
+                             "đầu hoặc cuối.",
+                       "en": "The user name must have 1 to 60 characters, without spaces at "
+                             "the start or end."},
+    "users.bad_role": {"vi": "Vai trò không hợp lệ.", "en": "Unknown role."},
+    "users.short_password": {"vi": "Mật khẩu quá ngắn: cần ít nhất {n} ký tự.",
+                             "en": "The password is too short: it needs at least {n} "
+                                   "characters."},
+    "users.passwords_differ": {"vi": "Hai mật khẩu không giống nhau.",
+                               "en": "The two passwords differ."},
+    "users.name_taken": {"vi": "Tên đăng nhập này đã có.", "en": "This user name is taken."},
+    "users.last_admin": {"vi": "Phải còn ít nhất một tài khoản quản trị đang hoạt động.",
+                         "en": "At least one active administrator must remain."},
+    "users.cannot_disable": {"vi": "Không thể khóa tài khoản này (chính bạn hoặc quản trị "
+                                   "cuối cùng).",
+                             "en": "This account cannot be disabled (it is yours or the last "
+                                   "administrator)."},
+    # history
+    "history.title": {"vi": "Các lần lập kế hoạch", "en": "Plan history"},
+    "history.empty": {"vi": "Chưa có lần lập kế hoạch nào. Hãy tải danh sách lên hoặc thử "
+                            "dữ liệu mẫu.",
+                      "en": "No plans yet. Upload your rosters or try the sample."},
+    "kind.upload": {"vi": "tải lên", "en": "upload"},
+    "kind.sample": {"vi": "dữ liệu mẫu", "en": "sample"},
+    "kind.additions": {"vi": "thêm người mới về", "en": "new releases added"},
+    "kind.full": {"vi": "danh sách mới đầy đủ", "en": "full new roster"},
+    "status.invalid": {"vi": "dữ liệu có lỗi", "en": "input errors"},
+    "status.ready": {"vi": "sẵn sàng", "en": "ready"},
+    "status.queued": {"vi": "đang chờ", "en": "queued"},
+    "status.running": {"vi": "đang tính", "en": "running"},
+    "status.done": {"vi": "hoàn thành", "en": "done"},
+    "status.failed": {"vi": "thất bại", "en": "failed"},
+    "status.cancelled": {"vi": "đã hủy", "en": "cancelled"},
+    # upload
+    "upload.title": {"vi": "Tải danh sách lên", "en": "Upload rosters"},
+    "upload.intro": {"vi": "Tải lên một tệp Excel có các trang Người trở về, Cựu chiến binh, "
+                           "Việc làm, Học nghề (hoặc mỗi bảng một tệp). Mọi lỗi trong dữ liệu "
+                           "sẽ được liệt kê cùng lúc.",
+                     "en": "Upload one workbook with the sheets Returnees, Mentors, Jobs, "
+                           "Training (or one file per table). Every problem in the data is "
+                           "listed at once."},
+    "upload.files": {"vi": "Tệp (.xlsx, .xlsm, .ods, .xls, .csv)",
+                     "en": "Files (.xlsx, .xlsm, .ods, .xls, .csv)"},
+    "upload.hint": {"vi": "Tối đa {mb} MB tổng cộng, tối đa {n} tệp.",
+                    "en": "At most {mb} MB in total, at most {n} files."},
+    "upload.submit": {"vi": "Tải lên và kiểm tra", "en": "Upload and check"},
+    "upload.none": {"vi": "Hãy chọn ít nhất một tệp.", "en": "Choose at least one file."},
+    "upload.too_many": {"vi": "Chỉ được tải lên tối đa {n} tệp một lần.",
+                        "en": "Upload at most {n} files at a time."},
+    "upload.bad_type": {"vi": "Tệp “{name}” không phải bảng tính: chỉ nhận tệp .xlsx, .xlsm, "
+                              ".ods, .xls hoặc .csv.",
+                        "en": "“{name}” is not a spreadsheet: only .xlsx, .xlsm, .ods, .xls "
+                              "and .csv files are accepted."},
+    "upload.empty": {"vi": "Tệp “{name}” trống.", "en": "“{name}” is empty."},
+    "upload.bad_content": {"vi": "Nội dung tệp “{name}” không phải là tệp {kind} thật (có thể "
+                                 "tệp đã bị đổi đuôi). Hãy mở tệp bằng Excel rồi lưu lại dưới "
+                                 "dạng .xlsx.",
+                           "en": "The content of “{name}” is not a real {kind} file (it may "
+                                 "have been renamed). Open it in Excel and save it as .xlsx."},
+    "upload.rejected_title": {"vi": "Không nhận tệp này", "en": "This file was not accepted"},
+    "sample.intro": {"vi": "Chưa có dữ liệu? Hãy thử với danh sách mẫu (người giả định).",
+                     "en": "No data yet? Try the sample roster (made-up people)."},
+    "sample.try": {"vi": "Thử với dữ liệu mẫu", "en": "Try the sample"},
+    "sample.missing": {"vi": "Chưa có tệp dữ liệu mẫu trên máy chủ này.",
+                       "en": "The sample roster is not installed on this server."},
+    # one run
+    "run.title": {"vi": "Lần lập kế hoạch #{id}", "en": "Plan run #{id}"},
+    "run.files": {"vi": "Tệp đã tải lên", "en": "Uploaded files"},
+    "run.previous": {"vi": "kế hoạch trước: #{id}", "en": "previous plan: #{id}"},
+    "run.roster_counts": {"vi": "{returnees} người trở về, {mentors} cựu chiến binh, {jobs} "
+                                "việc làm, {trainings} khóa học nghề.",
+                          "en": "{returnees} returnees, {mentors} mentors, {jobs} job "
+                                "openings, {trainings} training courses."},
+    "role.roster": {"vi": "danh sách", "en": "roster"},
+    "role.addition": {"vi": "người mới về", "en": "new releases"},
+    "role.previous_plan": {"vi": "kế hoạch trước", "en": "previous plan"},
+    "run.open": {"vi": "Mở", "en": "Open"},
+    "run.result": {"vi": "Xem kết quả", "en": "View result"},
+    "run.start": {"vi": "Lập kế hoạch", "en": "Make the plan"},
+    "run.rerun": {"vi": "Chạy lại", "en": "Re-run"},
+    "run.rerun_new": {"vi": "Chạy lại với người mới về", "en": "Rerun with new releases"},
+    "run.cancel": {"vi": "Hủy", "en": "Cancel"},
+    "run.cancelled": {"vi": "Đã hủy lần chạy.", "en": "The run was cancelled."},
+    "run.was_cancelled": {"vi": "Lần chạy này đã bị hủy.", "en": "This run was cancelled."},
+    "run.cannot_start": {"vi": "Không thể bắt đầu lần chạy này lúc này.",
+                         "en": "This run cannot be started now."},
+    "run.can_leave": {"vi": "Bạn có thể đóng trang này: việc tính toán vẫn tiếp tục.",
+                      "en": "You may close this page: the solve goes on."},
+    "run.worker_gone": {"vi": "Tiến trình tính toán đã dừng bất ngờ (ví dụ máy chủ khởi động "
+                              "lại). Hãy bấm Chạy lại.",
+                        "en": "The solver process stopped unexpectedly (e.g. the server "
+                              "restarted). Press Re-run."},
+    "run.error": {"vi": "Việc lập kế hoạch gặp lỗi ({error}). Hãy thử chạy lại; nếu vẫn lỗi, "
+                        "báo cho quản trị viên.",
+                  "en": "Planning stopped with an error ({error}). Try again; if it fails "
+                        "again, tell your administrator."},
+    "run.delete": {"vi": "Xóa", "en": "Delete"},
+    "run.delete_confirm": {"vi": "Xóa lần chạy #{id} cùng mọi tệp của nó? Không thể hoàn tác.",
+                           "en": "Delete run #{id} and all its files? This cannot be undone."},
+    "run.deleted": {"vi": "Đã xóa lần chạy #{id} và mọi tệp của nó.",
+                    "en": "Run #{id} and all its files were deleted."},
+    # validation report
+    "report.title": {"vi": "Kết quả kiểm tra dữ liệu", "en": "Input check"},
+    "report.clean": {"vi": "Không tìm thấy vấn đề nào.", "en": "No problems found."},
+    "report.counts": {"vi": "{errors} lỗi, {warnings} cảnh báo.",
+                      "en": "{errors} errors, {warnings} warnings."},
+    "report.blocked": {"vi": "Có {n} lỗi cần sửa trước khi lập kế hoạch. Sửa trong tệp Excel "
+                             "rồi tải lên lại.",
+                       "en": "{n} errors must be fixed before planning. Correct them in the "
+                             "workbook and upload it again."},
+    "report.upload_again": {"vi": "Tải tệp đã sửa lên", "en": "Upload the corrected file"},
+    "report.ready": {"vi": "Dữ liệu hợp lệ (các cảnh báo không chặn việc lập kế hoạch).",
+                     "en": "The data is valid (warnings do not block planning)."},
+    "report.whole_file": {"vi": "Toàn bộ tệp", "en": "Whole file"},
+    "severity.error": {"vi": "Lỗi", "en": "Error"},
+    "severity.warning": {"vi": "Cảnh báo", "en": "Warning"},
+    "validate.internal": {"vi": "Không kiểm tra được tệp do lỗi của chương trình. Hãy báo cho "
+                                "quản trị viên.",
+                          "en": "The files could not be checked because of a program error. "
+                                "Tell your administrator."},
+    # result
+    "result.title": {"vi": "Kết quả kế hoạch #{id}", "en": "Plan #{id}"},
+    "result.back_to_run": {"vi": "Chi tiết lần chạy", "en": "Run details"},
+    "result.input_warnings": {"vi": "{n} cảnh báo dữ liệu", "en": "{n} input warnings"},
+    "result.summary": {"vi": "Tóm tắt", "en": "Summary"},
+    "result.returnees": {"vi": "Người trở về", "en": "Returnees"},
+    "result.with_mentor": {"vi": "Có người giúp đỡ", "en": "With a mentor"},
+    "result.with_job": {"vi": "Có việc làm", "en": "Placed in a job"},
+    "result.with_training": {"vi": "Được học nghề", "en": "Placed in training"},
+    "result.unassigned": {"vi": "Còn thiếu phân công", "en": "Left out"},
+    "result.visits": {"vi": "Lần thăm đã xếp lịch", "en": "Visits scheduled"},
+    "result.plan_date": {"vi": "Ngày bắt đầu", "en": "Plan date"},
+    "result.coverage_line": {"vi": "{covered}/{total} người có người giúp đỡ ({pct}%).",
+                             "en": "{covered}/{total} returnees have a mentor ({pct}%)."},
+    "result.downloads": {"vi": "Tải về", "en": "Downloads"},
+    "result.tiers": {"vi": "Các mục tiêu và chứng minh tối ưu", "en": "Objectives and proof"},
+    "result.tiers_hint": {"vi": "Mỗi mục tiêu được tối ưu theo thứ tự; cận là giá trị tốt nhất "
+                                "có thể đã được chứng minh.",
+                          "en": "Objectives are optimised in order; the bound is the best "
+                                "value proved possible."},
+    "result.map": {"vi": "Bản đồ", "en": "Map"},
+    "result.assignments": {"vi": "Phân công", "en": "Assignments"},
+    "result.search": {"vi": "Tìm", "en": "Search"},
+    "result.ward": {"vi": "Phường/xã", "en": "Ward"},
+    "result.all_wards": {"vi": "Tất cả", "en": "All"},
+    "result.showing": {"vi": "Đang hiện {shown}/{total} dòng",
+                       "en": "Showing {shown} of {total} rows"},
+    "result.no_mentor": {"vi": "chưa có", "en": "none"},
+    "result.unassigned_title": {"vi": "Chưa được phân công và lý do",
+                                "en": "Left out, and why"},
+    "result.none_unassigned": {"vi": "Mọi người đều được phân công.",
+                               "en": "Everyone was assigned."},
+    "result.gaps": {"vi": "Thiếu hụt theo phường/xã", "en": "Capacity gaps"},
+    "result.no_gaps": {"vi": "Không có thiếu hụt.", "en": "No capacity gaps."},
+    "tier.M1": {"vi": "Số người có người giúp đỡ", "en": "Returnees with a mentor"},
+    "tier.M2": {"vi": "Tổng mức nguy cơ được giúp đỡ", "en": "Sum of risk levels covered"},
+    "tier.M3": {"vi": "Số cặp bị thay đổi", "en": "Changed mentor pairs"},
+    "tier.M4": {"vi": "Mức phù hợp", "en": "Suitability"},
+    "tier.M5": {"vi": "Tổng quãng đường", "en": "Total travel distance"},
+    "tier.J1": {"vi": "Số người có việc làm", "en": "Placed in jobs"},
+    "tier.J2": {"vi": "Số người được học nghề", "en": "Placed in training"},
+    "tier.J3": {"vi": "Số chỗ làm bị thay đổi", "en": "Changed placements"},
+    "tier.J4": {"vi": "Phù hợp kỹ năng và quãng đường", "en": "Skill fit and commute"},
+    "change.new": {"vi": "mới", "en": "new"},
+    "change.kept": {"vi": "giữ nguyên", "en": "kept"},
+    "change.changed": {"vi": "thay đổi", "en": "changed"},
+    "change.ended": {"vi": "kết thúc", "en": "ended"},
+    "missing.mentor": {"vi": "người giúp đỡ", "en": "mentor"},
+    "missing.job": {"vi": "việc làm", "en": "job"},
+    "missing.training": {"vi": "học nghề", "en": "training"},
+    "slot.morning": {"vi": "sáng", "en": "morning"},
+    "slot.afternoon": {"vi": "chiều", "en": "afternoon"},
+    "slot.evening": {"vi": "tối", "en": "evening"},
+    "download.xlsx-vi": {"vi": "Bảng kế hoạch (tiếng Việt, .xlsx)",
+                         "en": "Plan workbook (Vietnamese, .xlsx)"},
+    "download.xlsx-en": {"vi": "Bảng kế hoạch (tiếng Anh, .xlsx)",
+                         "en": "Plan workbook (English, .xlsx)"},
+    "download.json": {"vi": "Kế hoạch dạng JSON", "en": "Plan as JSON"},
+    "download.schedule-csv": {"vi": "Lịch thăm theo cựu chiến binh (.csv)",
+                              "en": "Visit schedule by mentor (.csv)"},
+    "download.schedules-zip": {"vi": "Mỗi cựu chiến binh một tệp lịch (.zip)",
+                               "en": "One schedule file per mentor (.zip)"},
+    "download.ics-zip": {"vi": "Lịch thăm cho điện thoại (.ics, .zip)",
+                         "en": "Visit calendars (.ics, .zip)"},
+    "alt.button": {"vi": "Phương án khác", "en": "Alternatives"},
+    "alt.title": {"vi": "Các cựu chiến binh thay thế cho {id}",
+                  "en": "Alternative mentors for {id}"},
+    "alt.loading": {"vi": "Đang tải…", "en": "Loading…"},
+    "alt.none": {"vi": "Không có phương án thay thế phù hợp.",
+                 "en": "No feasible alternative."},
+    "alt.unavailable": {"vi": "Chưa xem được phương án thay thế lúc này.",
+                        "en": "Alternatives are not available right now."},
+    "map.label": {"vi": "Bản đồ các phường/xã và các cặp giúp đỡ",
+                  "en": "Map of wards and mentor pairs"},
+    "map.mentors": {"vi": "{ward}: {n} cựu chiến binh", "en": "{ward}: {n} mentors"},
+    "map.returnees": {"vi": "{ward}: {n} người trở về, {uncovered} chưa có người giúp đỡ",
+                      "en": "{ward}: {n} returnees, {uncovered} without a mentor"},
+    "map.truncated": {"vi": "Chỉ vẽ {n} đường nối nhiều nhất.",
+                      "en": "Only the {n} busiest lines are drawn."},
+    "map.none": {"vi": "Không có tọa độ để vẽ bản đồ.", "en": "No coordinates to draw a map."},
+    "map.legend_mentor": {"vi": "cựu chiến binh", "en": "mentors"},
+    "map.legend_returnee": {"vi": "người trở về", "en": "returnees"},
+    "map.legend_uncovered": {"vi": "có người chưa được giúp đỡ",
+                             "en": "some without a mentor"},
+    "map.legend_line": {"vi": "cặp giúp đỡ", "en": "mentor pairs"},
+    # columns
+    "col.run": {"vi": "Lần chạy", "en": "Run"},
+    "col.created": {"vi": "Thời gian", "en": "Created"},
+    "col.owner": {"vi": "Người tạo", "en": "Owner"},
+    "col.kind": {"vi": "Loại", "en": "Kind"},
+    "col.files": {"vi": "Tệp", "en": "Files"},
+    "col.status": {"vi": "Trạng thái", "en": "Status"},
+    "col.coverage": {"vi": "Có người giúp đỡ", "en": "With mentor"},
+    "col.actions": {"vi": "Thao tác", "en": "Actions"},
+    "col.severity": {"vi": "Mức", "en": "Severity"},
+    "col.row": {"vi": "Dòng", "en": "Row"},
+    "col.column": {"vi": "Cột", "en": "Column"},
+    "col.problem": {"vi": "Vấn đề", "en": "Problem"},
+    "col.tier": {"vi": "Mục tiêu", "en": "Tier"},
+    "col.meaning": {"vi": "Ý nghĩa", "en": "Meaning"},
+    "col.value": {"vi": "Giá trị", "en": "Value"},
+    "col.bound": {"vi": "Cận", "en": "Bound"},
+    "col.optimal": {"vi": "Tối ưu đã chứng minh", "en": "Proved optimal"},
+    "col.returnee_id": {"vi": "Mã người trở về", "en": "Returnee id"},
+    "col.returnee_name": {"vi": "Họ và tên", "en": "Name"},
+    "col.ward": {"vi": "Phường/xã", "en": "Ward"},
+    "col.risk": {"vi": "Nguy cơ", "en": "Risk"},
+    "col.mentor": {"vi": "Cựu chiến binh", "en": "Mentor"},
+    "col.mentor_id": {"vi": "Mã cựu chiến binh", "en": "Mentor id"},
+    "col.mentor_name": {"vi": "Tên cựu chiến binh", "en": "Mentor name"},
+    "col.mentor_phone": {"vi": "Điện thoại", "en": "Phone"},
+    "col.km": {"vi": "km", "en": "km"},
+    "col.job": {"vi": "Việc làm", "en": "Job"},
+    "col.training": {"vi": "Học nghề", "en": "Training"},
+    "col.change": {"vi": "Thay đổi", "en": "Change"},
+    "col.score": {"vi": "Điểm", "en": "Score"},
+    "col.score_diff": {"vi": "Chênh lệch điểm", "en": "Score difference"},
+    "col.reason": {"vi": "Lý do", "en": "Reason"},
+    "col.reasons": {"vi": "Lý do", "en": "Reasons"},
+    "col.missing": {"vi": "Còn thiếu", "en": "Missing"},
+    "col.date": {"vi": "Ngày", "en": "Date"},
+    "col.slot": {"vi": "Buổi", "en": "Slot"},
+    "col.role": {"vi": "Vai trò", "en": "Role"},
+    "col.time": {"vi": "Thời điểm", "en": "Time"},
+    "col.user": {"vi": "Người dùng", "en": "User"},
+    "col.action": {"vi": "Hành động", "en": "Action"},
+    "col.ip": {"vi": "Địa chỉ IP", "en": "IP address"},
+    "col.detail": {"vi": "Chi tiết", "en": "Detail"},
+    # rerun
+    "rerun.title": {"vi": "Chạy lại kế hoạch #{id} với người mới về",
+                    "en": "Rerun plan #{id} with new releases"},
+    "rerun.intro": {"vi": "Kế hoạch #{id} được dùng làm kế hoạch trước: các cặp đã có được giữ "
+                          "nhiều nhất có thể.",
+                    "en": "Plan #{id} is used as the previous plan: existing pairs are kept as "
+                          "far as possible."},
+    "rerun.mode": {"vi": "Bạn tải lên", "en": "You upload"},
+    "rerun.additions": {"vi": "chỉ danh sách người mới về (ghép với danh sách của lần trước)",
+                        "en": "only the new returnees (merged with the earlier roster)"},
+    "rerun.full": {"vi": "toàn bộ danh sách mới", "en": "a full new roster"},
+    "rerun.choose_mode": {"vi": "Hãy chọn loại tệp tải lên.", "en": "Choose what you upload."},
+    "rerun.previous_plan": {"vi": "kế hoạch trước", "en": "previous plan"},
+    # audit log
+    "audit.title": {"vi": "Nhật ký truy cập", "en": "Audit log"},
+    "audit.intro": {"vi": "{total} mục. Nhật ký không chứa nội dung danh sách.",
+                    "en": "{total} entries. The log holds no roster contents."},
+    "action.login": {"vi": "đăng nhập", "en": "login"},
+    "action.login_failed": {"vi": "đăng nhập sai", "en": "login failed"},
+    "action.login_blocked": {"vi": "đăng nhập bị chặn", "en": "login blocked"},
+    "action.logout": {"vi": "đăng xuất", "en": "logout"},
+    "action.upload": {"vi": "tải lên", "en": "upload"},
+    "action.upload_rejected": {"vi": "tệp bị từ chối", "en": "upload rejected"},
+    "action.run": {"vi": "chạy", "en": "run"},
+    "action.cancel": {"vi": "hủy", "en": "cancel"},
+    "action.run_failed": {"vi": "chạy thất bại", "en": "run failed"},
+    "action.download": {"vi": "tải về", "en": "download"},
+    "action.delete": {"vi": "xóa", "en": "delete"},
+    "action.user_created": {"vi": "tạo tài khoản", "en": "user created"},
+    "action.user_role_changed": {"vi": "đổi vai trò", "en": "role changed"},
+    "action.user_disabled": {"vi": "khóa tài khoản", "en": "user disabled"},
+    "action.user_enabled": {"vi": "mở khóa tài khoản", "en": "user enabled"},
+    "pager.newer": {"vi": "Mới hơn", "en": "Newer"},
+    "pager.older": {"vi": "Cũ hơn", "en": "Older"},
+    "pager.page": {"vi": "Trang {page}/{pages}", "en": "Page {page} of {pages}"},
+    # error pages
+    "error.back": {"vi": "Về trang chính", "en": "Back to the start page"},
+    "error.400.title": {"vi": "Yêu cầu không hợp lệ", "en": "Bad request"},
+    "error.400.text": {"vi": "Máy chủ không hiểu yêu cầu này.",
+                       "en": "The server could not understand this request."},
+    "error.csrf.title": {"vi": "Biểu mẫu đã hết hạn", "en": "The form has expired"},
+    "error.csrf.text": {"vi": "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ. Hãy tải lại trang và "
+                              "gửi lại.",
+                        "en": "The form expired or lacks its protection token. Reload the page "
+                              "and send it again."},
+    "error.403.title": {"vi": "Không có quyền", "en": "Not allowed"},
+    "error.403.text": {"vi": "Tài khoản của bạn không được mở trang này.",
+                       "en": "Your account may not open this page."},
+    "error.404.title": {"vi": "Không tìm thấy", "en": "Not found"},
+    "error.404.text": {"vi": "Trang hoặc lần chạy này không có, hoặc không thuộc về bạn.",
+                       "en": "This page or run does not exist, or is not yours."},
+    "error.405.title": {"vi": "Không hỗ trợ", "en": "Not supported"},
+    "error.405.text": {"vi": "Trang này không nhận kiểu yêu cầu đó.",
+                       "en": "This page does not accept that kind of request."},
+    "error.413.title": {"vi": "Tệp quá lớn", "en": "File too large"},
+    "error.413.text": {"vi": "Tệp tải lên vượt quá giới hạn cho phép. Hãy xóa các trang hoặc "
+                             "cột không cần thiết, hoặc chia thành nhiều tệp.",
+                       "en": "The upload is larger than allowed. Remove sheets or columns that "
+                             "are not needed, or split it into several files."},
+    "error.429.title": {"vi": "Quá nhiều lần thử", "en": "Too many attempts"},
+    "error.429.text": {"vi": "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút.",
+                       "en": "Too many failed logins. Try again in 15 minutes."},
+    "error.500.title": {"vi": "Đã có lỗi", "en": "Something went wrong"},
+    "error.500.text": {"vi": "Máy chủ gặp lỗi. Dữ liệu của bạn không bị mất; hãy thử lại hoặc "
+                             "báo cho quản trị viên.",
+                       "en": "The server hit an error. Your data is safe; try again or tell "
+                             "your administrator."},
+}
+
+
+def current_lang() -> str:
+    if has_request_context():
+        lang = session.get("lang")
+        if lang in LANGS:
+            return lang
+    return DEFAULT_LANG
+
+
+def gettext(msgid: str, lang: str | None = None, default: str | None = None,
+            **params: Any) -> str:
+    """The message ``msgid`` in ``lang`` (default: the session's), filled with ``params``.
+    An unknown id gives ``default`` or, failing that, the id itself."""
+    entry = MESSAGES.get(msgid)
+    if entry is None:
+        return default if default is not None else msgid
+    text = entry[lang if lang in LANGS else current_lang()]
+    return text.format(**params) if params else text
+
+
+_ = gettext
+
+
+def _datetime(ts: float | None, seconds: bool = False) -> str:
+    if ts is None:
+        return ""
+    fmt = "%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M"
+    return dt.datetime.fromtimestamp(ts).strftime(fmt)
+
+
+def _fromjson(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["_"] = gettext
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["fromjson"] = _fromjson
+    app.context_processor(lambda: {"lang": current_lang()})

@@ -1,0 +1,146 @@
+"""Solver processes: start one per run, tell whether it is alive, stop it.
+
+A solve runs as ``python -m web.worker`` in its own session, so it survives the user
+closing the page (and the app being restarted). The database is the only shared state:
+the run row holds the worker's pid and process start time, which together identify the
+process even if the pid is later reused.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from web import db
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A queued run has no pid for the instant between spawn and recording it.
+STARTUP_GRACE_SECONDS = 30.0
+
+
+def run_dir(config: Mapping[str, Any], run_id: int) -> Path:
+    return Path(config["UPLOAD_FOLDER"]) / str(int(run_id))
+
+
+def start_worker(config: Mapping[str, Any], conn, run_id: int) -> None:
+    """Spawn the worker for a run already moved to 'queued'."""
+    directory = run_dir(config, run_id)
+    cmd = [
+        sys.executable, "-m", "web.worker",
+        "--database", str(db.database_path(config["DATABASE"])),
+        "--uploads", str(config["UPLOAD_FOLDER"]),
+        "--planner", config["PLANNER"],
+        str(run_id),
+    ]
+    with open(directory / "worker.log", "ab") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+            start_new_session=True, close_fds=True,
+        )
+    try:
+        started = psutil.Process(proc.pid).create_time()
+    except psutil.NoSuchProcess:  # already finished
+        started = 0.0
+    db.set_worker(conn, run_id, proc.pid, started)
+    # Reap the child when it exits so it does not linger as a zombie.
+    threading.Thread(target=proc.wait, name=f"reap-run-{run_id}", daemon=True).start()
+    log.info("run %s: worker pid %s started", run_id, proc.pid)
+
+
+def _process(run) -> psutil.Process | None:
+    """The run's live worker process, or None."""
+    if run["pid"] is None:
+        return None
+    try:
+        proc = psutil.Process(run["pid"])
+        if abs(proc.create_time() - (run["pid_started"] or 0.0)) > 1.0:
+            return None  # the pid now belongs to another process
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def worker_alive(run) -> bool:
+    if run["pid"] is None:
+        return time.time() - (run["started_at"] or 0.0) < STARTUP_GRACE_SECONDS
+    return _process(run) is not None
+
+
+def fail_if_orphaned(conn, run) -> bool:
+    """Mark an active run whose worker is gone as failed; True if it did."""
+    if run["status"] not in db.ACTIVE or worker_alive(run):
+        return False
+    if db.finish_run(conn, run["id"], "failed", error="worker_gone"):
+        db.add_audit(conn, "run_failed", user_id=None, user_name=None, run_id=run["id"],
+                     ip=None, detail="worker process gone")
+        log.warning("run %s: worker process gone, marked failed", run["id"])
+        return True
+    return False
+
+
+def recover(conn) -> list[int]:
+    """On start: every 'queued'/'running' run whose worker is gone becomes 'failed'."""
+    return [run["id"] for run in db.active_runs(conn) if fail_if_orphaned(conn, run)]
+
+
+def stop_worker(run, *, timeout: float = 5.0) -> None:
+    """Terminate the run's worker and anything it started."""
+    proc = _process(run)
+    if proc is None:
+        return
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for p in procs:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _gone, alive = psutil.wait_procs(procs, timeout=timeout)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    log.info("run %s: worker pid %s stopped", run["id"], run["pid"])
+
+
+def input_paths(conn, config: Mapping[str, Any], run_id: int,
+                planner) -> tuple[list[Path], Path | None]:
+    """The roster files to read for a run (earlier files merged with additions by the
+    planner adapter) and the previous plan's JSON, if the run has one."""
+    inputs = run_dir(config, run_id) / "inputs"
+    files = db.run_files(conn, run_id)
+    roster = [inputs / f["stored_name"] for f in files if f["role"] == "roster"]
+    additions = [inputs / f["stored_name"] for f in files if f["role"] == "addition"]
+    previous = [inputs / f["stored_name"] for f in files if f["role"] == "previous_plan"]
+    paths = planner.merge_additions(roster, additions) if additions else roster
+    return paths, (previous[0] if previous else None)
+
+
+KEEP_ON_RERUN = frozenset({"inputs", "validation.json"})
+
+
+def clear_outputs(directory: Path) -> None:
+    """Remove a previous attempt's outputs, keeping the inputs and validation report."""
+    for child in directory.iterdir():
+        if child.name in KEEP_ON_RERUN:
+            continue
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()

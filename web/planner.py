@@ -1,0 +1,123 @@
+"""Adapter between the web app and the ``matcher`` library — the only module that imports it.
+
+Imports are done inside the functions: the web app starts (and its tests run) without
+the solver loaded, and the worker process pays for it only when it solves.
+
+Files a run keeps in its folder (written by :func:`run_plan`):
+``plan.json`` (SPEC §7), ``plan_vi.xlsx``, ``plan_en.xlsx``, ``roster_index.json``
+(names and points the result page and map show) and ``state.pickle`` (roster and plan,
+for :func:`alternatives`).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from web.results import atomic_write_json, summarize
+
+ProgressCallback = Callable[[float, str], None]
+
+
+def _issue_dict(issue: Any) -> dict[str, Any]:
+    return {
+        "severity": issue.severity,
+        "code": issue.code,
+        "sheet": issue.sheet,
+        "row": issue.row,
+        "column": issue.column,
+        "message": {"vi": issue.message("vi"), "en": issue.message("en")},
+    }
+
+
+def roster_summary(roster: Any) -> dict[str, int]:
+    """Counts only (no personal data): safe to keep in the database."""
+    return {
+        "returnees": len(roster.returnees),
+        "mentors": len(roster.mentors),
+        "jobs": len(roster.jobs),
+        "trainings": len(roster.trainings),
+        "pairs": len(roster.pairs),
+        "warnings": len(roster.warnings),
+    }
+
+
+def validate(paths: Iterable[Path], lang: str = "vi") -> tuple[bool, list[dict], dict | None]:
+    """Read the roster: (ok, every issue as a dict, counts). ``ok`` is False when any
+    issue is an error. Each issue's ``message`` holds both languages ({"vi", "en"}) so
+    the report can switch language without reading the files again; ``lang`` is the
+    language the caller shows first (kept for the adapter's stable signature)."""
+    from matcher.errors import RosterError
+    from matcher.io.reader import read_roster
+
+    try:
+        roster = read_roster(list(paths))
+    except RosterError as exc:
+        return False, [_issue_dict(i) for i in exc.issues], None
+    return True, [_issue_dict(i) for i in roster.warnings], roster_summary(roster)
+
+
+def merge_additions(roster_paths: list[Path], addition_paths: list[Path]) -> list[Path]:
+    """The files to read for "rerun with new releases": the earlier run's roster files
+    plus files holding only the new returnees. The reader takes a table's rows from every
+    file that has it, so the merge is the list of all files; a returnee id present in both
+    is reported by the reader as a duplicate."""
+    return [*roster_paths, *addition_paths]
+
+
+def _index(roster: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    def point(loc: Any) -> dict[str, Any]:
+        return {"ward": loc.ward, "lat": loc.lat, "lon": loc.lon}
+
+    return {
+        "returnees": {r.id: {"name": r.full_name, "risk": r.risk, "gender": r.gender,
+                             **point(r.location)} for r in roster.returnees},
+        "mentors": {m.id: {"name": m.full_name, "phone": m.phone, "capacity": m.capacity,
+                           **point(m.location)} for m in roster.mentors},
+        "jobs": {j.id: {"name": j.employer, "sector": j.sector, **point(j.location)}
+                 for j in roster.jobs},
+        "trainings": {t.id: {"name": t.provider, "sector": t.sector, **point(t.location)}
+                      for t in roster.trainings},
+    }
+
+
+def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
+             progress_cb: ProgressCallback) -> dict[str, Any]:
+    """Solve and write the plan files into ``out_dir``; return the summary (counts only)."""
+    from matcher.io.plan_writer import write_plan_workbook
+
+    from matcher.io.reader import read_roster
+    from matcher.solve import solve
+
+    started = time.monotonic()
+    progress_cb(0.0, "reading roster")
+    roster = read_roster(list(paths))
+    previous = None
+    if previous_json_path is not None:
+        previous = json.loads(Path(previous_json_path).read_text(encoding="utf-8"))
+    plan = solve(roster, previous=previous, progress=progress_cb)
+    progress_cb(0.97, "writing plan")
+    plan_json = plan.to_json()
+    out_dir = Path(out_dir)
+    write_plan_workbook(plan, roster, out_dir / "plan_vi.xlsx", lang="vi")
+    write_plan_workbook(plan, roster, out_dir / "plan_en.xlsx", lang="en")
+    atomic_write_json(out_dir / "roster_index.json", _index(roster))
+    with open(out_dir / "state.pickle", "wb") as fh:
+        pickle.dump((roster, plan), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    atomic_write_json(out_dir / "plan.json", plan_json)  # last: its presence means complete
+    progress_cb(1.0, "done")
+    return summarize(plan_json, seconds=time.monotonic() - started)
+
+
+def alternatives(run_dir: Path, returnee_id: str, k: int = 5) -> list[dict[str, Any]]:
+    """Top-k alternative mentors for one returnee of a finished run."""
+    from matcher.explain import alternatives as explain_alternatives
+
+    # state.pickle is written by run_plan above into the app's own instance folder.
+    with open(Path(run_dir) / "state.pickle", "rb") as fh:
+        roster, plan = pickle.load(fh)
+    return explain_alternatives(roster, plan, returnee_id, k=k)
