@@ -125,7 +125,55 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This cell holds a formula ({value}); its value is used as text. Type the value itself.",
         "Ô này chứa công thức ({value}); giá trị được dùng như văn bản. Hãy nhập giá trị.",
     ),
+    "missing_file": (
+        "File '{value}' was not found. Check the name and the folder.",
+        "Không tìm thấy tệp '{value}'. Hãy kiểm tra tên tệp và thư mục.",
+    ),
+    "empty_sheet": (
+        "The '{sheet}' sheet is empty. Add the header row and the data rows.",
+        "Trang '{sheet_vi}' đang trống. Hãy thêm dòng tiêu đề và các dòng dữ liệu.",
+    ),
+    "sheet_too_large": (
+        "The sheet spans {rows} rows x {cols} columns (up to cell {cell}), far beyond a roster. "
+        "Delete the stray cells outside the table and save again.",
+        "Trang tính trải rộng {rows} dòng x {cols} cột (tới ô {cell}), quá lớn so với một danh "
+        "sách. Hãy xóa các ô thừa bên ngoài bảng rồi lưu lại.",
+    ),
+    "bad_setting": (
+        "Setting '{key}' cannot be '{value}': {detail}.",
+        "Cấu hình '{key}' không nhận giá trị '{value}': {detail}.",
+    ),
+    "duplicate_setting": (
+        "Setting '{value}' is given again (first on row {first_row}). Keep one row.",
+        "Cấu hình '{value}' bị lặp lại (đã có ở dòng {first_row}). Chỉ giữ một dòng.",
+    ),
+    "bad_override": (
+        "'{value}' is not of the form key=value (e.g. mentor_max_km=8).",
+        "'{value}' không đúng dạng khóa=giá trị (ví dụ mentor_max_km=8).",
+    ),
+    "pair_two_targets": (
+        "This row names both a mentor and a job. Use one row for the mentor and another for "
+        "the job.",
+        "Dòng này ghi cả cựu chiến binh và việc làm. Hãy tách thành một dòng cho cựu chiến binh "
+        "và một dòng cho việc làm.",
+    ),
+    "invalid_row": (
+        "This row cannot be used: {detail}.",
+        "Không dùng được dòng này: {detail}.",
+    ),
+    "internal_error": (
+        "The roster could not be fully checked because of an internal error ({detail}). "
+        "Please report this together with the file.",
+        "Không kiểm tra hết được danh sách do lỗi nội bộ của chương trình ({detail}). Hãy báo "
+        "lỗi này kèm theo tệp.",
+    ),
     # warnings
+    "ignored_file": (
+        "File '{value}' was ignored: its name does not name a table. Name CSV files after "
+        "their table, e.g. returnees.csv, mentors.csv, jobs.csv, training.csv, pairs.csv.",
+        "Tệp '{value}' bị bỏ qua vì tên tệp không phải tên một bảng. Hãy đặt tên tệp CSV theo "
+        "bảng, ví dụ nguoi tro ve.csv, cuu chien binh.csv, viec lam.csv, hoc nghe.csv.",
+    ),
     "ward_point": (
         "Location taken from the ward point of {ward}: distances to people in the same ward "
         "are approximate.",

@@ -119,7 +119,7 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
     p, s = ctx.people, ctx.roster.settings
     rid = p.r_ids[r]
     idx = _mentor_index(ctx)
-    qi, mj, km = idx.pairs_within(p.r_lat[r:r + 1], p.r_lon[r:r + 1], s.mentor_max_km)
+    _qi, mj, km = idx.pairs_within(p.r_lat[r:r + 1], p.r_lon[r:r + 1], s.mentor_max_km)
     reasons: list[str] = list(ctx.require_failures.get(rid, []))
     if len(mj) == 0:
         if idx.tree is not None and p.n_mentors:
@@ -224,8 +224,8 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
     near = np.flatnonzero(km <= limit + 1e-9)
     if len(near) == 0:
         j0 = int(np.argmin(km))
-        return [f"rule 9: no {word} within {limit:g} km (nearest: {items[j0].id}, "
-                f"{km[j0]:.1f} km)"]
+        return [(f"rule 9: no {word} within {limit:g} km (nearest: {items[j0].id}, "
+                f"{km[j0]:.1f} km)")]
     buckets: dict[str, list[str]] = defaultdict(list)
     age = returnee.age(s.plan_date)
     from matcher.text import fold

@@ -323,7 +323,7 @@ def training_arcs(roster: Roster, p: People) -> PlacementArcs:
                                                     s.training_max_km)
     r = seekers[qi]
     epoch = np.datetime64("1970-01-01")
-    start = np.array([-(10**9) if t.start_date is None else
+    start = np.array([10**9 if t.start_date is None else
                       (np.datetime64(t.start_date) - epoch).astype(int) for t in courses])
     keep = start[o] >= p.r_release[r]
     keep &= np.array([t.seats > 0 for t in courses], dtype=bool)[o]

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -34,14 +34,21 @@ from scipy.sparse.csgraph import connected_components
 from matcher.domain import Roster
 from matcher.flow import lex_max_flow_min_cost
 from matcher.plan import Assignment, Plan, Tier
-from matcher.rules import (MentorArcs, People, PlacementArcs, job_arcs, mentor_arcs,
-                           people_arrays, training_arcs)
+from matcher.rules import (
+    MentorArcs,
+    People,
+    PlacementArcs,
+    job_arcs,
+    mentor_arcs,
+    people_arrays,
+    training_arcs,
+)
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 TRAVEL_UNITS_PER_KM = 100  # travel and commute are optimised in units of 10 m
-HOURS_SCALE = 100  # CP-SAT works in hundredths of an hour
+HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 
 
 @dataclass
@@ -55,6 +62,7 @@ class Context:
     jarcs: PlacementArcs
     tarcs: PlacementArcs
     notes: list[str] = field(default_factory=list)  # require rows that could not be honoured
+    stats: dict = field(default_factory=dict)
     require_failures: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -164,7 +172,7 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     if (grp >= 0).any():
         gi = np.flatnonzero(grp >= 0)
         keys = am[gi].astype(np.int64) * (int(p.r_group.max()) + 1) + grp[gi]
-        uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        _uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
         shared = counts[inv] >= 2
         if shared.any():
             sel = gi[shared]
@@ -310,6 +318,8 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
             model.maximize(expr)
         else:
             model.minimize(expr)
+        solver.parameters.max_time_in_seconds = (
+            time_limit if name in ("M1", "M2", "J1", "J2") else min(time_limit, 2.0))
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
@@ -376,43 +386,22 @@ def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None =
         for name in ("M5", "M4")[:dropped]:
             proved[name] = False
     if len(over):
-        comp_r, comp_m = _components(p.n_returnees, p.n_mentors, arcs.r[cand], arcs.m[cand])
-        bad = np.unique(comp_m[over])
-        in_bad = np.isin(comp_r[arcs.r[cand]], bad)
-        sub = cand[in_bad]
-        sub_r = np.isin(comp_r, bad)
-        hint = np.where(sub_r, chosen, -1)
-        # repair the hint greedily so CP-SAT starts from a feasible point
-        hint = _repair_hours(p, arcs, hint, budget)
-        sub_chosen, res = _cpsat_mentors(p, arcs, sub, cap, budget, pre_load, hint, s,
-                                         time_limit)
-        chosen = np.where(sub_r, sub_chosen, chosen)
-        final = _tier_values(p, arcs, np.where(pre >= 0, pre, chosen), s)
-        # bounds: outside the CP-SAT part the flow is exact; inside take the tighter of the
-        # CP-SAT bound and the flow relaxation, tier by tier while higher tiers are tight
-        outside = np.where(sub_r, -1, np.where(pre >= 0, pre, chosen))
-        base = _tier_values(p, arcs, outside, s)
-        inside_relaxed = {kk: relaxed[kk] - base[kk] for kk in relaxed}
-        tight = True  # every higher tier proved optimal
-        relax_valid = True  # every higher tier equals the relaxation's value
+        chosen, final, region_size, proofs = _repair_mentor_hours(
+            p, arcs, cand, chosen, cap, budget, pre, pre_load, over, relaxed, s, time_limit)
+        # the flow relaxation bounds every tier while the higher tiers equal its values
+        tight = relax_valid = True
         for name in ("M1", "M2", "M4", "M5"):
-            maximize = name != "M5"
-            val_in = final[name] - base[name]
-            found = []
-            if name in res:
-                found.append(res[name][1] / (TRAVEL_UNITS_PER_KM if name == "M5" else 1))
-            if relax_valid:
-                found.append(inside_relaxed[name])
-            if found:
-                bound_in = min(found) if maximize else max(found)
-            else:
-                bound_in = val_in
-            bounds[name] = base[name] + bound_in
-            proved[name] = bool(tight and found and abs(bound_in - val_in) < 1e-6)
+            bounds[name] = relaxed[name]
+            proved[name] = bool(tight and (
+                (relax_valid and abs(final[name] - relaxed[name]) < 1e-6)
+                or proofs.get(name, False)))
+            if proved[name]:
+                bounds[name] = final[name]
             if not proved[name]:
                 status = "FEASIBLE"
             tight = tight and proved[name]
-            relax_valid = relax_valid and abs(val_in - inside_relaxed[name]) < 1e-6
+            relax_valid = relax_valid and abs(final[name] - relaxed[name]) < 1e-6
+        ctx.stats["hours_region_pairs"] = region_size
         relaxed = final
     values = relaxed
     tiers = {}
@@ -420,8 +409,80 @@ def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None =
         tiers[name] = Tier(name, values[name], bounds[name] if not proved[name] else
                            values[name], proved[name])
     final_chosen = np.where(pre >= 0, pre, chosen)
-    mentor_of = np.where(final_chosen >= 0, arcs.m[np.maximum(final_chosen, 0)], -1)
+    mentor_of = np.full(p.n_returnees, -1, dtype=np.int64)
+    mentor_of[final_chosen >= 0] = arcs.m[final_chosen[final_chosen >= 0]]
     return MentorSolution(mentor_of=mentor_of, arc_of=final_chosen, tiers=tiers, status=status)
+
+
+def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: np.ndarray,
+                         cap: np.ndarray, budget: np.ndarray, pre: np.ndarray,
+                         pre_load: np.ndarray, over: np.ndarray, relaxed: dict[str, float], s,
+                         time_limit: float) -> tuple[np.ndarray, dict[str, float], int, dict[str, bool]]:
+    """Make the flow relaxation respect hour budgets by re-solving, exactly with CP-SAT, a
+    growing region of the candidate graph around the over-budget mentors while the rest of
+    the plan stays fixed. Stops as soon as M1 and M2 meet the relaxation's bound (which
+    proves them optimal); the largest region is the whole component."""
+    best = _repair_hours(p, arcs, chosen, budget)
+    best_vals = _tier_values(p, arcs, np.where(pre >= 0, pre, best), s)
+    proofs: dict[str, bool] = {}
+    # per returnee the nearest candidate arcs (plus its flow arc) form the region's graph
+    order = np.lexsort((arcs.km[cand], arcs.r[cand]))
+    c_sorted = cand[order]
+    r_sorted = arcs.r[c_sorted]
+    rank = np.arange(len(c_sorted)) - np.searchsorted(r_sorted, r_sorted)
+    size = 0
+    deadline = time.perf_counter() + time_limit
+    for depth, k_near in ((2, 8), (3, 16), (5, 40), (99, 10**9)):
+        near = c_sorted[rank < k_near]
+        near = np.union1d(near, chosen[chosen >= 0])
+        region_m = np.zeros(p.n_mentors, dtype=bool)
+        region_m[over] = True
+        region_r = np.zeros(p.n_returnees, dtype=bool)
+        for _ in range(depth):
+            region_r |= np.bincount(arcs.r[near][region_m[arcs.m[near]]],
+                                    minlength=p.n_returnees).astype(bool)
+            region_m |= np.bincount(arcs.m[near][region_r[arcs.r[near]]],
+                                    minlength=p.n_mentors).astype(bool)
+        sub = near[region_r[arcs.r[near]] & region_m[arcs.m[near]]]
+        # capacity, hours and spread already used by the fixed part of the plan
+        fixed = np.where(region_r, -1, best)
+        fk = fixed[fixed >= 0]
+        f_load = np.bincount(arcs.m[fk], minlength=p.n_mentors)
+        f_hours = np.zeros(p.n_mentors)
+        np.add.at(f_hours, arcs.m[fk], arcs.hours[fk])
+        fixed_groups = {(int(arcs.m[k]), int(p.r_group[arcs.r[k]])) for k in fk
+                        if p.r_group[arcs.r[k]] >= 0}
+        if fixed_groups:
+            ok = np.array([(int(arcs.m[k]), int(p.r_group[arcs.r[k]])) not in fixed_groups
+                           for k in sub], dtype=bool)
+            sub = sub[ok]
+        hint = np.where(region_r, best, -1)
+        left = max(0.5, deadline - time.perf_counter())
+        sub_chosen, res = _cpsat_mentors(p, arcs, sub, np.maximum(cap - f_load, 0),
+                                         budget - f_hours, pre_load + f_load, hint, s, left)
+        trial = np.where(region_r, sub_chosen, best)
+        vals = _tier_values(p, arcs, np.where(pre >= 0, pre, trial), s)
+        size = len(sub)
+        if _lex_better(vals, best_vals) or not _lex_better(best_vals, vals):
+            best, best_vals = trial, vals
+            # the region is whole components of the candidate graph: CP-SAT's proofs are
+            # then global (other components are solved exactly by the flow)
+            in_region = region_r[arcs.r[cand]]
+            whole = (not (in_region != region_m[arcs.m[cand]]).any()
+                     and len(sub) == int(in_region.sum()))
+            proofs = {name: r[2] for name, r in res.items()} if whole else {}
+        if (abs(best_vals["M1"] - relaxed["M1"]) < 1e-6
+                and abs(best_vals["M2"] - relaxed["M2"]) < 1e-6):
+            break
+        if time.perf_counter() > deadline or region_r.all():
+            break
+    return best, best_vals, size, proofs
+
+
+def _lex_better(a: dict[str, float], b: dict[str, float]) -> bool:
+    ka = (a["M1"], a["M2"], a["M4"], -a["M5"])
+    kb = (b["M1"], b["M2"], b["M4"], -b["M5"])
+    return ka > kb
 
 
 def _repair_hours(p: People, arcs: MentorArcs, chosen: np.ndarray,
@@ -474,7 +535,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         gi = np.flatnonzero(grp >= 0)
         gmax = int(p.r_group.max()) + 1
         keys = ja.o[gi] * gmax + grp[gi]
-        uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        _uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
         shared = counts[inv] >= 2
         if shared.any():
             sel = gi[shared]
@@ -524,8 +585,8 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
             np.maximum.at(best, r, np.abs(v))
         return best
 
-    r1 = int(len(seekers))
-    r2 = int(len(np.unique(ta.r)))
+    r1 = len(seekers)
+    r2 = len(np.unique(ta.r))
     r4 = int(np.maximum(per_r(jscore, ja.r), per_r(tscore, ta.r)).sum())
     r5 = int(np.maximum(per_r(jtravel, ja.r), per_r(ttravel, ta.r)).sum())
     res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j4, j5],
@@ -574,20 +635,96 @@ def _employer_clashes(p: People, emp: np.ndarray, ja: PlacementArcs,
 def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
                       training_of: np.ndarray, clash: list[int], relaxed: dict[str, float],
                       time_limit: float):
-    """Exact lexicographic CP-SAT for the components where the flow relaxation put two
-    co-offenders with one employer; elsewhere the flow is exact."""
+    """Repair the employer-wide co-offender rule (12), which the flow only relaxes: re-solve
+    exactly with CP-SAT a growing region of the placement graph around the clashes while the
+    rest stays fixed, until J1 and J2 meet the relaxation's bound (a proof) or the region is
+    whole components (where CP-SAT's own proof is global)."""
+    roster, p, ja, ta = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs
+    n = p.n_returnees
+    base_j, base_t = job_of.copy(), training_of.copy()
+    base_j[clash] = -1
+    best = (base_j, base_t)
+    best_vals = _placement_values(ctx, *best)
+    proofs: dict[str, bool] = {}
+    deadline = time.perf_counter() + time_limit
+
+    def nearest(arcs: PlacementArcs, k: int) -> np.ndarray:
+        order = np.lexsort((arcs.km, arcs.r))
+        rs = arcs.r[order]
+        rank = np.arange(len(order)) - np.searchsorted(rs, rs)
+        return order[rank < k]
+
+    for depth, k_near in ((2, 6), (3, 12), (5, 30), (99, 10**9)):
+        jn = np.union1d(nearest(ja, k_near), job_of[job_of >= 0])
+        tn = np.union1d(nearest(ta, k_near), training_of[training_of >= 0])
+        in_r = np.zeros(n, dtype=bool)
+        in_r[clash] = True
+        for _ in range(depth):
+            jobs_hit = np.zeros(len(roster.jobs), dtype=bool)
+            jobs_hit[ja.o[jn][in_r[ja.r[jn]]]] = True
+            emp_hit = np.isin(emp, emp[jobs_hit])
+            t_hit = np.zeros(len(roster.trainings), dtype=bool)
+            t_hit[ta.o[tn][in_r[ta.r[tn]]]] = True
+            in_r[ja.r[jn][emp_hit[ja.o[jn]]]] = True
+            in_r[ta.r[tn][t_hit[ta.o[tn]]]] = True
+        fixed_j = np.where(in_r, -1, best[0])
+        fixed_t = np.where(in_r, -1, best[1])
+        jsel = jn[in_r[ja.r[jn]]]
+        tsel = tn[in_r[ta.r[tn]]]
+        whole = (len(jsel) == int(in_r[ja.r].sum()) and len(tsel) == int(in_r[ta.r].sum())
+                 and not _crosses(ctx, emp, in_r))
+        left = max(0.5, deadline - time.perf_counter())
+        nj_, nt_, res = _cpsat_placement_region(ctx, emp, jsel, tsel, fixed_j, fixed_t,
+                                                best, left)
+        vals = _placement_values(ctx, nj_, nt_)
+        key = lambda v: (v["J1"], v["J2"], v["J4"], -v["J5"])
+        if key(vals) >= key(best_vals):
+            best, best_vals = (nj_, nt_), vals
+            proofs = {name: r[2] for name, r in res.items()} if whole else {}
+        if (abs(best_vals["J1"] - relaxed["J1"]) < 1e-6
+                and abs(best_vals["J2"] - relaxed["J2"]) < 1e-6):
+            break
+        if time.perf_counter() > deadline or whole:
+            break
+    bounds, proved = {}, {}
+    tight = relax_valid = True
+    for name in ("J1", "J2", "J4", "J5"):
+        meets = abs(best_vals[name] - relaxed[name]) < 1e-6
+        proved[name] = bool(tight and ((relax_valid and meets) or proofs.get(name, False)))
+        bounds[name] = best_vals[name] if proved[name] else relaxed[name]
+        tight = tight and proved[name]
+        relax_valid = relax_valid and meets
+    return best[0], best[1], best_vals, bounds, proved
+
+
+def _crosses(ctx: Context, emp: np.ndarray, in_r: np.ndarray) -> bool:
+    """Does a returnee outside the region compete for an employer or course inside it?"""
+    ja, ta = ctx.jarcs, ctx.tarcs
+    emp_in = np.unique(emp[ja.o[in_r[ja.r]]])
+    t_in = np.unique(ta.o[in_r[ta.r]])
+    out_j = ~in_r[ja.r]
+    out_t = ~in_r[ta.r]
+    return bool(np.isin(emp[ja.o[out_j]], emp_in).any() or np.isin(ta.o[out_t], t_in).any())
+
+
+def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tsel: np.ndarray,
+                            fixed_j: np.ndarray, fixed_t: np.ndarray, hint: tuple,
+                            time_limit: float):
     from ortools.sat.python import cp_model
 
     roster, p, ja, ta, s = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs, ctx.roster.settings
-    n, nj, nt = p.n_returnees, len(roster.jobs), len(roster.trainings)
-    rows = np.concatenate([ja.r, ta.r])
-    cols = np.concatenate([n + ja.o, n + nj + ta.o])
-    g = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + nj + nt,) * 2)
-    _, labels = connected_components(g, directed=False)
-    bad = np.unique(labels[clash])
-    in_r = np.isin(labels[:n], bad)
-    jsel = np.flatnonzero(in_r[ja.r])
-    tsel = np.flatnonzero(in_r[ta.r])
+    used_j = np.bincount(ja.o[fixed_j[fixed_j >= 0]], minlength=len(roster.jobs))
+    used_t = np.bincount(ta.o[fixed_t[fixed_t >= 0]], minlength=len(roster.trainings))
+    taken = {(int(emp[ja.o[k]]), int(p.r_group[ja.r[k]])) for k in fixed_j[fixed_j >= 0]
+             if p.r_group[ja.r[k]] >= 0}
+    if taken:
+        jsel = np.array([k for k in jsel.tolist() if p.r_group[ja.r[k]] < 0 or
+                         (int(emp[ja.o[k]]), int(p.r_group[ja.r[k]])) not in taken],
+                        dtype=np.int64)
+    in_r = np.zeros(p.n_returnees, dtype=bool)
+    in_r[ja.r[jsel]] = True
+    in_r[ta.r[tsel]] = True
+    job_of, training_of = hint
     model = cp_model.CpModel()
     xj = [model.new_bool_var(f"j{i}") for i in range(len(jsel))]
     xt = [model.new_bool_var(f"t{i}") for i in range(len(tsel))]
@@ -607,9 +744,9 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
     for vs in by_r.values():
         model.add_at_most_one(vs)
     for o, vs in by_job.items():
-        model.add(sum(vs) <= roster.jobs[o].slots)
+        model.add(sum(vs) <= max(0, roster.jobs[o].slots - int(used_j[o])))
     for o, vs in by_course.items():
-        model.add(sum(vs) <= roster.trainings[o].seats)
+        model.add(sum(vs) <= max(0, roster.trainings[o].seats - int(used_t[o])))
     for vs in by_emp_group.values():
         model.add_at_most_one(vs)
     jscore, tscore = ja.score(s)[jsel], ta.score(s)[tsel]
@@ -623,25 +760,22 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
         ("J5", sum(int(c) * v for c, v in zip(jkm.tolist(), xj))
          + sum(int(c) * v for c, v in zip(tkm.tolist(), xt)), False),
     ]
-    # hint: the flow solution without the clashing placements
-    clash_set = set(clash)
     for v, k in zip(xj, jsel.tolist()):
-        r = int(ja.r[k])
-        model.add_hint(v, job_of[r] == k and r not in clash_set)
+        model.add_hint(v, job_of[int(ja.r[k])] == k)
     for v, k in zip(xt, tsel.tolist()):
         model.add_hint(v, training_of[int(ta.r[k])] == k)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
     solver.parameters.max_time_in_seconds = time_limit
     res = {}
-    new_j, new_t = job_of.copy(), training_of.copy()
-    new_j[in_r] = -1
-    new_t[in_r] = -1
+    new_j, new_t = fixed_j.copy(), fixed_t.copy()
     picked = None
     for name, expr, maximize in tiers:
         if name == "J5" and s.weight_commute == 0:
             break
         model.maximize(expr) if maximize else model.minimize(expr)
+        solver.parameters.max_time_in_seconds = (
+            time_limit if name in ("M1", "M2", "J1", "J2") else min(time_limit, 2.0))
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
@@ -655,37 +789,15 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
                   else expr <= round(solver.objective_value))
         if status != cp_model.OPTIMAL:
             break
-    if picked is None:  # no solution in time: keep the flow's, minus the clashes
-        new_j, new_t = job_of.copy(), training_of.copy()
-        new_j[clash] = -1
-    else:
-        for b, k in zip(picked[0], jsel.tolist()):
-            if b:
-                new_j[ja.r[k]] = k
-        for b, k in zip(picked[1], tsel.tolist()):
-            if b:
-                new_t[ta.r[k]] = k
-    final = _placement_values(ctx, new_j, new_t)
-    outside_j = np.where(in_r, -1, job_of)
-    outside_t = np.where(in_r, -1, training_of)
-    base = _placement_values(ctx, outside_j, outside_t)
-    bounds, proved = {}, {}
-    tight = relax_valid = True
-    for name in ("J1", "J2", "J4", "J5"):
-        maximize = name != "J5"
-        val_in = final[name] - base[name]
-        relax_in = relaxed[name] - base[name]
-        found = []
-        if name in res:
-            found.append(res[name][1] / (TRAVEL_UNITS_PER_KM if name == "J5" else 1))
-        if relax_valid:
-            found.append(relax_in)
-        bound_in = (min(found) if maximize else max(found)) if found else val_in
-        bounds[name] = base[name] + bound_in
-        proved[name] = bool(tight and found and abs(bound_in - val_in) < 1e-6)
-        tight = tight and proved[name]
-        relax_valid = relax_valid and abs(val_in - relax_in) < 1e-6
-    return new_j, new_t, final, bounds, proved
+    if picked is None:  # nothing in time: keep the hint
+        return job_of.copy(), training_of.copy(), {}
+    for b, k in zip(picked[0], jsel.tolist()):
+        if b:
+            new_j[ja.r[k]] = k
+    for b, k in zip(picked[1], tsel.tolist()):
+        if b:
+            new_t[ta.r[k]] = k
+    return new_j, new_t, res
 
 
 # ------------------------------------------------------------------------------- top level
