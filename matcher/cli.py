@@ -218,5 +218,8 @@ register("generate", "Write a realistic synthetic roster (Vietnamese names, real
          _generate_args, _generate)
 
 
+# sub-commands defined in their own modules register themselves on import
+from matcher import cli_plan  # noqa: E402,F401
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -432,7 +432,7 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
     rank = np.arange(len(c_sorted)) - np.searchsorted(r_sorted, r_sorted)
     size = 0
     deadline = time.perf_counter() + time_limit
-    for depth, k_near in ((2, 8), (3, 16), (5, 40), (99, 10**9)):
+    for depth, k_near in ((1, 4), (2, 8), (3, 16), (5, 40), (99, 10**9)):
         near = c_sorted[rank < k_near]
         near = np.union1d(near, chosen[chosen >= 0])
         region_m = np.zeros(p.n_mentors, dtype=bool)
@@ -654,7 +654,7 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
         rank = np.arange(len(order)) - np.searchsorted(rs, rs)
         return order[rank < k]
 
-    for depth, k_near in ((2, 6), (3, 12), (5, 30), (99, 10**9)):
+    for depth, k_near in ((1, 3), (2, 6), (3, 12), (5, 30), (99, 10**9)):
         jn = np.union1d(nearest(ja, k_near), job_of[job_of >= 0])
         tn = np.union1d(nearest(ta, k_near), training_of[training_of >= 0])
         in_r = np.zeros(n, dtype=bool)

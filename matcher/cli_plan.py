@@ -1,0 +1,158 @@
+"""``python run.py plan ROSTER ...``: read, solve, check, then write (SPEC section 8).
+
+Nothing is written unless the roster reads cleanly and the independent checker accepts the
+plan; a plan that fails the checker is a bug in the planner and is reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from matcher.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, register
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("roster", nargs="+", metavar="ROSTER",
+                   help="the roster workbook, or several files (CSV: one per table)")
+    p.add_argument("--previous", metavar="PLAN", help="previous plan (.xlsx or .json): rerun")
+    p.add_argument("--out", metavar="PLAN.xlsx", help="write the plan workbook")
+    p.add_argument("--json", metavar="PLAN.json", help="write the plan as JSON")
+    p.add_argument("--csv", metavar="DIR", help="write one CSV per sheet (UTF-8 with BOM)")
+    p.add_argument("--ics", metavar="DIR", help="write one calendar (.ics) per mentor")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting (repeatable), e.g. --set mentor_max_km=4")
+    p.add_argument("--time-limit", type=float, metavar="S",
+                   help="solver time limit per stage in seconds")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="workbook language")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, desc="planning", unit="%", file=sys.stderr, leave=False)
+
+    def update(fraction: float, message: str) -> None:
+        bar.set_description(message)
+        bar.update(max(0, round(fraction * 100) - bar.n))
+        if fraction >= 1:
+            bar.close()
+
+    return update
+
+
+def summary_lines(plan) -> list[str]:
+    from matcher.plan import TIER_INFO
+
+    c = plan.counts()
+    n = max(1, c["returnees"])
+    lines = [
+        f"Plan for {c['returnees']} returnees, plan date {plan.plan_date:%d/%m/%Y}: "
+        f"{c['with_mentor']} with a mentor ({100 * c['with_mentor'] / n:.1f} %), "
+        f"{c['in_job']} in jobs, {c['in_training']} in training, "
+        f"{c['unassigned']} with something missing.",
+        f"Solved in {plan.solve_seconds:.2f} s, status {plan.status}.",
+        "Tiers (value / proved bound / optimal):",
+    ]
+    for name, t in plan.tiers.items():
+        desc = TIER_INFO.get(name, ("", name, ""))[1]
+        lines.append(f"  {name:3} {t.value:>10g} / {t.bound:<10g} "
+                     f"{'proved optimal' if t.optimal else 'not proved'}  {desc}")
+    if plan.changes:
+        ch = plan.changes.get("counts", {})
+        lines.append("Changes: " + ", ".join(f"{k} {v}" for k, v in ch.items()))
+    for w in plan.warnings[:20]:
+        lines.append(f"Note: {w}")
+    return lines
+
+
+def _run(args: argparse.Namespace) -> int:
+    from matcher.check import assert_plan_ok
+    from matcher.errors import PlanCheckError, RosterError
+    from matcher.io.reader import overrides_from_args, read_roster
+    from matcher.io.report import format_report
+    from matcher.solve import solve
+
+    missing = [f for f in args.roster if not Path(f).is_file()]
+    if missing:
+        print("File not found: " + ", ".join(missing), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    t0 = time.perf_counter()
+    try:
+        roster = read_roster(args.roster, overrides=overrides_from_args(args.set))
+    except RosterError as exc:
+        print(format_report(exc.issues, lang="en"))
+        return EXIT_BAD_INPUT
+    read_s = time.perf_counter() - t0
+    previous = None
+    if args.previous:
+        try:
+            from matcher.rerun import load_previous
+
+            previous = load_previous(Path(args.previous), roster)
+        except ImportError:
+            print("Reruns (--previous) are not available in this version.", file=sys.stderr)
+            return EXIT_FAILED
+        except RosterError as exc:
+            print(format_report(exc.issues, lang="en"))
+            return EXIT_BAD_INPUT
+    plan = solve(roster, progress=_progress(args.quiet), time_limit=args.time_limit,
+                 previous=previous)
+    try:
+        assert_plan_ok(roster, plan)
+        try:
+            from matcher.schedule import check_schedule
+        except ImportError:
+            check_schedule = None
+        if check_schedule is not None:
+            bad = check_schedule(roster, plan)
+            if bad:
+                raise PlanCheckError(bad)
+    except PlanCheckError as exc:
+        print("BUG: the computed plan breaks a hard rule, so nothing was written. Please "
+              "report this with the roster:", file=sys.stderr)
+        for v in exc.violations[:50]:
+            print(f"  - {v}", file=sys.stderr)
+        return EXIT_FAILED
+    written = _write_outputs(plan, roster, args)
+    print(f"Read {len(roster.returnees)} returnees, {len(roster.mentors)} mentors, "
+          f"{len(roster.jobs)} openings, {len(roster.trainings)} courses in {read_s:.2f} s "
+          f"({len(roster.warnings)} warnings).")
+    for line in summary_lines(plan):
+        print(line)
+    for path in written:
+        print(f"Wrote {path}")
+    return EXIT_OK
+
+
+def _write_outputs(plan, roster, args) -> list[str]:
+    written = []
+    if args.json:
+        Path(args.json).write_text(json.dumps(plan.to_json(), ensure_ascii=False, indent=1),
+                                   encoding="utf-8")
+        written.append(args.json)
+    if args.out:
+        from matcher.io.plan_writer import write_plan_workbook
+
+        write_plan_workbook(plan, roster, args.out, lang=args.lang)
+        written.append(args.out)
+    if args.csv:
+        from matcher.io.plan_writer import write_plan_csv
+
+        Path(args.csv).mkdir(parents=True, exist_ok=True)
+        written += [str(p) for p in write_plan_csv(plan, roster, args.csv, lang=args.lang)]
+    if args.ics:
+        from matcher.ics import write_ics
+
+        Path(args.ics).mkdir(parents=True, exist_ok=True)
+        written += [str(p) for p in write_ics(plan, roster, args.ics)]
+    return written
+
+
+register("plan", "plan mentors, jobs, training and visits for a roster", _args, _run)
