@@ -38,7 +38,7 @@ def create():
     role = request.form.get("role", "")
     password = request.form.get("password", "")
     problems = new_user_problems(name, role, password)
-    if not problems and db.user_by_name(db.get_db(), name) is not None:
+    if name and db.user_by_name(db.get_db(), name) is not None:
         problems.append("users.name_taken")
     if problems:
         for p in problems:

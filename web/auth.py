@@ -78,7 +78,8 @@ def create_user(name: str, role: str, password: str) -> int:
         problems.append("users.name_taken")
     if problems:
         raise ValueError("; ".join(_(p, lang="en", n=MIN_PASSWORD_LENGTH) for p in problems))
-    return db.insert_user(conn, name, generate_password_hash(password), role)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    return db.insert_user(conn, name, generate_password_hash(password, method=method), role)
 
 
 def _token_hash(token: str) -> str:

@@ -12,6 +12,7 @@ for :func:`alternatives`).
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 import time
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from typing import Any
 from web.results import atomic_write_json, summarize
 
 ProgressCallback = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 def _issue_dict(issue: Any) -> dict[str, Any]:
@@ -88,9 +90,8 @@ def _index(roster: Any) -> dict[str, dict[str, dict[str, Any]]]:
 def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
              progress_cb: ProgressCallback) -> dict[str, Any]:
     """Solve and write the plan files into ``out_dir``; return the summary (counts only)."""
-    from matcher.io.plan_writer import write_plan_workbook
-
     from matcher.io.reader import read_roster
+    from matcher.plan import Plan
     from matcher.solve import solve
 
     started = time.monotonic()
@@ -98,26 +99,36 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     roster = read_roster(list(paths))
     previous = None
     if previous_json_path is not None:
-        previous = json.loads(Path(previous_json_path).read_text(encoding="utf-8"))
+        previous = Plan.from_json(json.loads(Path(previous_json_path).read_text("utf-8")))
     plan = solve(roster, previous=previous, progress=progress_cb)
     progress_cb(0.97, "writing plan")
-    plan_json = plan.to_json()
     out_dir = Path(out_dir)
-    write_plan_workbook(plan, roster, out_dir / "plan_vi.xlsx", lang="vi")
-    write_plan_workbook(plan, roster, out_dir / "plan_en.xlsx", lang="en")
+    _write_workbooks(plan, roster, out_dir)
     atomic_write_json(out_dir / "roster_index.json", _index(roster))
     with open(out_dir / "state.pickle", "wb") as fh:
         pickle.dump((roster, plan), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    plan_json = plan.to_json()
     atomic_write_json(out_dir / "plan.json", plan_json)  # last: its presence means complete
     progress_cb(1.0, "done")
     return summarize(plan_json, seconds=time.monotonic() - started)
 
 
+def _write_workbooks(plan: Any, roster: Any, out_dir: Path) -> None:
+    try:
+        from matcher.io.plan_writer import write_plan_workbook
+    except ImportError:  # the workbook writer is still being built: JSON and CSV only
+        log.warning("plan workbook writer not available; no .xlsx written")
+        return
+    for lang in ("vi", "en"):
+        write_plan_workbook(plan, roster, out_dir / f"plan_{lang}.xlsx", lang=lang)
+
+
 def alternatives(run_dir: Path, returnee_id: str, k: int = 5) -> list[dict[str, Any]]:
     """Top-k alternative mentors for one returnee of a finished run."""
     from matcher.explain import alternatives as explain_alternatives
+    from matcher.solve import build_context
 
     # state.pickle is written by run_plan above into the app's own instance folder.
     with open(Path(run_dir) / "state.pickle", "rb") as fh:
-        roster, plan = pickle.load(fh)
-    return explain_alternatives(roster, plan, returnee_id, k=k)
+        roster, plan = pickle.load(fh)  # our own file, never user input
+    return explain_alternatives(build_context(roster), plan, returnee_id, k=k)

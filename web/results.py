@@ -124,8 +124,7 @@ def load_result(directory: Path, lang: str) -> Result:
             "returnee_id": rid,
             "returnee_name": res.name("returnees", rid),
             "ward": str(returnees.get(rid, {}).get("ward") or ""),
-            "missing": [_("missing." + m) if m in ("mentor", "job", "training") else str(m)
-                        for m in u.get("missing", [])],
+            "missing": [_("missing." + str(m), default=str(m)) for m in u.get("missing", [])],
             "reasons": [pick(r, lang) for r in u.get("reasons", [])],
         })
     gaps = plan.get("capacity_gaps") or []
@@ -136,7 +135,10 @@ def load_result(directory: Path, lang: str) -> Result:
                     res.gap_columns.append(key)
     for g in gaps:
         if isinstance(g, dict):
-            res.gaps.append({k: _cell_text(g.get(k), lang) for k in res.gap_columns})
+            row = {k: _cell_text(g.get(k), lang) for k in res.gap_columns}
+            if "kind" in row:
+                row["kind"] = _("missing." + row["kind"], default=row["kind"])
+            res.gaps.append(row)
     res.wards = sorted(w for w in wards if w)
     return res
 

@@ -318,7 +318,7 @@ def alternatives(run_id: int, row: int):
     out = []
     for alt in found:
         alt = dict(alt)
-        alt.setdefault("mentor_name", mentors.get(alt.get("mentor_id"), {}).get("name", ""))
+        alt.setdefault("full_name", mentors.get(alt.get("mentor_id"), {}).get("name", ""))
         out.append(alt)
     return jsonify({"returnee_id": returnee_id, "alternatives": out})
 

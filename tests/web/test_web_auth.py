@@ -1,0 +1,182 @@
+"""First-run setup, login, rate limit, sessions, user management and the language switch."""
+
+from __future__ import annotations
+
+import re
+
+from web_helpers import PASSWORD, Browser, query
+
+
+def _setup_token(capsys) -> str:
+    out = capsys.readouterr().out
+    return re.search(r"/setup/([A-Za-z0-9_-]+) ", out).group(1)
+
+
+def test_setup_token_works_once(make_app, capsys):
+    """The printed setup URL creates the first admin once; then it is a 404."""
+    app = make_app()
+    token = _setup_token(capsys)
+    b = Browser(app.test_client())
+    assert b.get("/setup/wrong-token").status_code == 404
+    assert b.get(f"/setup/{token}").status_code == 200
+    response = b.post(f"/setup/{token}", {"name": "chief", "password": PASSWORD,
+                                          "password2": PASSWORD})
+    assert response.status_code == 302
+    assert b.get("/").status_code == 200  # logged in as the new admin
+    rows = query(app, "SELECT name, role, password_hash FROM users")
+    assert [(r["name"], r["role"]) for r in rows] == [("chief", "admin")]
+    assert PASSWORD not in rows[0]["password_hash"]
+    other = Browser(app.test_client())
+    assert other.get(f"/setup/{token}").status_code == 404
+    assert other.post(f"/setup/{token}", {"name": "evil", "password": PASSWORD,
+                                          "password2": PASSWORD}).status_code == 404
+    assert len(query(app, "SELECT * FROM users")) == 1
+    make_app()  # a restart with an admin present prints no new setup URL
+    assert "/setup/" not in capsys.readouterr().out
+
+
+def test_setup_rejects_short_or_mismatched_password_and_keeps_token(make_app, capsys):
+    """Bad setup input shows messages and leaves the token usable."""
+    app = make_app()
+    token = _setup_token(capsys)
+    b = Browser(app.test_client())
+    page = b.post(f"/setup/{token}", {"name": "chief", "password": "short",
+                                      "password2": "other"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "Mật khẩu quá ngắn" in text and "Hai mật khẩu không giống nhau" in text
+    assert b.get(f"/setup/{token}").status_code == 200
+
+
+def test_restart_without_users_replaces_the_setup_token(make_app, capsys):
+    """Each start without accounts prints a fresh token and the old one stops working."""
+    make_app()
+    first = _setup_token(capsys)
+    app = make_app()
+    second = _setup_token(capsys)
+    assert first != second
+    b = Browser(app.test_client())
+    assert b.get(f"/setup/{first}").status_code == 404
+    assert b.get(f"/setup/{second}").status_code == 200
+
+
+def test_login_logout_and_audit(app, browser):
+    """A good login starts a session; logout ends it; both are audited, with the IP."""
+    assert browser.login("coord", "wrong password").status_code == 200
+    assert browser.get("/").status_code == 302
+    response = browser.login("coord")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert browser.get("/").status_code == 200
+    assert browser.post("/logout").status_code == 302
+    assert browser.get("/").status_code == 302
+    actions = [(r["action"], r["user_name"], r["ip"]) for r in
+               query(app, "SELECT * FROM audit_log ORDER BY id")]
+    assert actions == [("login_failed", "coord", "127.0.0.1"), ("login", "coord", "127.0.0.1"),
+                       ("logout", "coord", "127.0.0.1")]
+
+
+def test_login_redirects_only_to_local_next(browser):
+    """The next parameter cannot send the user to another site."""
+    response = browser.post("/login?next=//evil.example/x", {"name": "coord",
+                                                             "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+    browser.post("/logout")
+    response = browser.post("/login?next=/runs/new", {"name": "coord", "password": PASSWORD})
+    assert response.headers["Location"] == "/runs/new"
+
+
+def test_login_rate_limit_per_user_and_ip(app, browser):
+    """Five failures for one user from one IP block that pair (429, even with the right
+    password) for 15 minutes; another IP is not blocked."""
+    for _ in range(5):
+        assert browser.login("coord", "wrong password").status_code == 200
+    response = browser.login("coord")
+    assert response.status_code == 429
+    assert "Quá nhiều lần thử" in response.get_data(as_text=True)
+    elsewhere = Browser(app.test_client())
+    response = elsewhere.post("/login", {"name": "coord", "password": PASSWORD},
+                              environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert response.status_code == 302
+    assert browser.login("other").status_code == 302  # another user from the same IP
+    assert len(query(app, "SELECT * FROM login_failures")) == 5
+    assert query(app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'login_blocked'")[0][
+        "n"] == 1
+    # Failures older than the window no longer count.
+    from web import db
+
+    conn = db.connect(app.config["DATABASE"])
+    conn.execute("UPDATE login_failures SET at = at - 16 * 60")
+    conn.commit()
+    conn.close()
+    browser.post("/logout")
+    assert browser.login("coord").status_code == 302
+
+
+def test_session_cookie_is_httponly_lax_and_expires_in_8_hours(app, browser):
+    """The session cookie is HttpOnly, SameSite=Lax and permanent for 8 hours."""
+    response = browser.login("coord")
+    cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie"
+                  and v.startswith("planner_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    assert app.permanent_session_lifetime.total_seconds() == 8 * 3600
+
+
+def test_admin_manages_users_and_coordinators_cannot(app, admin, coord):
+    """Admins create users, change roles and disable accounts (a disabled user's
+    session ends); coordinators get 403 on admin pages."""
+    assert coord.get("/admin/users").status_code == 403
+    assert coord.post("/admin/users", {"name": "x", "role": "admin",
+                                       "password": PASSWORD}).status_code == 403
+    assert admin.post("/admin/users", {"name": "newbie", "role": "coordinator",
+                                       "password": PASSWORD}).status_code == 302
+    newbie = Browser(app.test_client())
+    assert newbie.login("newbie").status_code == 302
+    user_id = query(app, "SELECT id FROM users WHERE name = 'newbie'")[0]["id"]
+    admin.post(f"/admin/users/{user_id}/role", {"role": "admin"})
+    assert newbie.get("/admin/users").status_code == 200
+    admin.post(f"/admin/users/{user_id}/active", {"active": "0"})
+    assert newbie.get("/").status_code == 302  # session no longer valid
+    assert newbie.login("newbie").status_code == 200  # and no new login
+    actions = {r["action"] for r in query(app, "SELECT action FROM audit_log")}
+    assert {"user_created", "user_role_changed", "user_disabled"} <= actions
+
+
+def test_admin_cannot_remove_the_last_admin(app, admin):
+    """The only active admin can neither be demoted nor disabled."""
+    admin_id = query(app, "SELECT id FROM users WHERE name = 'admin'")[0]["id"]
+    page = admin.post(f"/admin/users/{admin_id}/role", {"role": "coordinator"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "ít nhất một tài khoản quản trị" in page
+    admin.post(f"/admin/users/{admin_id}/active", {"active": "0"})
+    row = query(app, "SELECT role, active FROM users WHERE id = ?", (admin_id,))[0]
+    assert (row["role"], row["active"]) == ("admin", 1)
+
+
+def test_create_user_rejects_bad_input(app, admin):
+    """Short passwords, taken names and unknown roles are refused with messages."""
+    page = admin.post("/admin/users", {"name": "coord", "role": "coordinator",
+                                       "password": "short"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "Mật khẩu quá ngắn" in text and "Tên đăng nhập này đã có" in text
+    admin.post("/admin/users", {"name": "z", "role": "root", "password": PASSWORD})
+    assert not query(app, "SELECT * FROM users WHERE name = 'z'")
+
+
+def test_create_user_cli(app):
+    """The create-user command makes an account that can log in."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "cli-user", "--role", "coordinator"],
+                           input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert Browser(app.test_client()).login("cli-user").status_code == 302
+
+
+def test_language_switch_is_kept_in_the_session(browser):
+    """Vietnamese by default; the header switch changes the language for the session."""
+    page = browser.get("/login").get_data(as_text=True)
+    assert 'lang="vi"' in page and "Đăng nhập" in page
+    response = browser.post("/lang", {"lang": "en", "next": "/login"})
+    assert response.headers["Location"] == "/login"
+    page = browser.get("/login").get_data(as_text=True)
+    assert 'lang="en"' in page and "Log in" in page
+    browser.login("coord")
+    assert 'lang="en"' in browser.get("/").get_data(as_text=True)  # kept across login

@@ -1,0 +1,76 @@
+"""Every interface string exists in Vietnamese and English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from web import i18n
+
+WEB = Path(i18n.__file__).parent
+LITERAL = re.compile(r"""_\(\s*["']([a-z0-9_.\-]+)["']""")
+# Message ids built at run time: prefix -> every suffix the app can produce.
+FAMILIES = {
+    "status.": ["invalid", "ready", "queued", "running", "done", "failed", "cancelled"],
+    "kind.": ["upload", "sample", "additions", "full"],
+    "role.": ["admin", "coordinator", "roster", "addition", "previous_plan"],
+    "severity.": ["error", "warning"],
+    "change.": ["new", "kept", "changed", "ended"],
+    "missing.": ["mentor", "job", "training"],
+    "slot.": ["morning", "afternoon", "evening"],
+    "download.": ["xlsx-vi", "xlsx-en", "json", "schedule-csv", "schedules-zip", "ics-zip"],
+    "gap.": ["ward", "kind", "uncovered", "uncovered_female", "more_needed", "suggestion"],
+    "tier.": ["M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5"],
+    "error.": [f"{c}.{part}" for c in ("400", "403", "404", "405", "413", "429", "500", "csrf")
+               for part in ("title", "text")],
+    "action.": ["login", "login_failed", "login_blocked", "logout", "upload",
+                "upload_rejected", "run", "cancel", "run_failed", "download", "delete",
+                "user_created", "user_role_changed", "user_disabled", "user_enabled"],
+}
+
+
+def _used_ids() -> set[str]:
+    ids = set()
+    for path in [*WEB.rglob("*.py"), *WEB.rglob("*.html")]:
+        ids |= {m for m in LITERAL.findall(path.read_text(encoding="utf-8"))
+                if not m.endswith(".")}
+    return ids
+
+
+def test_every_used_message_id_exists():
+    """Each literal _("id") in the web code and templates has an entry."""
+    missing = sorted(_used_ids() - set(i18n.MESSAGES))
+    assert not missing, missing
+    assert len(_used_ids()) > 150
+
+
+def test_every_generated_message_id_exists():
+    """Ids built from a status, role, action, ... exist for every value the app uses."""
+    missing = [p + s for p, suffixes in FAMILIES.items() for s in suffixes
+               if p + s not in i18n.MESSAGES]
+    assert not missing, missing
+
+
+def test_every_message_has_both_languages_with_the_same_placeholders():
+    """No message lacks a language, and both fill the same {placeholders}."""
+    for msgid, entry in i18n.MESSAGES.items():
+        assert set(entry) == {"vi", "en"}, msgid
+        assert entry["vi"].strip() and entry["en"].strip(), msgid
+        fields = [set(re.findall(r"\{(\w+)\}", entry[lang])) for lang in ("vi", "en")]
+        assert fields[0] == fields[1], msgid
+
+
+def test_audited_actions_are_all_translated():
+    """Every action the code writes to the audit log has a label on the admin page."""
+    code = "\n".join(p.read_text(encoding="utf-8") for p in WEB.rglob("*.py"))
+    written = set(re.findall(r"""audit\(\s*["']([a-z_]+)["']""", code))
+    written |= set(re.findall(r"""add_audit\(\s*\w+,\s*["']([a-z_]+)["']""", code))
+    written |= {"user_enabled", "user_disabled"}  # chosen by a conditional expression
+    assert written <= set(FAMILIES["action."]), written - set(FAMILIES["action."])
+
+
+def test_unknown_id_falls_back_to_default_and_default_language_is_vietnamese():
+    """Outside a request the language is Vietnamese; unknown ids use the default."""
+    assert i18n.gettext("nav.new") == "Lập kế hoạch mới"
+    assert i18n.gettext("nav.new", lang="en") == "New plan"
+    assert i18n.gettext("gap.unheard_of", default="unheard_of") == "unheard_of"
