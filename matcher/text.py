@@ -14,7 +14,8 @@ _SPACES = re.compile(r"[\s_]+")
 
 def strip_accents(text: str) -> str:
     """Remove Vietnamese diacritics: 'Hàm Rồng' -> 'Ham Rong', 'Đông' -> 'Dong'."""
-    text = text.replace("đ", "d").replace("Đ", "D")
+    # U+00D0/U+00F0 (Icelandic eth) often stands in for the Vietnamese Đ/đ in old files
+    text = text.replace("đ", "d").replace("Đ", "D").replace("Ð", "D").replace("ð", "d")
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 

@@ -36,7 +36,7 @@ def parse_number(value: object) -> float:
         number = float(value)
     else:
         s = str(value).strip().replace(" ", "")
-        if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", s):  # 1.000 as thousands separator
+        if re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", s):  # 1.000.000: thousands separators
             s = s.replace(".", "")
         s = s.replace(",", ".")
         try:

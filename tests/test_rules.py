@@ -260,3 +260,15 @@ def test_top5_alternatives_known_order():
     assert m3["score_diff"] == -5  # loses specialty and same ward
     assert [a["score"] for a in alts if a["available"]] == sorted(
         [a["score"] for a in alts if a["available"]], reverse=True)
+
+
+def test_regression_decimal_with_three_digits_is_not_thousands():
+    """'19.717' typed as text is a coordinate, not 19,717; '1.000.000' is a million; the
+    Icelandic eth that old files use for Đ folds like Đ."""
+    from matcher.text import fold
+    from matcher.values import parse_number
+
+    assert parse_number("19.717") == pytest.approx(19.717)
+    assert parse_number("1.000.000") == 1_000_000
+    assert parse_number("3,5") == 3.5
+    assert fold("Ðông Sơn") == fold("Đông Sơn") == "dong son"
