@@ -800,3 +800,14 @@ def test_reading_speed_20k_rows(tmp_path):
     roster = read_roster(path)
     print(f"read_roster 20k rows: {time.perf_counter() - t0:.2f}s")
     assert len(roster.returnees) == 20_000
+
+
+def test_unreadable_availability_is_reported():
+    """Availability text the availability parser cannot read is a located error."""
+    pytest.importorskip("matcher.availability")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_xlsx(Path(tmp) / "a.xlsx", minimal_sheets(
+            n=3, availability=["T2-T6 tối; T7", "whenever you like", None]))
+        issues = read_or_issues(path)
+    assert [(i.row, i.column, i.code) for i in issues if i.severity == ERROR] == [
+        (3, "availability", "bad_availability")]

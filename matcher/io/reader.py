@@ -11,7 +11,9 @@ stays the writer. Measured on a 20,000-row x 17-column Returnees sheet (best of 
 project's dev machine, 2 cores): openpyxl ``load_workbook(read_only=True, data_only=True)``
 + ``iter_rows(values_only=True)`` 8.0 s; ``python_calamine.CalamineWorkbook`` +
 ``to_python()`` 0.51 s; ``pandas.read_excel(engine="calamine")`` 0.69 s. Calamine reads
-cached formula values (formula errors such as ``#DIV/0!`` come back empty).
+cached formula values (formula errors such as ``#DIV/0!`` come back empty). The whole
+``read_roster`` of a 20,000-row, 19-column Returnees sheet (with every check, ward
+resolution and 20,000 objects built) takes about 2 s on the same machine.
 
 Calamine builds a dense grid of a sheet's used range, and a failed allocation aborts the
 process (it is Rust, not a ``MemoryError``), so before handing a zip workbook to calamine
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import math
@@ -238,6 +241,7 @@ def _xlsx_sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
 
 
 _ROW_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]+)"')
+_CELL_ROW_RE = re.compile(rb'\sr="[A-Z]{1,3}([0-9]+)"')
 _WIDE_COL_RE = re.compile(rb'\sr="([A-Z]{2,3})[0-9]')
 
 
@@ -281,6 +285,8 @@ def _check_xlsx_extent(z: zipfile.ZipFile, part: str, sheet: str) -> None:
         raise _Unreadable(f"sheet '{sheet}' is too large to read")
     data = z.read(part)
     rows = [int(r) for r in _ROW_RE.findall(data)]
+    if not rows:  # rows without r="": take the rows from the cell references
+        rows = [int(r) for r in _CELL_ROW_RE.findall(data)]
     if not rows:
         return
     wide = _WIDE_COL_RE.findall(data)
@@ -636,7 +642,7 @@ class _RowReader:
             return default  # an optional column the sheet does not have
         col = self.bound.by_key[key]
         raw = self.cells[idx] if idx is not None and idx < len(self.cells) else None
-        if raw is None or is_blank(raw):
+        if raw is None:  # cells are cleaned: blank text and NaN are None already
             if key in self.bound.missing:
                 self.failed = True
                 raise _Bad
@@ -813,6 +819,24 @@ def _values(r: _RowReader, defaults: Mapping[str, Any]) -> dict[str, Any]:
     return {key: r.opt(key, default) for key, default in defaults.items()}
 
 
+@functools.lru_cache(maxsize=1)
+def _availability_checker() -> Callable[[str], str | None] | None:
+    try:
+        from matcher.availability import check_availability
+    except ImportError:
+        return None
+    return functools.lru_cache(maxsize=8192)(check_availability)
+
+
+def _check_availability(r: _RowReader, text: str | None) -> None:
+    if not text:
+        return
+    check = _availability_checker()
+    reason = check(text) if check is not None else None
+    if reason:
+        r._issue("bad_availability", "availability", value=_show(text), detail=reason)
+
+
 def _years_from(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year + years)
@@ -841,6 +865,7 @@ def _returnee(r: _RowReader, ctx: _Context) -> Returnee | None:
             r._issue("implausible_date", "release_date", value=_show(release),
                      why=f"it is before the birth year {v['birth_year']}",
                      why_vi=f"trước năm sinh {v['birth_year']}")
+    _check_availability(r, v["availability"])
     location = _location(r, ctx.places)
     if r.failed:
         return None
@@ -857,6 +882,7 @@ def _mentor(r: _RowReader, ctx: _Context) -> Mentor | None:
         r._issue("zero_capacity", "capacity", severity=WARNING, value=label)
     if v["active"] is False:
         r._issue("inactive_mentor", "active", severity=WARNING, value=label)
+    _check_availability(r, v["availability"])
     location = _location(r, ctx.places)
     if r.failed:
         return None
