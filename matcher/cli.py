@@ -90,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return int(args._run(args))
+        code = args._run(args)
+        return EXIT_OK if code is None else int(code)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
@@ -219,7 +220,7 @@ register("generate", "Write a realistic synthetic roster (Vietnamese names, real
 
 
 # sub-commands defined in their own modules register themselves on import
-from matcher import cli_plan  # noqa: E402,F401
+from matcher import cli_plan  # noqa: F401
 
 if __name__ == "__main__":
     sys.exit(main())
