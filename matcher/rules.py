@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.domain import Roster, Settings
+from matcher.domain import OFFENSES, Roster, Settings
 from matcher.geo import PointIndex
+from matcher.text import fold
 
 
 @dataclass
@@ -31,6 +32,9 @@ class People:
     r_wardpoint: np.ndarray  # location from ward point
     r_offense: list[str]
     r_skills: list[frozenset[str]]
+    r_offense_code: np.ndarray  # index into domain.OFFENSES
+    sectors: dict[str, int]  # folded sector/skill word -> code
+    r_skill_keys: np.ndarray  # sorted returnee * len(sectors) + skill code
     r_wants_job: np.ndarray
     r_wants_training: np.ndarray
     r_max_commute: np.ndarray  # inf when not given
@@ -74,6 +78,15 @@ def people_arrays(roster: Roster) -> People:
     wards: dict[str, int] = {}
     groups: dict[str, int] = {}
     epoch = np.datetime64("1970-01-01")
+    sectors: dict[str, int] = {}
+    for r in rs:
+        for k in sorted(r.skills):
+            sectors.setdefault(k, len(sectors))
+    for o in (*roster.jobs, *roster.trainings):
+        sectors.setdefault(fold(o.sector), len(sectors))
+    width = max(1, len(sectors))
+    skill_keys = np.array(sorted(i * width + sectors[k] for i, r in enumerate(rs)
+                                 for k in r.skills), dtype=np.int64)
     return People(
         r_ids=[r.id for r in rs],
         r_lat=np.array([r.location.lat for r in rs], dtype=float),
@@ -86,6 +99,9 @@ def people_arrays(roster: Roster) -> People:
         r_wardpoint=np.array([r.location.from_ward_point for r in rs], dtype=bool),
         r_offense=[r.offense for r in rs],
         r_skills=[r.skills for r in rs],
+        r_offense_code=np.array([OFFENSES.index(r.offense) for r in rs], dtype=np.int64),
+        sectors=sectors,
+        r_skill_keys=skill_keys,
         r_wants_job=np.array([r.wants_job for r in rs], dtype=bool),
         r_wants_training=np.array([r.wants_training for r in rs], dtype=bool),
         r_max_commute=np.array([np.inf if r.max_commute_km is None else r.max_commute_km
@@ -162,6 +178,11 @@ class MentorArcs:
     same_ward: np.ndarray  # bool
     affinity: np.ndarray  # Pairs affinity points
     approx: np.ndarray  # distance rests on a ward point
+    prev: np.ndarray | None = None  # rerun: the pair was in the previous plan (tier M3)
+
+    def __post_init__(self) -> None:
+        if self.prev is None:
+            self.prev = np.zeros(len(self.r), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.r)
@@ -176,8 +197,7 @@ class MentorArcs:
 
 
 def specialty_fits(p: People, r: np.ndarray, m: np.ndarray) -> np.ndarray:
-    drugs = np.array([p.r_offense[i] == "drugs" for i in r], dtype=bool) if len(r) else \
-        np.zeros(0, dtype=bool)
+    drugs = p.r_offense_code[r] == OFFENSES.index("drugs")
     return ((drugs & p.m_spec_drugs[m]).astype(np.int64)
             + (p.r_female[r] & p.m_spec_women[m])
             + ((p.r_age[r] < 25) & p.m_spec_youth[m]))
@@ -210,8 +230,11 @@ def mentor_arcs(roster: Roster, p: People, *, index: PointIndex | None = None) -
     affinity = np.zeros(len(r), dtype=np.int64)
     forbidden = np.zeros(len(r), dtype=bool)
     if overrides:
-        pos = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(r, m))
-               if (int(a), int(b)) in overrides}
+        width = np.int64(max(1, p.n_mentors))
+        keys = r.astype(np.int64) * width + m
+        wanted = np.array(sorted(a * int(width) + b for a, b in overrides), dtype=np.int64)
+        hit = np.flatnonzero(np.isin(keys, wanted))
+        pos = {(int(r[k]), int(m[k])): int(k) for k in hit}
         for key, rows in overrides.items():
             k = pos.get(key)
             if k is None:
@@ -244,6 +267,11 @@ class PlacementArcs:
     skill: np.ndarray  # sector among the returnee's skills
     away: np.ndarray  # returnee wants work away from home and the opening is in another ward
     affinity: np.ndarray
+    prev: np.ndarray | None = None  # rerun: the placement was in the previous plan (tier J3)
+
+    def __post_init__(self) -> None:
+        if self.prev is None:
+            self.prev = np.zeros(len(self.r), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.r)
@@ -256,10 +284,13 @@ class PlacementArcs:
                 + s.weight_affinity * self.affinity).astype(np.int64)
 
 
-def _fold_sector(x: str) -> str:
-    from matcher.text import fold
-
-    return fold(x)
+def has_skill(p: People, r: np.ndarray, sector_code: np.ndarray) -> np.ndarray:
+    """Is the opening's sector among each returnee's skills (vectorised set lookup)?"""
+    if len(p.r_skill_keys) == 0 or len(r) == 0:
+        return np.zeros(len(r), dtype=bool)
+    keys = r.astype(np.int64) * max(1, len(p.sectors)) + sector_code
+    idx = np.clip(np.searchsorted(p.r_skill_keys, keys), 0, len(p.r_skill_keys) - 1)
+    return p.r_skill_keys[idx] == keys
 
 
 def job_arcs(roster: Roster, p: People) -> PlacementArcs:
@@ -277,12 +308,13 @@ def job_arcs(roster: Roster, p: People) -> PlacementArcs:
     qi, o, km = index.pairs_within(p.r_lat[seekers], p.r_lon[seekers], s.job_max_km)
     r = seekers[qi]
     keep = km <= np.minimum(s.job_max_km, p.r_max_commute[r]) + 1e-9
-    sectors = [_fold_sector(j.sector) for j in jobs]
+    sector = np.array([p.sectors[fold(j.sector)] for j in jobs], dtype=np.int64)
     entry = np.array([j.entry_level for j in jobs], dtype=bool)
-    skill = np.array([sectors[b] in p.r_skills[a] for a, b in zip(r, o)], dtype=bool)
+    skill = has_skill(p, r, sector[o])
     keep &= skill | entry[o]
-    excluded = [j.excluded_offenses for j in jobs]
-    keep &= np.array([p.r_offense[a] not in excluded[b] for a, b in zip(r, o)], dtype=bool)
+    excluded = np.array([sum(1 << OFFENSES.index(x) for x in j.excluded_offenses)
+                         for j in jobs], dtype=np.int64)
+    keep &= ((excluded[o] >> p.r_offense_code[r]) & 1) == 0
     min_age = np.array([-1 if j.min_age is None else j.min_age for j in jobs])
     max_age = np.array([999 if j.max_age is None else j.max_age for j in jobs])
     keep &= (p.r_age[r] >= min_age[o]) & (p.r_age[r] <= max_age[o])
@@ -301,8 +333,11 @@ def job_arcs(roster: Roster, p: People) -> PlacementArcs:
         if row.job_id is not None and row.returnee_id in ri and row.job_id in ji:
             rules.setdefault((ri[row.returnee_id], ji[row.job_id]), []).append(row)
     if rules:
-        for k, (a, b) in enumerate(zip(r, o)):
-            for row in rules.get((int(a), int(b)), ()):
+        width = max(1, len(jobs))
+        keys = r.astype(np.int64) * width + o
+        wanted = np.array(sorted(a * width + b for a, b in rules), dtype=np.int64)
+        for k in np.flatnonzero(np.isin(keys, wanted)).tolist():
+            for row in rules[(int(r[k]), int(o[k]))]:
                 forbidden[k] |= row.rule == "forbid"
                 affinity[k] += row.affinity
     return PlacementArcs(r, o, km, skill, away, affinity).take(~forbidden)
@@ -328,7 +363,7 @@ def training_arcs(roster: Roster, p: People) -> PlacementArcs:
     keep = start[o] >= p.r_release[r]
     keep &= np.array([t.seats > 0 for t in courses], dtype=bool)[o]
     r, o, km = r[keep], o[keep], km[keep]
-    sectors = [_fold_sector(t.sector) for t in courses]
-    skill = np.array([sectors[b] in p.r_skills[a] for a, b in zip(r, o)], dtype=bool)
+    sector = np.array([p.sectors[fold(t.sector)] for t in courses], dtype=np.int64)
+    skill = has_skill(p, r, sector[o])
     return PlacementArcs(r, o, km, skill, np.zeros(len(r), dtype=bool),
                          np.zeros(len(r), dtype=np.int64))

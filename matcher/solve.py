@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 TRAVEL_UNITS_PER_KM = 100  # travel and commute are optimised in units of 10 m
+MENTOR_TIERS = ("M1", "M2", "M3", "M4", "M5")
+PLACEMENT_TIERS = ("J1", "J2", "J3", "J4", "J5")
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 
 
@@ -208,6 +210,8 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
         return out
 
     m2 = layer({0: -p.r_risk[src_r]})
+    prev = arcs.prev[cand].astype(np.int64)
+    m3 = layer({1: -prev})
     m4 = layer({1: -score, 3: spread})
     m5 = layer({1: travel * (s.weight_travel > 0)})
     # bounds on |tier total|: one unit per returnee on the pair layer
@@ -221,7 +225,9 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     r2 = int(p.r_risk[src_r].sum())
     r4 = per_returnee_max(score) + int(spread.sum())
     r5 = per_returnee_max(travel)
-    res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [m2, m4, m5], [r2, r4, r5])
+    r3 = int(prev.sum())
+    res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [m2, m3, m4, m5],
+                                [r2, r3, r4, r5])
     used = res.flows[sizes[0]:sizes[0] + sizes[1]] > 0
     chosen = np.full(n, -1, dtype=np.int64)
     chosen[ar[used]] = cand[used]
@@ -237,6 +243,7 @@ def _tier_values(p: People, arcs: MentorArcs, chosen: np.ndarray, s) -> dict[str
     return {
         "M1": float(len(k)),
         "M2": float(p.r_risk[arcs.r[k]].sum()),
+        "M3": -float(arcs.prev[k].sum()),  # minus kept previous pairs (rerun)
         "M4": float(arcs.score(s)[k].sum() - spread.sum()),
         "M5": float(np.rint(arcs.km[k] * TRAVEL_UNITS_PER_KM).sum() / TRAVEL_UNITS_PER_KM),
     }
@@ -296,6 +303,7 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
     tiers = [
         ("M1", sum(xs), True),
         ("M2", sum(int(p.r_risk[a]) * xs[i] for i, a in enumerate(ar.tolist())), True),
+        ("M3", -sum(xs[i] for i in np.flatnonzero(arcs.prev[cand]).tolist()), False),
         ("M4", sum(int(v) * xs[i] for i, v in enumerate(score.tolist()) if v)
          - sum(spread_terms), True),
         ("M5", sum(int(v) * xs[i] for i, v in enumerate(travel.tolist()) if v), False),
@@ -379,18 +387,18 @@ def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None =
     used_hours = np.zeros(p.n_mentors)
     np.add.at(used_hours, arcs.m[k], arcs.hours[k])
     over = np.flatnonzero(used_hours > budget + 1e-9)
-    proved = {name: True for name in ("M1", "M2", "M4", "M5")}
+    proved = {name: True for name in MENTOR_TIERS}
     bounds = dict(relaxed)
     status = "OPTIMAL"
     if dropped:
-        for name in ("M5", "M4")[:dropped]:
+        for name in ("M5", "M4", "M3")[:dropped]:
             proved[name] = False
     if len(over):
         chosen, final, region_size, proofs = _repair_mentor_hours(
             p, arcs, cand, chosen, cap, budget, pre, pre_load, over, relaxed, s, time_limit)
         # the flow relaxation bounds every tier while the higher tiers equal its values
         tight = relax_valid = True
-        for name in ("M1", "M2", "M4", "M5"):
+        for name in MENTOR_TIERS:
             bounds[name] = relaxed[name]
             proved[name] = bool(tight and (
                 (relax_valid and abs(final[name] - relaxed[name]) < 1e-6)
@@ -405,7 +413,7 @@ def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None =
         relaxed = final
     values = relaxed
     tiers = {}
-    for name in ("M1", "M2", "M4", "M5"):
+    for name in MENTOR_TIERS:
         tiers[name] = Tier(name, values[name], bounds[name] if not proved[name] else
                            values[name], proved[name])
     final_chosen = np.where(pre >= 0, pre, chosen)
@@ -480,8 +488,8 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
 
 
 def _lex_better(a: dict[str, float], b: dict[str, float]) -> bool:
-    ka = (a["M1"], a["M2"], a["M4"], -a["M5"])
-    kb = (b["M1"], b["M2"], b["M4"], -b["M5"])
+    ka = (a["M1"], a["M2"], -a["M3"], a["M4"], -a["M5"])
+    kb = (b["M1"], b["M2"], -b["M3"], b["M4"], -b["M5"])
     return ka > kb
 
 
@@ -576,6 +584,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     ttravel = np.rint(ta.km * TRAVEL_UNITS_PER_KM).astype(np.int64) * (s.weight_commute > 0)
     j1 = layer({1: -np.ones(len(ja), dtype=np.int64)})
     j2 = layer({2: -np.ones(len(ta), dtype=np.int64)})
+    j3 = layer({1: -ja.prev.astype(np.int64), 2: -ta.prev.astype(np.int64)})
     j4 = layer({1: -jscore, 2: -tscore})
     j5 = layer({1: jtravel, 2: ttravel})
 
@@ -589,15 +598,17 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     r2 = len(np.unique(ta.r))
     r4 = int(np.maximum(per_r(jscore, ja.r), per_r(tscore, ta.r)).sum())
     r5 = int(np.maximum(per_r(jtravel, ja.r), per_r(ttravel, ta.r)).sum())
-    res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j4, j5],
-                                [r1, r2, r4, r5])
+    r3 = int(ja.prev.sum() + ta.prev.sum())
+    res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j3, j4, j5],
+                                [r1, r2, r3, r4, r5])
     fj = res.flows[offsets[1]:offsets[2]] > 0
     ft = res.flows[offsets[2]:offsets[3]] > 0
     job_of = np.full(n, -1, dtype=np.int64)
     job_of[ja.r[fj]] = np.flatnonzero(fj)
     training_of = np.full(n, -1, dtype=np.int64)
     training_of[ta.r[ft]] = np.flatnonzero(ft)
-    proved = {"J1": True, "J2": True, "J4": res.dropped < 2, "J5": res.dropped < 1}
+    proved = {"J1": True, "J2": True, "J3": res.dropped < 3, "J4": res.dropped < 2,
+              "J5": res.dropped < 1}
     relaxed = _placement_values(ctx, job_of, training_of)
     bounds = dict(relaxed)
     values = relaxed
@@ -606,7 +617,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         job_of, training_of, values, bounds, proved = _cpsat_placements(
             ctx, emp, job_of, training_of, clash, relaxed, time_limit)
     tiers = {name: Tier(name, values[name], bounds[name], proved[name])
-             for name in ("J1", "J2", "J4", "J5")}
+             for name in PLACEMENT_TIERS}
     return PlacementSolution(job_of, training_of, tiers)
 
 
@@ -618,6 +629,7 @@ def _placement_values(ctx: Context, job_of: np.ndarray, training_of: np.ndarray
     commute = (np.rint(ja.km[j] * TRAVEL_UNITS_PER_KM).sum()
                + np.rint(ta.km[t] * TRAVEL_UNITS_PER_KM).sum())
     return {"J1": float(len(j)), "J2": float(len(t)),
+            "J3": -float(ja.prev[j].sum() + ta.prev[t].sum()),  # minus kept (rerun)
             "J4": float(ja.score(s)[j].sum() + ta.score(s)[t].sum()),
             "J5": float(commute / TRAVEL_UNITS_PER_KM)}
 
@@ -677,7 +689,7 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
         nj_, nt_, res = _cpsat_placement_region(ctx, emp, jsel, tsel, fixed_j, fixed_t,
                                                 best, left)
         vals = _placement_values(ctx, nj_, nt_)
-        key = lambda v: (v["J1"], v["J2"], v["J4"], -v["J5"])
+        key = lambda v: (v["J1"], v["J2"], -v["J3"], v["J4"], -v["J5"])
         if key(vals) >= key(best_vals):
             best, best_vals = (nj_, nt_), vals
             proofs = {name: r[2] for name, r in res.items()} if whole else {}
@@ -688,7 +700,7 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
             break
     bounds, proved = {}, {}
     tight = relax_valid = True
-    for name in ("J1", "J2", "J4", "J5"):
+    for name in PLACEMENT_TIERS:
         meets = abs(best_vals[name] - relaxed[name]) < 1e-6
         proved[name] = bool(tight and ((relax_valid and meets) or proofs.get(name, False)))
         bounds[name] = best_vals[name] if proved[name] else relaxed[name]
@@ -755,6 +767,8 @@ def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tse
     tiers = [
         ("J1", sum(xj), True),
         ("J2", sum(xt), True),
+        ("J3", -sum(v for v, k in zip(xj, jsel.tolist()) if ja.prev[k])
+         - sum(v for v, k in zip(xt, tsel.tolist()) if ta.prev[k]), False),
         ("J4", sum(int(c) * v for c, v in zip(jscore.tolist(), xj))
          + sum(int(c) * v for c, v in zip(tscore.tolist(), xt)), True),
         ("J5", sum(int(c) * v for c, v in zip(jkm.tolist(), xj))
@@ -864,6 +878,9 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
             a.change, a.reason = rows[rid]
         assignments.append(a)
     tiers = {**ms.tiers, **ps.tiers, **(extra_tiers or {})}
+    if extra_tiers is None:  # M3/J3 only exist on reruns
+        tiers.pop("M3", None)
+        tiers.pop("J3", None)
     order = ["M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5"]
     tiers = {k: tiers[k] for k in order if k in tiers}
     plan = Plan(plan_date=s.plan_date, settings=s.to_dict(), tiers=tiers,
