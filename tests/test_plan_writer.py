@@ -1,0 +1,497 @@
+"""The plan workbook, its CSV and JSON twins, formula safety and read-back (issue 4)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from builders import course, job, mentor, returnee, roster
+from openpyxl import Workbook, load_workbook
+
+from matcher.errors import WARNING, Issue, RosterError
+from matcher.io.plan_writer import (
+    TEXT,
+    formula_like,
+    plan_from_workbook,
+    read_plan_workbook,
+    write_plan_csv,
+    write_plan_json,
+    write_plan_workbook,
+)
+from matcher.plan import Plan, Visit
+from matcher.solve import solve
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "roster.xlsx"
+CORE = ("summary", "assignments", "unassigned", "mentors", "jobs", "training", "gaps",
+        "warnings")
+
+
+def _h(key: str, lang: str) -> str:
+    en, vi = TEXT[key]
+    return vi if lang == "vi" else en
+
+
+def _case(names: dict[str, str] | None = None):
+    """A small two-ward roster, solved, with visits, changes and warnings added."""
+    names = names or {}
+    rs = []
+    for i in range(14):
+        ward = "Phường Hạc Thành" if i % 2 else "Xã Quảng Phú"
+        rs.append(returnee(f"R{i:02d}", i * 0.3, 0, ward=ward, gender="F" if i % 3 == 0 else "M",
+                           risk=1 + i % 3, wants_training=i % 4 == 0))
+    rs = [dataclasses.replace(r, full_name=names.get(r.id, r.full_name)) for r in rs]
+    ms = [mentor("M1", 0, ward="Phường Hạc Thành", phone="0912 345 678", capacity=3),
+          mentor("M2", 2, gender="F", ward="Xã Quảng Phú", phone="+84 913 000 111",
+                 hours_per_month=20),
+          mentor("M3", 3, ward="Xã Quảng Phú", phone=names.get("phone", "0914 222 333"))]
+    jobs = [job("J1", 1, employer=names.get("employer", "Công ty May Hạc Thành"), slots=2,
+                entry_level=True, ward="Phường Hạc Thành")]
+    courses = [dataclasses.replace(course("T1", 2, seats=2),
+                                   provider=names.get("provider", "Trường nghề Thanh Hóa"))]
+    r = roster(rs, ms, jobs, courses)
+    r = dataclasses.replace(r, warnings=(
+        Issue("ward_point", "Người trở về", 5, "Phường/Xã", {"ward": "Xã Quảng Phú"}, WARNING),))
+    plan = solve(r)
+    day = dt.date(2026, 12, 10)
+    for i, a in enumerate(reversed(plan.assignments)):
+        if a.mentor_id:
+            plan.visits.append(Visit(day - dt.timedelta(days=i), "morning", a.mentor_id,
+                                     a.returnee_id, "first"))
+            plan.visits.append(Visit(day + dt.timedelta(days=7), "afternoon", a.mentor_id,
+                                     a.returnee_id, "follow-up"))
+    plan.assignments[1].confirmed = True
+    plan.assignments[3].hired = True
+    plan.assignments[1].change = "kept"
+    plan.assignments[1].reason = names.get("reason", "giữ nguyên theo kế hoạch trước")
+    plan.changes = {"kept": 1, "changed": 0,
+                    "list": [{"returnee_id": "R01", "change": "kept",
+                              "reason": plan.assignments[1].reason}]}
+    plan.warnings.append(names.get("warning", "Cặp R05–M9 không thể ghép"))
+    plan.sources = [{"name": "roster.xlsx", "sha256": "ab" * 32}]
+    return r, plan
+
+
+@pytest.fixture(scope="module")
+def case():
+    return _case()
+
+
+def _sheet_rows(ws):
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def _assignment_dicts(path: Path, lang: str) -> list[dict]:
+    wb = load_workbook(path)
+    rows = _sheet_rows(wb[_h("sheet:assignments", lang)])
+    header = rows[0]
+    return [dict(zip(header, row)) for row in rows[1:]]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_sheet_present(case, tmp_path, lang):
+    """Every sheet of SPEC section 7, Schedule, Changes and one sheet per ward are written."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang=lang)
+    names = load_workbook(path).sheetnames
+    for key in (*CORE, "schedule", "changes"):
+        assert _h(f"sheet:{key}", lang) in names
+    assert "Phường Hạc Thành" in names and "Xã Quảng Phú" in names
+
+
+def test_no_schedule_or_changes_sheet_without_them(case, tmp_path):
+    """Schedule and Changes sheets appear only when the plan has visits and a change list."""
+    r, plan = case
+    bare = dataclasses.replace(plan, visits=[], changes={})
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(bare, r, path, lang="en")
+    names = load_workbook(path).sheetnames
+    assert "Schedule" not in names and "Changes" not in names
+    assert all(_h(f"sheet:{k}", "en") in names for k in CORE)
+
+
+def test_one_assignment_row_per_returnee_in_roster_order(case, tmp_path):
+    """The Assignments sheet has exactly one row per returnee, in roster order."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path)
+    rows = _assignment_dicts(path, "vi")
+    assert [x[_h("col:returnee_id", "vi")] for x in rows] == [x.id for x in r.returnees]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_values_agree_with_json(case, tmp_path, lang):
+    """Each Assignments row carries the same ids, distances, flags and change as the JSON."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang=lang)
+    rows = _assignment_dicts(path, lang)
+    data = plan.to_json()["assignments"]
+    assert len(rows) == len(data)
+    yes = _h("word:yes", lang)
+    for row, a in zip(rows, data):
+        def col(key, row=row):
+            return row[_h(f"col:{key}", lang)]
+        assert col("returnee_id") == a["returnee_id"]
+        assert col("mentor_id") == a["mentor_id"]
+        assert col("job_id") == a["job_id"]
+        assert col("training_id") == a["training_id"]
+        assert col("mentor_km") == a["mentor_km"]
+        commute = a["job_km"] if a["job_id"] else a["training_km"]
+        assert col("commute_km") == commute
+        assert col("change") == _h(f"word:{a['change']}", lang)
+        assert col("confirmed") == (yes if a["confirmed"] else None)
+        assert col("hired") == (yes if a["hired"] else None)
+        points = sum(v for k, v in a["score"].items() if not k.endswith("_km"))
+        assert (col("score") or 0) == pytest.approx(points)
+        m = r.mentor(a["mentor_id"]) if a["mentor_id"] else None
+        assert col("mentor_phone") == (m.phone if m else None)
+        assert col("mentor_name") == (m.full_name if m else None)
+
+
+def test_mentors_jobs_training_and_schedule_sheets(case, tmp_path):
+    """Mentor load and hours, filled vs slots/seats and the date-sorted schedule are right."""
+    from matcher.check import monthly_hours
+
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="en")
+    wb = load_workbook(path)
+    mentors = {row[0]: row for row in _sheet_rows(wb["Mentors"])[1:]}
+    for m in r.mentors:
+        ids = [a.returnee_id for a in plan.assignments if a.mentor_id == m.id]
+        hours = sum(monthly_hours(r, r.returnee(x), m) for x in ids)
+        row = mentors[m.id]
+        assert row[5] == len(ids) and row[6] == m.capacity
+        assert row[7] == pytest.approx(hours, abs=0.01)
+        assert row[8] == m.hours_per_month
+    jobs = _sheet_rows(wb["Jobs"])
+    assert jobs[1][4] == sum(a.job_id == "J1" for a in plan.assignments) and jobs[1][5] == 2
+    schedule = _sheet_rows(wb["Schedule"])[1:]
+    assert len(schedule) == len(plan.visits)
+    dates = [row[0] for row in schedule]
+    assert all(isinstance(d, dt.datetime) for d in dates) and dates == sorted(dates)
+    assert wb["Schedule"]["A2"].number_format == "DD/MM/YYYY"
+
+
+def test_ward_sheet_lists_mentor_phone_placement_and_next_visit(case, tmp_path):
+    """A ward sheet lists its returnees with mentor name and phone, placement and next visit."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="en")
+    ws = load_workbook(path)["Xã Quảng Phú"]
+    rows = _sheet_rows(ws)
+    header = rows[0]
+    ward_ids = [x.id for x in r.returnees if x.location.ward == "Xã Quảng Phú"]
+    assert [row[1] for row in rows[1:]] == ward_ids
+    first = {}
+    for v in sorted(plan.visits, key=lambda v: v.date):
+        first.setdefault(v.returnee_id, v.date)
+    for row in rows[1:]:
+        a = plan.assignment(row[1])
+        got = dict(zip(header, row))
+        m = r.mentor(a.mentor_id) if a.mentor_id else None
+        assert got["Mentor phone"] == (m.phone if m else None)
+        nxt = got["Next visit"]
+        assert (nxt.date() if nxt else None) == first.get(row[1])
+        if a.job_id:
+            assert a.job_id in got["Job or training"]
+        elif a.training_id:
+            assert a.training_id in got["Job or training"]
+
+
+def test_summary_has_tiers_settings_sources_and_changes(case, tmp_path):
+    """The Summary holds tier values with proof status, settings with meanings and checksums."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="en")
+    rows = _sheet_rows(load_workbook(path)["Summary"])
+    by_item = {row[0]: row for row in rows if row[0]}
+    for name, tier in plan.tiers.items():
+        assert by_item[name][1] == pytest.approx(tier.value)
+        assert by_item[name][3] == ("yes" if tier.optimal else "no")
+        assert by_item[name][4]
+    for name in plan.settings:
+        assert by_item[name][4], name  # every setting with its meaning
+    assert by_item["roster.xlsx"][1] == "ab" * 32
+    assert by_item["Plan date"][1].date() == plan.plan_date
+    assert by_item["kept"][1] == 1
+
+
+def test_formula_like_text_is_never_a_formula(tmp_path):
+    """Names, phones, employers and notes starting with =, +, -, @, tab or CR stay text."""
+    payloads = {"R00": "=HYPERLINK(\"http://x\",\"y\")", "R01": "+1+1", "R02": "-2+3",
+                "R03": "@SUM(A1)", "R04": "\tTab", "R05": "\rCR", "R06": "=1+1",
+                "employer": "=cmd|' /C calc'!A0", "provider": "@provider", "phone": "+84 9",
+                "reason": "-giữ", "warning": "=WARN()"}
+    r, plan = _case(payloads)
+    plan.unassigned[0].reasons.append("=REASON()")
+    for lang in ("vi", "en"):
+        path = tmp_path / f"plan-{lang}.xlsx"
+        write_plan_workbook(plan, r, path, lang=lang)
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            assert not any("externalLink" in n or "vbaProject" in n or "connections" in n
+                           for n in names)
+            for n in names:
+                if n.startswith("xl/worksheets/"):
+                    assert b"<f>" not in z.read(n) and b"<f " not in z.read(n)
+        wb = load_workbook(path)
+        seen = set()
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                    if isinstance(cell.value, str) and formula_like(cell.value):
+                        assert cell.data_type == "s" and cell.quotePrefix
+                        seen.add(cell.value)
+        for text in ("=1+1", "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0", "@provider",
+                     "+84 9", "=WARN()", "\tTab"):
+            assert text in seen, text
+
+
+def test_csv_neutralises_formula_like_text(tmp_path):
+    """In the CSV export formula-like text gets an apostrophe in front."""
+    r, plan = _case({"R00": "=1+1", "employer": "@corp"})
+    paths = write_plan_csv(plan, r, tmp_path, lang="en")
+    text = "".join(p.read_text(encoding="utf-8-sig") for p in paths)
+    assert "'=1+1" in text and "'@corp" in text
+    rows = [row for p in paths
+            for row in csv.reader(p.read_text(encoding="utf-8-sig").splitlines())]
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+def test_read_back_yields_the_same_assignments(case, tmp_path):
+    """The workbook written for a plan, read back, gives the same assignments and flags."""
+    r, plan = case
+    for lang in ("vi", "en"):
+        path = tmp_path / f"plan-{lang}.xlsx"
+        write_plan_workbook(plan, r, path, lang=lang)
+        rows = read_plan_workbook(path)
+        want = [(a.returnee_id, a.mentor_id, a.job_id, a.training_id, a.change, a.confirmed,
+                 a.hired) for a in plan.assignments]
+        got = [(x["returnee_id"], x["mentor_id"], x["job_id"], x["training_id"], x["change"],
+                x["confirmed"], x["hired"]) for x in rows]
+        assert got == want
+        back = plan_from_workbook(path)
+        assert isinstance(back, Plan) and back.plan_date == plan.plan_date
+        assert [(a.returnee_id, a.mentor_id, a.job_id, a.training_id, a.confirmed)
+                for a in back.assignments] == [w[:4] + (w[5],) for w in want]
+
+
+def test_read_back_accepts_hand_edits(case, tmp_path):
+    """A coordinator's x, 1, có and không in the confirmed column are understood."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="vi")
+    wb = load_workbook(path)
+    ws = wb[_h("sheet:assignments", "vi")]
+    header = [c.value for c in ws[1]]
+    col = header.index(_h("col:confirmed", "vi")) + 1
+    for row, value in zip((2, 3, 4, 5), ("x", 1, "Có", "không")):
+        ws.cell(row=row, column=col, value=value)
+    wb.save(path)
+    got = [x["confirmed"] for x in read_plan_workbook(path)[:4]]
+    assert got == [True, True, True, False]
+
+
+def test_read_back_reports_problems_with_locations(case, tmp_path):
+    """Bad yes/no, a missing column, a missing sheet or a broken file raise RosterError."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="en")
+    wb = load_workbook(path)
+    ws = wb["Assignments"]
+    header = [c.value for c in ws[1]]
+    ws.cell(row=3, column=header.index("Confirmed") + 1, value="maybe")
+    wb.save(path)
+    with pytest.raises(RosterError) as err:
+        read_plan_workbook(path)
+    issue = err.value.errors[0]
+    assert (issue.sheet, issue.row, issue.column, issue.code) == ("Assignments", 3, "Confirmed",
+                                                                  "wrong_type")
+
+    ws.delete_cols(header.index("Mentor id") + 1)
+    wb.save(path)
+    with pytest.raises(RosterError) as err:
+        read_plan_workbook(path)
+    assert any(i.code == "missing_column" and i.row == 1 for i in err.value.errors)
+
+    other = Workbook()
+    other.active.title = "Something"
+    other.save(tmp_path / "other.xlsx")
+    with pytest.raises(RosterError) as err:
+        read_plan_workbook(tmp_path / "other.xlsx")
+    assert err.value.errors[0].code == "missing_sheet"
+
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook at all")
+    for bad, code in ((junk, "unreadable_file"), (tmp_path / "absent.xlsx", "missing_file"),
+                      (None, "unreadable_file"), (tmp_path, "unreadable_file")):
+        with pytest.raises(RosterError) as err:
+            plan_from_workbook(bad)
+        assert err.value.errors[0].code == code
+
+
+def test_vietnamese_and_english_headers(case, tmp_path):
+    """Headers follow the chosen language: Vietnamese by default, English on request."""
+    r, plan = case
+    write_plan_workbook(plan, r, tmp_path / "vi.xlsx")
+    write_plan_workbook(plan, r, tmp_path / "en.xlsx", lang="en")
+    vi = load_workbook(tmp_path / "vi.xlsx")["Phân công"]
+    en = load_workbook(tmp_path / "en.xlsx")["Assignments"]
+    assert vi["A1"].value == "Mã người trở về" and en["A1"].value == "Returnee id"
+    assert "Đã xác nhận" in [c.value for c in vi[1]]
+    assert "Confirmed" in [c.value for c in en[1]]
+    with pytest.raises(ValueError):
+        write_plan_workbook(plan, r, tmp_path / "xx.xlsx", lang="fr")
+
+
+def test_csv_has_bom_and_keeps_vietnamese(case, tmp_path):
+    """Each sheet becomes a UTF-8-with-BOM CSV whose Vietnamese text survives."""
+    r, plan = case
+    paths = write_plan_csv(plan, r, tmp_path / "csv")
+    assert len(paths) == len(load_workbook(_written(plan, r, tmp_path)).sheetnames)
+    for p in paths:
+        assert p.read_bytes().startswith(b"\xef\xbb\xbf")
+    text = (tmp_path / "csv" / "Phân công.csv").read_text(encoding="utf-8-sig")
+    assert text.startswith("Mã người trở về,")
+    assert "Nguyễn Văn R00" in text and "Phường Hạc Thành" in text
+    summary = (tmp_path / "csv" / "Tổng hợp.csv").read_text(encoding="utf-8-sig")
+    assert "01/12/2026" in summary and "%" in summary
+
+
+def _written(plan, r, tmp_path):
+    path = tmp_path / "for-count.xlsx"
+    write_plan_workbook(plan, r, path)
+    return path
+
+
+def test_json_round_trip(case, tmp_path):
+    """The JSON twin is the plan's to_json, readable back with Plan.from_json."""
+    _, plan = case
+    path = tmp_path / "plan.json"
+    write_plan_json(plan, path)
+    text = path.read_text(encoding="utf-8")
+    assert "không thể ghép" in text
+    data = json.loads(text)
+    assert data == json.loads(json.dumps(plan.to_json(), default=str))
+    back = Plan.from_json(data)
+    assert [a.to_dict() for a in back.assignments] == data["assignments"]
+
+
+def test_sheet_names_are_valid_and_unique(tmp_path):
+    """Ward names with forbidden characters, over 31 characters or equal but for case still
+    give valid, distinct sheet names."""
+    wards = ["Phường [A]:B*?/\\", "Xã Rất Rất Dài Tên Ở Huyện Miền Núi Phía Tây A",
+             "Xã Rất Rất Dài Tên Ở Huyện Miền Núi Phía Tây B", "tổng hợp", "'Quoted'"]
+    rs = [returnee(f"R{i}", 0.1 * i, ward=w) for i, w in enumerate(wards)]
+    r = roster(rs, [mentor("M1", capacity=5)])
+    plan = solve(r)
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path)
+    names = load_workbook(path).sheetnames
+    assert len({n.casefold() for n in names}) == len(names)
+    for n in names:
+        assert len(n) <= 31 and not set(n) & set("[]:*?/\\") and not n.startswith("'")
+    assert len(names) == len(CORE) + bool(plan.visits) + len(wards)
+
+
+def test_print_setup_and_formats(case, tmp_path):
+    """Sheets print landscape on A4, fit to width, repeat the header, freeze and filter it."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="en")
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert str(ws.page_setup.paperSize) == "9"
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.freeze_panes == "A2"
+        assert ws["A1"].font.b
+        assert "&P" in ws.oddFooter.right.text and "01/12/2026" in ws.oddHeader.left.text
+        assert all(d.width and d.width <= 50 for d in ws.column_dimensions.values())
+        if ws.title != "Summary":
+            assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    ws = wb["Assignments"]
+    header = [c.value for c in ws[1]]
+    km = header.index("Mentor km") + 1
+    cells = [ws.cell(row=i, column=km) for i in range(2, ws.max_row + 1)]
+    assert all(c.number_format == "0.0" for c in cells if isinstance(c.value, float))
+
+
+def _read_sample():
+    if not SAMPLE.exists():
+        pytest.skip(f"sample roster {SAMPLE} not present")
+    from matcher.io.reader import read_roster
+
+    try:
+        return read_roster(SAMPLE)
+    except RosterError as exc:
+        pytest.skip(f"sample roster does not read yet: {exc.errors[0].format()}")
+
+
+def test_sample_roster_workbook(tmp_path):
+    """For the sample roster: every sheet, one row per returnee, rows agree with the JSON."""
+    r = _read_sample()
+    plan = solve(r)
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path)
+    names = load_workbook(path).sheetnames
+    assert all(_h(f"sheet:{k}", "vi") in names for k in CORE)
+    rows = _assignment_dicts(path, "vi")
+    data = plan.to_json()["assignments"]
+    assert len(rows) == len(r.returnees) == len(data)
+    for row, a in zip(rows, data):
+        assert row[_h("col:returnee_id", "vi")] == a["returnee_id"]
+        assert row[_h("col:mentor_id", "vi")] == a["mentor_id"]
+        assert row[_h("col:job_id", "vi")] == a["job_id"]
+        assert row[_h("col:training_id", "vi")] == a["training_id"]
+        assert row[_h("col:mentor_km", "vi")] == a["mentor_km"]
+    assert [x["mentor_id"] for x in read_plan_workbook(path)] == [a["mentor_id"] for a in data]
+
+
+def _soffice_pdf(xlsx: Path, outdir: Path) -> Path:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed; install it (apt-get install "
+                    "libreoffice-calc) to check that the workbook opens and prints")
+    profile = outdir / "lo-profile"
+    env = {**os.environ, "HOME": str(outdir)}
+    result = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(outdir), str(xlsx)],
+        check=False, capture_output=True, text=True, timeout=300, env=env)
+    pdf = outdir / (xlsx.stem + ".pdf")
+    assert result.returncode == 0, result.stderr
+    assert pdf.exists() and pdf.stat().st_size > 1000, (result.stdout, result.stderr)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    return pdf
+
+
+def test_libreoffice_converts_workbook_to_pdf(case, tmp_path):
+    """LibreOffice opens the plan workbook and prints it to PDF."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path)
+    _soffice_pdf(path, tmp_path)
+
+
+def test_libreoffice_converts_sample_plan(tmp_path):
+    """The sample roster's plan workbook converts to PDF with LibreOffice."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    r = _read_sample()
+    path = tmp_path / "sample-plan.xlsx"
+    write_plan_workbook(solve(r), r, path)
+    _soffice_pdf(path, tmp_path)
