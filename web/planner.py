@@ -11,6 +11,9 @@ for :func:`alternatives`).
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
 import logging
 import pickle
@@ -64,11 +67,117 @@ def validate(paths: Iterable[Path], lang: str = "vi") -> tuple[bool, list[dict],
 
 
 def merge_additions(roster_paths: list[Path], addition_paths: list[Path]) -> list[Path]:
-    """The files to read for "rerun with new releases": the earlier run's roster files
-    plus files holding only the new returnees. The reader takes a table's rows from every
-    file that has it, so the merge is the list of all files; a returnee id present in both
-    is reported by the reader as a duplicate."""
-    return [*roster_paths, *addition_paths]
+    """The files to read for "rerun with new releases": the earlier run's roster with the
+    rows of the new returnees appended to its Returnees table.
+
+    The reader accepts each table once, so the merge writes ``merged-<hash>.xlsx`` next to
+    the additions: every table of the file that holds the Returnees table, with the new
+    rows added under the earlier header (columns matched by header, in English or
+    Vietnamese). An additions file with one table is taken as returnees whatever its name.
+    The other roster files are passed on unchanged. The merged file is made once per set
+    of inputs (its name is a hash of them)."""
+    from matcher.schema import RETURNEES
+
+    digest = hashlib.sha256()
+    for path in [*roster_paths, *addition_paths]:
+        digest.update(Path(path).read_bytes())
+    merged = Path(addition_paths[0]).parent / f"merged-{digest.hexdigest()[:16]}.xlsx"
+
+    base = None
+    for path in roster_paths:
+        tables = _tables(Path(path))
+        if any(_is_returnees(title, RETURNEES) for title, _rows in tables):
+            base = (Path(path), tables)
+            break
+    if base is None:  # nothing to merge into: let the reader report the missing sheet
+        return [*roster_paths, *addition_paths]
+    if not merged.exists():
+        new_rows: list[list[Any]] = []
+        for path in addition_paths:
+            tables = _tables(Path(path))
+            picked = [rows for title, rows in tables if _is_returnees(title, RETURNEES)]
+            if not picked and len(tables) == 1:
+                picked = [tables[0][1]]
+            for rows in picked:
+                new_rows.extend(_under_header(rows, base[1], RETURNEES))
+        _write_tables(merged, [
+            (title, rows + new_rows if _is_returnees(title, RETURNEES) else rows)
+            for title, rows in base[1]])
+    return [merged if Path(p) == base[0] else Path(p) for p in roster_paths]
+
+
+def _is_returnees(title: str, sheet: Any) -> bool:
+    from matcher.text import header_key
+
+    return header_key(title) in sheet.names()
+
+
+def _tables(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    """(title, rows) of every table in a workbook or CSV file (a CSV is titled by its name)."""
+    if path.suffix.lower() == ".csv":
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1258", errors="replace")
+        try:
+            delimiter = csv.Sniffer().sniff(text[:64_000], delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = ","
+        return [(path.stem, list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))]
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    return [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
+
+
+def _header(rows: list[list[Any]]) -> tuple[int, list[Any]]:
+    for i, row in enumerate(rows):
+        if any(str(c).strip() for c in row if c is not None):
+            return i, row
+    return 0, []
+
+
+def _under_header(rows: list[list[Any]], base_tables: list, sheet: Any) -> list[list[Any]]:
+    """The data rows of an additions table, rearranged into the base table's columns."""
+    from matcher.text import header_key
+
+    base_rows = next(r for t, r in base_tables if _is_returnees(t, sheet))
+    _i, base_head = _header(base_rows)
+
+    def column_of(text: Any) -> str:
+        key = header_key(text)
+        for col in sheet.columns:
+            if key in col.keys():  # noqa: SIM118 - Column.keys() is a method, not a dict
+                return col.key
+        return key
+
+    where = {column_of(h): j for j, h in enumerate(base_head) if str(h or "").strip()}
+    start, head = _header(rows)
+    out = []
+    for row in rows[start + 1:]:
+        if not any(str(c).strip() for c in row if c is not None):
+            continue
+        new = [""] * len(base_head)
+        for j, value in enumerate(row):
+            target = where.get(column_of(head[j])) if j < len(head) else None
+            if target is not None:
+                new[target] = value
+        out.append(new)
+    return out
+
+
+def _write_tables(path: Path, tables: list[tuple[str, list[list[Any]]]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, rows in tables:
+        sheet = book.create_sheet(title=title[:31])
+        for row in rows:
+            sheet.append([None if v == "" else v for v in row])
+    tmp = path.with_name(path.name + ".tmp")
+    book.save(tmp)
+    tmp.replace(path)
 
 
 def _index(roster: Any) -> dict[str, dict[str, dict[str, Any]]]:

@@ -71,7 +71,10 @@ function setupFilter() {
 function setupAlternatives() {
   var panel = document.getElementById("alt-panel");
   if (!panel) { return; }
-  var labels = JSON.parse(panel.dataset.labels || "{}");
+  // [[key, label], ...] in display order; keys the server adds beyond these come last.
+  var order = JSON.parse(panel.dataset.labels || "[]");
+  var labels = {};
+  order.forEach(function (pair) { labels[pair[0]] = pair[1]; });
   function show(title, body) {
     panel.replaceChildren();
     var h = document.createElement("h3");
@@ -84,11 +87,14 @@ function setupAlternatives() {
   function text(t) { var p = document.createElement("p"); p.textContent = t; return p; }
   function table(items) {
     var keys = [];
-    Object.keys(labels).forEach(function (k) {
+    order.forEach(function (pair) {
+      var k = pair[0];
       if (items.some(function (it) { return it[k] !== undefined && it[k] !== null; })) { keys.push(k); }
     });
     items.forEach(function (it) {
-      Object.keys(it).forEach(function (k) { if (keys.indexOf(k) === -1) { keys.push(k); } });
+      Object.keys(it).forEach(function (k) {
+        if (!(k in labels) && keys.indexOf(k) === -1) { keys.push(k); }
+      });
     });
     var t = document.createElement("table");
     t.className = "data";
@@ -103,6 +109,7 @@ function setupAlternatives() {
       var row = body.insertRow();
       keys.forEach(function (k) {
         var v = it[k];
+        if (v === true) { v = panel.dataset.yes; } else if (v === false) { v = panel.dataset.no; }
         if (v !== null && typeof v === "object") { v = JSON.stringify(v); }
         row.insertCell().textContent = v === undefined || v === null ? "" : String(v);
       });
