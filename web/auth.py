@@ -97,6 +97,8 @@ def ensure_setup_token(conn) -> str | None:
 
 def load_user() -> None:
     g.user = None
+    if request.endpoint == "static":
+        return  # public files: no database work
     user_id = session.get("user_id")
     if user_id is not None:
         user = db.user_by_id(db.get_db(), user_id)
