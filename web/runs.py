@@ -271,9 +271,13 @@ def delete(run_id: int):
 
 # --- results ------------------------------------------------------------------------
 
+def _has_plan(run) -> bool:
+    return run["status"] == "done" and (run_dir(run["id"]) / "plan.json").is_file()
+
+
 def _done_run_or_404(run_id: int):
     run = get_run_or_404(run_id)
-    if run["status"] != "done" or not (run_dir(run_id) / "plan.json").is_file():
+    if not _has_plan(run):
         abort(404)
     return run
 
@@ -281,7 +285,7 @@ def _done_run_or_404(run_id: int):
 @bp.get("/runs/<int:run_id>/result")
 def result(run_id: int):
     run = get_run_or_404(run_id)
-    if run["status"] != "done" or not (run_dir(run_id) / "plan.json").is_file():
+    if not _has_plan(run):
         return redirect(url_for("runs.show", run_id=run_id))
     res = results.load_result(run_dir(run_id), current_lang())
     available = {kind for kind, (name, _n, _m) in DOWNLOADS.items()
