@@ -327,7 +327,7 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
         else:
             model.minimize(expr)
         solver.parameters.max_time_in_seconds = (
-            time_limit if name in ("M1", "M2", "J1", "J2") else min(time_limit, 2.0))
+            time_limit if name in ("M1", "M2", "M3", "J1", "J2", "J3") else min(time_limit, 2.0))
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
@@ -479,8 +479,8 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
             whole = (not (in_region != region_m[arcs.m[cand]]).any()
                      and len(sub) == int(in_region.sum()))
             proofs = {name: r[2] for name, r in res.items()} if whole else {}
-        if (abs(best_vals["M1"] - relaxed["M1"]) < 1e-6
-                and abs(best_vals["M2"] - relaxed["M2"]) < 1e-6):
+        must = ("M1", "M2", "M3") if arcs.prev.any() else ("M1", "M2")
+        if all(abs(best_vals[t] - relaxed[t]) < 1e-6 for t in must):
             break
         if time.perf_counter() > deadline or region_r.all():
             break
@@ -523,9 +523,33 @@ class PlacementSolution:
 
 def solve_placements(ctx: Context, *, time_limit: float = 60.0,
                      fixed_jobs: np.ndarray | None = None) -> PlacementSolution:
-    """J1 jobs, J2 training, J4 fit, J5 commute: one lexicographic flow with a bypass."""
-    roster, p, ja, ta, s = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs, ctx.roster.settings
+    """J1 jobs, J2 training, J3 kept placements (reruns), J4 fit, J5 commute: one
+    lexicographic flow with a bypass. ``fixed_jobs`` (job arc per returnee or -1) are
+    placements that already started: they stay and use their slot."""
+    roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
     n, nj, nt = p.n_returnees, len(roster.jobs), len(roster.trainings)
+    employers: dict[str, int] = {}
+    emp = np.array([employers.setdefault(j.employer.strip().casefold(), len(employers))
+                    for j in roster.jobs], dtype=np.int64)
+    frozen = np.zeros(n, dtype=bool)
+    used_slots = np.zeros(nj, dtype=np.int64)
+    jkeep = np.ones(len(ctx.jarcs), dtype=bool)
+    tkeep = np.ones(len(ctx.tarcs), dtype=bool)
+    if fixed_jobs is not None and (fixed_jobs >= 0).any():
+        fa = ctx.jarcs
+        fr = np.flatnonzero(fixed_jobs >= 0)
+        frozen[fr] = True
+        used_slots = np.bincount(fa.o[fixed_jobs[fr]], minlength=nj)
+        jkeep &= ~frozen[fa.r]
+        tkeep &= ~frozen[ctx.tarcs.r]
+        gmax = int(p.r_group.max()) + 2
+        taken = {int(emp[fa.o[k]]) * gmax + int(p.r_group[fa.r[k]])
+                 for k in fixed_jobs[fr].tolist() if p.r_group[fa.r[k]] >= 0}
+        if taken:
+            keys = emp[fa.o] * gmax + p.r_group[fa.r]
+            jkeep &= ~((p.r_group[fa.r] >= 0) & np.isin(keys, list(taken)))
+    jidx, tidx = np.flatnonzero(jkeep), np.flatnonzero(tkeep)
+    ja, ta = ctx.jarcs.take(jkeep), ctx.tarcs.take(tkeep)
     S, T = 0, 1
     r_node = 2 + np.arange(n)
     j_node = 2 + n + np.arange(nj)
@@ -533,9 +557,6 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     next_node = 2 + n + nj + nt
     job_head = j_node[ja.o].copy()
     extra_t, extra_h = [], []
-    employers = {}
-    emp = np.array([employers.setdefault(j.employer.strip().casefold(), len(employers))
-                    for j in roster.jobs], dtype=np.int64)
     grp = p.r_group[ja.r]
     if (grp >= 0).any():
         # (job, group) nodes keep co-offenders out of the same opening exactly; the
@@ -554,7 +575,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
             extra_t.append(g_nodes)
             extra_h.append(j_node[(u_sel // gmax).astype(np.int64)])
     seekers = np.unique(np.concatenate([ja.r, ta.r]))
-    slots = np.array([j.slots for j in roster.jobs], dtype=np.int64)
+    slots = np.maximum(np.array([j.slots for j in roster.jobs], dtype=np.int64) - used_slots, 0)
     seats = np.array([t.seats for t in roster.trainings], dtype=np.int64)
     parts = [
         (np.full(len(seekers), S), r_node[seekers], np.ones(len(seekers))),  # 0 source
@@ -604,18 +625,20 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     fj = res.flows[offsets[1]:offsets[2]] > 0
     ft = res.flows[offsets[2]:offsets[3]] > 0
     job_of = np.full(n, -1, dtype=np.int64)
-    job_of[ja.r[fj]] = np.flatnonzero(fj)
+    job_of[ja.r[fj]] = jidx[np.flatnonzero(fj)]
+    if frozen.any():
+        job_of[frozen] = fixed_jobs[frozen]
     training_of = np.full(n, -1, dtype=np.int64)
-    training_of[ta.r[ft]] = np.flatnonzero(ft)
+    training_of[ta.r[ft]] = tidx[np.flatnonzero(ft)]
     proved = {"J1": True, "J2": True, "J3": res.dropped < 3, "J4": res.dropped < 2,
               "J5": res.dropped < 1}
     relaxed = _placement_values(ctx, job_of, training_of)
     bounds = dict(relaxed)
     values = relaxed
-    clash = _employer_clashes(p, emp, ja, job_of)
+    clash = _employer_clashes(p, emp, ctx.jarcs, job_of)
     if clash:
         job_of, training_of, values, bounds, proved = _cpsat_placements(
-            ctx, emp, job_of, training_of, clash, relaxed, time_limit)
+            ctx, emp, job_of, training_of, clash, relaxed, time_limit, frozen)
     tiers = {name: Tier(name, values[name], bounds[name], proved[name])
              for name in PLACEMENT_TIERS}
     return PlacementSolution(job_of, training_of, tiers)
@@ -646,13 +669,14 @@ def _employer_clashes(p: People, emp: np.ndarray, ja: PlacementArcs,
 
 def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
                       training_of: np.ndarray, clash: list[int], relaxed: dict[str, float],
-                      time_limit: float):
+                      time_limit: float, frozen: np.ndarray):
     """Repair the employer-wide co-offender rule (12), which the flow only relaxes: re-solve
     exactly with CP-SAT a growing region of the placement graph around the clashes while the
     rest stays fixed, until J1 and J2 meet the relaxation's bound (a proof) or the region is
     whole components (where CP-SAT's own proof is global)."""
     roster, p, ja, ta = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs
     n = p.n_returnees
+    clash = [r for r in clash if not frozen[r]]
     base_j, base_t = job_of.copy(), training_of.copy()
     base_j[clash] = -1
     best = (base_j, base_t)
@@ -679,6 +703,7 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
             t_hit[ta.o[tn][in_r[ta.r[tn]]]] = True
             in_r[ja.r[jn][emp_hit[ja.o[jn]]]] = True
             in_r[ta.r[tn][t_hit[ta.o[tn]]]] = True
+            in_r &= ~frozen  # started placements are facts
         fixed_j = np.where(in_r, -1, best[0])
         fixed_t = np.where(in_r, -1, best[1])
         jsel = jn[in_r[ja.r[jn]]]
@@ -693,8 +718,8 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
         if key(vals) >= key(best_vals):
             best, best_vals = (nj_, nt_), vals
             proofs = {name: r[2] for name, r in res.items()} if whole else {}
-        if (abs(best_vals["J1"] - relaxed["J1"]) < 1e-6
-                and abs(best_vals["J2"] - relaxed["J2"]) < 1e-6):
+        must = ("J1", "J2", "J3") if (ja.prev.any() or ta.prev.any()) else ("J1", "J2")
+        if all(abs(best_vals[t] - relaxed[t]) < 1e-6 for t in must):
             break
         if time.perf_counter() > deadline or whole:
             break
@@ -789,7 +814,7 @@ def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tse
             break
         model.maximize(expr) if maximize else model.minimize(expr)
         solver.parameters.max_time_in_seconds = (
-            time_limit if name in ("M1", "M2", "J1", "J2") else min(time_limit, 2.0))
+            time_limit if name in ("M1", "M2", "M3", "J1", "J2", "J3") else min(time_limit, 2.0))
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break

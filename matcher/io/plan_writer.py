@@ -1070,6 +1070,11 @@ def read_plan_workbook(path: str | Path) -> list[dict[str, Any]]:
     return _load_back(path)[0]
 
 
+def read_plan_back(path: str | Path) -> tuple[list[dict[str, Any]], dt.date | None]:
+    """:func:`read_plan_workbook` plus the plan date from the Summary sheet (or None)."""
+    return _load_back(path)
+
+
 def plan_from_workbook(path: str | Path) -> Plan:
     """A minimal :class:`Plan` (assignments only, plan date from the Summary sheet or
     today) from a plan workbook, for reruns."""
@@ -1082,5 +1087,5 @@ def plan_from_workbook(path: str | Path) -> Plan:
                 assignments=assignments, status="")
 
 
-__all__ = ["TEXT", "formula_like", "plan_from_workbook", "read_plan_workbook",
+__all__ = ["TEXT", "formula_like", "plan_from_workbook", "read_plan_back", "read_plan_workbook",
            "write_plan_csv", "write_plan_json", "write_plan_workbook"]

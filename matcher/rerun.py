@@ -1,0 +1,285 @@
+"""Reruns after new releases (SPEC section 5; tiers M3 and J3).
+
+A previous plan (its JSON, its workbook, or a :class:`Plan` in memory) is read into
+:class:`PreviousPlan`. Then:
+
+* confirmed pairs (marked ``confirmed``, or older than ``confirm_after_days``) are fixed,
+  unless a hard rule now forbids them — then the pair ends and the reason names the rule;
+* other previous pairs get the M3 tier: among plans best on M1/M2 the number of changed
+  pairs is minimised (and proved minimal by the same flow/CP-SAT machinery);
+* hired job placements are facts and stay; proposed ones follow J3 the same way;
+* every row says new / kept / changed / ended with a plain reason, and a change report
+  lists them, including returnees who are no longer on the roster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from matcher.errors import ERROR, WARNING, Issue, RosterError
+from matcher.plan import Plan, Tier
+
+
+@dataclass
+class PrevRow:
+    returnee_id: str
+    mentor_id: str | None = None
+    job_id: str | None = None
+    training_id: str | None = None
+    confirmed: bool = False
+    hired: bool = False
+    row: int | None = None
+
+
+@dataclass
+class PreviousPlan:
+    rows: dict[str, PrevRow]
+    plan_date: dt.date | None = None
+    source: str = ""
+    issues: list[Issue] = field(default_factory=list)
+
+
+def previous_from_plan(plan: Plan, source: str = "previous plan") -> PreviousPlan:
+    rows = {a.returnee_id: PrevRow(a.returnee_id, a.mentor_id, a.job_id, a.training_id,
+                                   a.confirmed, a.hired) for a in plan.assignments}
+    return PreviousPlan(rows, plan.plan_date, source)
+
+
+def load_previous(path: Path, roster=None) -> PreviousPlan:
+    """Read a previous plan from JSON or from the plan workbook (Assignments sheet, with the
+    hand-filled ``confirmed`` and ``hired`` columns). Problems raise RosterError with sheet,
+    row and column; ids unknown to the new roster become warnings (those pairs end)."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise RosterError([Issue("missing_file", name, params={"value": name})])
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            prev = previous_from_plan(Plan.from_json(data), name)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise RosterError([Issue("unreadable_file", name,
+                                     params={"detail": f"not a plan JSON: {exc}"})]) from None
+    else:
+        from matcher.io.plan_writer import read_plan_back
+
+        rows, plan_date = read_plan_back(path)  # raises RosterError with located issues
+        prev = PreviousPlan({}, plan_date, name)
+        for r in rows:
+            rid = r.get("returnee_id")
+            if not rid:
+                continue
+            prev.rows[rid] = PrevRow(rid, r.get("mentor_id"), r.get("job_id"),
+                                     r.get("training_id"), bool(r.get("confirmed")),
+                                     bool(r.get("hired")), r.get("row"))
+    if roster is not None:
+        prev.issues += _unknown_ids(prev, roster)
+    return prev
+
+
+def _unknown_ids(prev: PreviousPlan, roster) -> list[Issue]:
+    mentors = {m.id for m in roster.mentors}
+    jobs = {j.id for j in roster.jobs}
+    courses = {t.id for t in roster.trainings}
+    out = []
+    for row in prev.rows.values():
+        for col, value, known, kind in (("mentor_id", row.mentor_id, mentors, "Mentor"),
+                                        ("job_id", row.job_id, jobs, "Job"),
+                                        ("training_id", row.training_id, courses, "Course")):
+            if value and value not in known:
+                out.append(Issue("unknown_reference", prev.source, row.row, col,
+                                 {"kind": kind, "kind_vi": kind, "value": value,
+                                  "target": "new roster", "target_vi": "danh sách mới"},
+                                 severity=WARNING))
+    return out
+
+
+def as_previous(previous) -> PreviousPlan:
+    if isinstance(previous, PreviousPlan):
+        return previous
+    if isinstance(previous, Plan):
+        return previous_from_plan(previous)
+    raise TypeError("previous must be a Plan or a PreviousPlan")
+
+
+def _is_confirmed(row: PrevRow, prev: PreviousPlan, settings) -> bool:
+    if row.confirmed:
+        return True
+    days = settings.confirm_after_days
+    return bool(days and prev.plan_date and
+                (settings.plan_date - prev.plan_date).days >= days)
+
+
+def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
+                timings: dict[str, float], schedule: bool) -> Plan:
+    from matcher import explain
+    from matcher.explain import pair_blockers
+    from matcher.solve import finish_plan, solve_mentors, solve_placements
+
+    prev = as_previous(previous)
+    _roster, p, arcs, s = ctx.roster, ctx.people, ctx.marcs, ctx.roster.settings
+    ri = {rid: i for i, rid in enumerate(p.r_ids)}
+    mi = {mid: i for i, mid in enumerate(p.m_ids)}
+    arc_of = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(arcs.r.tolist(),
+                                                                  arcs.m.tolist()))
+              if a in {ri[x] for x in prev.rows if x in ri}}
+    ended_reason: dict[str, str] = {}
+    fixed = np.full(p.n_returnees, -1, dtype=np.int64)
+    prev_mask = np.zeros(len(arcs), dtype=bool)
+    load: dict[int, int] = defaultdict(int)
+    hours: dict[int, float] = defaultdict(float)
+    groups: dict[int, set] = defaultdict(set)
+    confirmed_rows = []
+    for rid, row in prev.rows.items():
+        if rid not in ri or not row.mentor_id:
+            continue
+        r = ri[rid]
+        m = mi.get(row.mentor_id)
+        if m is None:
+            ended_reason[rid] = f"mentor {row.mentor_id} is no longer on the roster"
+            continue
+        k = arc_of.get((r, m))
+        if k is None:
+            why = "; ".join(pair_blockers(ctx, r, m)) or "a hard rule forbids it"
+            ended_reason[rid] = f"pair with {row.mentor_id} ended: {why}"
+            continue
+        if _is_confirmed(row, prev, s):
+            confirmed_rows.append((r, m, k, row))
+        else:
+            prev_mask[k] = True
+    # confirmed pairs are fixed while capacity, hours and co-offender rules still allow
+    for r, m, k, row in confirmed_rows:
+        why = None
+        if load[m] + 1 > p.m_capacity[m]:
+            why = (f"rule 1: {row.mentor_id}'s capacity is now {p.m_capacity[m]}"
+                   if p.m_active[m] else f"rule 1: {row.mentor_id} is inactive")
+        elif hours[m] + arcs.hours[k] > p.m_hours[m] + 1e-9:
+            why = f"rule 2: {row.mentor_id}'s monthly hours ({p.m_hours[m]:g}) are used up"
+        elif p.r_group[r] >= 0 and int(p.r_group[r]) in groups[m]:
+            why = f"rule 6: {row.mentor_id} already mentors a co-offender"
+        if why:
+            ended_reason[row.returnee_id] = f"confirmed pair with {row.mentor_id} ended: {why}"
+            continue
+        fixed[r] = k
+        load[m] += 1
+        hours[m] += arcs.hours[k]
+        if p.r_group[r] >= 0:
+            groups[m].add(int(p.r_group[r]))
+    arcs.prev = prev_mask
+    progress(0.25, "mentors")
+    t1 = time.perf_counter()
+    ms = solve_mentors(ctx, time_limit=time_limit, fixed=fixed)
+    timings["mentors"] = time.perf_counter() - t1
+    # placements: hired ones are facts, proposed ones are preferred (J3)
+    progress(0.55, "jobs and training")
+    t1 = time.perf_counter()
+    fixed_jobs, job_notes = _placement_prev(ctx, prev)
+    ps = solve_placements(ctx, time_limit=time_limit, fixed_jobs=fixed_jobs)
+    timings["jobs"] = time.perf_counter() - t1
+    rows, changes, extra = _changes(ctx, prev, ms, ps, fixed, prev_mask, ended_reason)
+    ctx.notes.extend(job_notes)
+    ctx.notes.extend(f"previous plan {i.where}: {i.message('en')}" for i in prev.issues)
+    return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=progress, schedule=schedule,
+                       explain_mod=explain, changes=changes, extra_tiers=extra, rows=rows)
+
+
+def _placement_prev(ctx, prev: PreviousPlan) -> tuple[np.ndarray, list[str]]:
+    roster, p, ja, ta = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs
+    ri = {rid: i for i, rid in enumerate(p.r_ids)}
+    ji = {j.id: k for k, j in enumerate(roster.jobs)}
+    ti = {t.id: k for k, t in enumerate(roster.trainings)}
+    jpos = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(ja.r.tolist(), ja.o.tolist()))}
+    tpos = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(ta.r.tolist(), ta.o.tolist()))}
+    fixed = np.full(p.n_returnees, -1, dtype=np.int64)
+    jprev = np.zeros(len(ja), dtype=bool)
+    tprev = np.zeros(len(ta), dtype=bool)
+    notes = []
+    for rid, row in prev.rows.items():
+        if rid not in ri:
+            continue
+        r = ri[rid]
+        if row.job_id and row.job_id in ji:
+            k = jpos.get((r, ji[row.job_id]))
+            if k is None:
+                if row.hired:
+                    notes.append(f"{rid} was hired for {row.job_id}, which no longer fits the "
+                                 "rules (skills, offense, age or distance): please check")
+            elif row.hired:
+                fixed[r] = k
+            else:
+                jprev[k] = True
+        if row.training_id and row.training_id in ti:
+            k = tpos.get((r, ti[row.training_id]))
+            if k is not None:
+                tprev[k] = True
+    ja.prev = jprev
+    ta.prev = tprev
+    return fixed, notes
+
+
+def _changes(ctx, prev: PreviousPlan, ms, ps, fixed: np.ndarray, prev_mask: np.ndarray,
+             ended_reason: dict[str, str]):
+    roster, p, arcs = ctx.roster, ctx.people, ctx.marcs
+    now = {p.r_ids[i]: (p.m_ids[arcs.m[k]] if k >= 0 else None, k)
+           for i, k in enumerate(ms.arc_of.tolist())}
+    old_of_mentor: dict[str, set[str]] = defaultdict(set)
+    for rid, row in prev.rows.items():
+        if row.mentor_id:
+            old_of_mentor[row.mentor_id].add(rid)
+    rows: dict[str, tuple[str, str]] = {}
+    items = []
+    counts = {"new": 0, "kept": 0, "changed": 0, "ended": 0}
+    fixed_ids = {p.r_ids[i] for i in np.flatnonzero(fixed >= 0)}
+    for rid in p.r_ids:
+        row = prev.rows.get(rid)
+        mentor, k = now[rid]
+        old = row.mentor_id if row else None
+        if not old:
+            status, reason = "new", ""
+        elif mentor == old:
+            status = "kept"
+            reason = "confirmed" if rid in fixed_ids else ""
+        else:
+            cause = ended_reason.get(rid)
+            if cause is None:
+                took = sorted(x for x, (mm, _) in now.items()
+                              if mm == old and x not in old_of_mentor[old])
+                if took:
+                    desc = ", ".join(f"{x} (risk {roster.returnee(x).risk})" for x in took[:3])
+                    cause = f"{old} moved to cover {desc}"
+                else:
+                    cause = f"{old} is now needed for others so that more people are covered"
+            if mentor is None:
+                status, reason = "ended", f"ended: {cause}"
+            else:
+                status = "changed"
+                reason = f"changed: {cause}; {rid} now with {mentor}, {arcs.km[k]:.1f} km"
+        counts[status] += 1
+        rows[rid] = (status, reason)
+        if status != "new" or mentor:
+            items.append({"returnee_id": rid, "change": status, "old_mentor": old,
+                          "new_mentor": mentor, "reason": reason})
+    for rid, row in prev.rows.items():
+        if rid not in rows and (row.mentor_id or row.job_id or row.training_id):
+            counts["ended"] += 1
+            items.append({"returnee_id": rid, "change": "ended", "old_mentor": row.mentor_id,
+                          "new_mentor": None,
+                          "reason": "ended: no longer on the roster"})
+    prev_pairs = int(prev_mask.sum())
+    m3 = ms.tiers["M3"]
+    j3 = ps.tiers["J3"]
+    jprev = int(ctx.jarcs.prev.sum() + ctx.tarcs.prev.sum())
+    extra = {
+        "M3": Tier("M3", prev_pairs + m3.value, prev_pairs + m3.bound, m3.optimal),
+        "J3": Tier("J3", jprev + j3.value, jprev + j3.bound, j3.optimal),
+    }
+    changes = {"counts": counts, "list": items, "previous": prev.source,
+               "warnings": [i.message("en") for i in prev.issues if i.severity != ERROR]}
+    return rows, changes, extra
