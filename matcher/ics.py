@@ -1,0 +1,96 @@
+"""iCalendar (.ics) files of the visit schedule, one per mentor.
+
+Each visit is an event in Asia/Ho_Chi_Minh time (morning 08:00, afternoon 14:00, evening
+19:00) lasting ``visit_minutes``; the summary is "Thăm <returnee name>", the location
+the returnee's ward (and address when the roster has one), the description the name, id,
+phone and kind of visit. UIDs depend only on the visit (date, slot, mentor, returnee), so
+re-importing an unchanged plan updates events instead of duplicating them; DTSTAMP is the
+plan date so the same plan always gives the same bytes. Mentors without visits get no
+file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from matcher.availability import SLOT_HOURS
+from matcher.domain import Roster
+from matcher.plan import Plan, Visit
+from matcher.text import header_key
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PRODID = "-//reintegration-plan//visit schedule//VI"
+_PHONE_KEYS = {"phone", "dien thoai", "so dien thoai", "sdt", "tel", "telephone", "mobile"}
+_ADDRESS_KEYS = {"address", "dia chi", "dia chi nha", "home address"}
+
+
+def visit_start(v: Visit) -> dt.datetime:
+    """The visit's start in Asia/Ho_Chi_Minh time."""
+    return dt.datetime.combine(v.date, dt.time(SLOT_HOURS[v.slot]), tzinfo=TZ)
+
+
+def visit_uid(v: Visit) -> str:
+    return f"{v.date:%Y%m%d}-{v.slot}-{v.mentor_id}-{v.returnee_id}@reintegration-plan"
+
+
+def _extra(person, keys: set[str]) -> str | None:
+    for k, v in (getattr(person, "extra", None) or {}).items():
+        if header_key(k) in keys and v not in (None, ""):
+            return str(v).strip()
+    return None
+
+
+def mentor_calendar(plan: Plan, roster: Roster, mentor_id: str) -> Calendar:
+    """The calendar of one mentor's visits."""
+    minutes = float(roster.settings.visit_minutes)
+    stamp = dt.datetime.combine(plan.plan_date, dt.time(0), tzinfo=dt.UTC)
+    mentor = roster.mentor(mentor_id)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"Lịch thăm – {mentor.full_name}")
+    cal.add("x-wr-timezone", str(TZ))
+    for v in plan.visits:
+        if v.mentor_id != mentor_id:
+            continue
+        r = roster.returnee(v.returnee_id)
+        start = visit_start(v)
+        phone = _extra(r, _PHONE_KEYS)
+        address = _extra(r, _ADDRESS_KEYS)
+        ward = r.location.ward or ""
+        ev = Event()
+        ev.add("uid", visit_uid(v))
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", start)
+        ev.add("dtend", start + dt.timedelta(minutes=minutes))
+        ev.add("summary", f"Thăm {r.full_name}")
+        ev.add("location", ", ".join(x for x in (address, ward) if x))
+        ev.add("description", "\n".join([
+            f"Người được giúp / Mentee: {r.full_name} ({r.id})",
+            f"Điện thoại / Phone: {phone or 'chưa có / not given'}",
+            f"Phường/xã / Ward: {ward or 'chưa rõ / unknown'}",
+            "Lần thăm đầu tiên / First visit" if v.kind == "first"
+            else "Thăm định kỳ / Follow-up visit",
+        ]))
+        ev.add("categories", ["first visit" if v.kind == "first" else "follow-up"])
+        cal.add_component(ev)
+    cal.add_missing_timezones()
+    return cal
+
+
+def write_ics(plan: Plan, roster: Roster, directory: str | Path) -> list[Path]:
+    """One ``<mentor_id>.ics`` per mentor with visits in ``directory``; the paths written."""
+    out_dir = Path(directory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for mid in sorted({v.mentor_id for v in plan.visits}):
+        path = out_dir / (re.sub(r"[^\w.-]", "_", mid) + ".ics")
+        path.write_bytes(mentor_calendar(plan, roster, mid).to_ical())
+        paths.append(path)
+    return paths
