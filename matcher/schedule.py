@@ -517,6 +517,17 @@ def _saving(m, pairs: list[_Pair]) -> list[list[int]]:
     return out
 
 
+def previous_visits_from(previous: Plan, plan_date: dt.date) -> dict[tuple[str, str], dt.date]:
+    """Last visit before ``plan_date`` of every pair in a previous plan (visits dated on or
+    after ``plan_date`` have not happened yet), for :func:`schedule_visits`."""
+    out: dict[tuple[str, str], dt.date] = {}
+    for v in previous.visits:
+        key = (v.mentor_id, v.returnee_id)
+        if v.date < plan_date and (key not in out or v.date > out[key]):
+            out[key] = v.date
+    return out
+
+
 def schedule_visits(roster: Roster, plan: Plan,
                     previous_visits: PreviousVisits | None = None) -> None:
     """Fill ``plan.visits`` and ``plan.unscheduled`` for every mentor–mentee pair.

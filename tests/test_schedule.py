@@ -199,6 +199,18 @@ def test_kept_pair_continues_from_previous_visit() -> None:
     assert first.date == last + 7 * DAY
 
 
+def test_previous_visits_from_a_previous_plan() -> None:
+    """The last visit before the new plan date is taken from the previous plan's visits."""
+    ros = roster([returnee("R1", risk=3)], [mentor("M1")])
+    old = scheduled(ros, {"R1": "M1"})
+    new_date = PLAN_DATE + 10 * DAY
+    assert sched.previous_visits_from(old, new_date) == {("M1", "R1"): PLAN_DATE + 7 * DAY}
+    ros2 = ros.with_settings(plan_date=new_date)
+    plan = scheduled(ros2, {"R1": "M1"}, sched.previous_visits_from(old, new_date),
+                     R1={"change": "kept"})
+    assert plan.visits[0].date == PLAN_DATE + 14 * DAY
+
+
 def test_kept_pair_without_record_is_due_now() -> None:
     """A kept pair with no known last visit is visited within first_visit_days, as follow-up."""
     ros = roster([returnee("R1", risk=2, availability="T6")], [mentor("M1")])
