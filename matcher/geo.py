@@ -36,29 +36,30 @@ class PointIndex:
         self.tree = cKDTree(unit_xyz(self.lat, self.lon)) if len(self.lat) else None
 
     def pairs_within(self, lat: np.ndarray, lon: np.ndarray, km: float,
-                     chunk: int = 20000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All (query index, point index, km) with distance <= km, built in chunks so
-        memory stays bounded by the number of pairs actually within range."""
-        qi_parts, pi_parts, d_parts = [], [], []
+                     chunk: int = 50000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All (query index, point index, km) with distance <= km. A KD-tree of the query
+        points is joined with this one in C (``sparse_distance_matrix``), in chunks so that
+        memory stays bounded by the pairs actually within range."""
+        lat = np.asarray(lat, dtype=float)
+        lon = np.asarray(lon, dtype=float)
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
         if self.tree is None or len(lat) == 0:
-            e = np.zeros(0, dtype=np.int64)
-            return e, e.copy(), np.zeros(0)
+            return empty
         radius = chord_for_km(km)
+        parts = []
         for start in range(0, len(lat), chunk):
             sl = slice(start, start + chunk)
-            xyz = unit_xyz(np.asarray(lat[sl], float), np.asarray(lon[sl], float))
-            hits = self.tree.query_ball_point(xyz, r=radius, return_sorted=False)
-            counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-            if counts.sum() == 0:
+            qtree = cKDTree(unit_xyz(lat[sl], lon[sl]))
+            hits = qtree.sparse_distance_matrix(self.tree, radius, output_type="ndarray")
+            if len(hits) == 0:
                 continue
-            qi = np.repeat(np.arange(start, start + len(hits), dtype=np.int64), counts)
-            pi = np.fromiter((j for h in hits for j in h), dtype=np.int64, count=int(counts.sum()))
-            d = haversine_km(np.asarray(lat)[qi], np.asarray(lon)[qi], self.lat[pi], self.lon[pi])
+            d = 2.0 * EARTH_KM * np.arcsin(np.clip(hits["v"] / 2.0, 0.0, 1.0))
             keep = d <= km + 1e-9
-            qi_parts.append(qi[keep])
-            pi_parts.append(pi[keep])
-            d_parts.append(d[keep])
-        if not qi_parts:
-            e = np.zeros(0, dtype=np.int64)
-            return e, e.copy(), np.zeros(0)
-        return np.concatenate(qi_parts), np.concatenate(pi_parts), np.concatenate(d_parts)
+            parts.append((hits["i"][keep] + start, hits["j"][keep], d[keep]))
+        if not parts:
+            return empty
+        qi = np.concatenate([x[0] for x in parts]).astype(np.int64)
+        pi = np.concatenate([x[1] for x in parts]).astype(np.int64)
+        dist = np.concatenate([x[2] for x in parts])
+        order = np.lexsort((pi, qi))  # deterministic order whatever the tree walk
+        return qi[order], pi[order], dist[order]
