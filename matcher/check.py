@@ -163,6 +163,10 @@ def check_plan(roster: Roster, plan: Plan) -> list[str]:
             if f"{row.returnee_id}–{target}" not in notes:
                 bad.append(f"rule 7: required pair {row.returnee_id}-{target} missing and not "
                            "reported")
+    if plan.visits or plan.unscheduled:
+        from matcher.schedule import check_schedule  # the schedule rules of SPEC section 6
+
+        bad.extend(f"schedule: {b}" for b in check_schedule(roster, plan))
     return bad
 
 

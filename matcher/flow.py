@@ -27,6 +27,8 @@ class FlowResult:
     max_flow: int
     tier_values: list[int]  # total of each tier's coefficients over the flow (minimised sense)
     dropped: int  # number of lowest tiers that could not be included
+    arcs_used: int = 0  # arcs given to the solver (after pruning with a certificate)
+    rounds: int = 1
 
 
 def lexicographic_weights(ranges: list[int]) -> list[int]:
@@ -41,13 +43,53 @@ def lexicographic_weights(ranges: list[int]) -> list[int]:
 
 def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndarray,
                           heads: np.ndarray, caps: np.ndarray, tier_costs: list[np.ndarray],
-                          tier_ranges: list[int]) -> FlowResult:
+                          tier_ranges: list[int], *, optional: np.ndarray | None = None,
+                          keep_per_tail: int = 0) -> FlowResult:
     """Maximum flow from ``source`` to ``sink`` that is lexicographically cheapest over
     ``tier_costs`` (each an integer cost per arc, to be minimised, highest priority first).
-    ``tier_ranges[k]`` must bound |sum of tier k's cost over any feasible flow|."""
-    tails = np.asarray(tails, dtype=np.int32)
-    heads = np.asarray(heads, dtype=np.int32)
+    ``tier_ranges[k]`` must bound |sum of tier k's cost over any feasible flow|.
+
+    With ``optional`` (a mask of unit-capacity arcs, e.g. returnee-mentor pairs) and
+    ``keep_per_tail``, only the cheapest optional arcs of each tail node are given to the
+    solver at first. The answer is then *proved* optimal for the full network: node
+    potentials of the pruned optimum (shortest distances in its residual graph, the
+    max-flow requirement being a return arc of cost -BIG) must leave every left-out arc
+    with a non-negative reduced cost; arcs that do not are added and the flow re-solved."""
+    tails = np.asarray(tails, dtype=np.int64)
+    heads = np.asarray(heads, dtype=np.int64)
     caps = np.asarray(caps, dtype=np.int64)
+    cost, dropped = _combined_cost(num_nodes, tails, tier_costs, tier_ranges)
+    keep = np.ones(len(tails), dtype=bool)
+    if optional is not None and keep_per_tail and optional.sum() > keep_per_tail * 4:
+        keep = ~optional | _cheapest_per_group(tails, cost, optional, keep_per_tail)
+    rounds = 0
+    while True:
+        rounds += 1
+        idx = np.flatnonzero(keep)
+        sub_flows, max_flow = _solve(num_nodes, source, sink, tails[idx], heads[idx],
+                                     caps[idx], cost[idx])
+        flows = np.zeros(len(tails), dtype=np.int64)
+        flows[idx] = sub_flows
+        if keep.all():
+            break
+        d = _potentials(num_nodes, source, sink, tails[idx], heads[idx], caps[idx], cost[idx],
+                        sub_flows, max_flow)
+        if d is None or rounds >= 8:
+            keep[:] = True  # no certificate: solve the full network
+            continue
+        out = np.flatnonzero(~keep)
+        reduced = cost[out] + d[tails[out]] - d[heads[out]]
+        bad = out[reduced < 0]
+        if len(bad) == 0:
+            break
+        keep[bad] = True
+    values = [int(np.dot(flows, c)) for c in tier_costs]
+    return FlowResult(flows=flows, max_flow=max_flow, tier_values=values, dropped=dropped,
+                      arcs_used=int(keep.sum()), rounds=rounds)
+
+
+def _combined_cost(num_nodes: int, tails: np.ndarray, tier_costs: list[np.ndarray],
+                   tier_ranges: list[int]) -> tuple[np.ndarray, int]:
     dropped = 0
     while True:
         use = len(tier_costs) - dropped
@@ -55,16 +97,31 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         magnitude = 0
         for w, c in zip(weights, tier_costs[:use]):
             magnitude += w * int(np.abs(c).max(initial=0))
-        if magnitude * (num_nodes + 1) < _COST_LIMIT or use == 0:
+        if magnitude * 4 * (num_nodes + 2) < _COST_LIMIT or use == 0:
             cost = np.zeros(len(tails), dtype=np.int64)
             for w, c in zip(weights, tier_costs[:use]):
                 cost += np.int64(w) * np.asarray(c, dtype=np.int64)
-            break
+            return cost, dropped
         dropped += 1
         log.warning("cost range too wide for one flow; dropping tier %d", use - 1)
+
+
+def _cheapest_per_group(tails: np.ndarray, cost: np.ndarray, optional: np.ndarray,
+                        k: int) -> np.ndarray:
+    idx = np.flatnonzero(optional)
+    order = idx[np.lexsort((cost[idx], tails[idx]))]
+    t = tails[order]
+    rank = np.arange(len(order)) - np.searchsorted(t, t)
+    keep = np.zeros(len(tails), dtype=bool)
+    keep[order[rank < k]] = True
+    return keep
+
+
+def _solve(num_nodes, source, sink, tails, heads, caps, cost) -> tuple[np.ndarray, int]:
     smcf = min_cost_flow.SimpleMinCostFlow()
     if len(tails):
-        smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, cost)
+        smcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32),
+                                                  heads.astype(np.int32), caps, cost)
     # solve_max_flow_with_min_cost sends as much as it can from positive-supply nodes to
     # negative-supply nodes: offer everything the source's arcs can carry
     out_cap = int(caps[tails == source].sum()) if len(tails) else 0
@@ -76,6 +133,33 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         raise RuntimeError(f"min-cost flow failed with status {status}")
     flows = smcf.flows(np.arange(len(tails), dtype=np.int32)) if len(tails) else \
         np.zeros(0, dtype=np.int64)
-    values = [int(np.dot(flows, c)) for c in tier_costs]
-    return FlowResult(flows=flows, max_flow=int(smcf.maximum_flow()), tier_values=values,
-                      dropped=dropped)
+    return np.asarray(flows, dtype=np.int64), int(smcf.maximum_flow())
+
+
+def _potentials(num_nodes, source, sink, tails, heads, caps, cost, flows,
+                max_flow) -> np.ndarray | None:
+    """Shortest distances from a virtual root in the residual graph (Bellman-Ford, vectorised,
+    relaxing only arcs whose tail improved). They exist because the flow is optimal; they
+    certify optimality for any arc whose reduced cost they leave non-negative."""
+    big = (num_nodes + 2) * (int(np.abs(cost).max(initial=0)) + 1)
+    fwd = flows < caps
+    bwd = flows > 0
+    u = np.concatenate([tails[fwd], heads[bwd], [sink], [source] if max_flow else []])
+    v = np.concatenate([heads[fwd], tails[bwd], [source], [sink] if max_flow else []])
+    c = np.concatenate([cost[fwd], -cost[bwd], [-big], [big] if max_flow else []])
+    u, v, c = u.astype(np.int64), v.astype(np.int64), c.astype(np.int64)
+    d = np.zeros(num_nodes, dtype=np.int64)
+    active = np.ones(num_nodes, dtype=bool)
+    for _ in range(20 * num_nodes + 10):
+        sel = np.flatnonzero(active[u])
+        if len(sel) == 0:
+            return d
+        cand = d[u[sel]] + c[sel]
+        better = cand < d[v[sel]]
+        if not better.any():
+            return d
+        nd = d.copy()
+        np.minimum.at(nd, v[sel][better], cand[better])
+        active = nd < d
+        d = nd
+    return None
