@@ -44,12 +44,13 @@ class PreviousPlan:
     plan_date: dt.date | None = None
     source: str = ""
     issues: list[Issue] = field(default_factory=list)
+    visits: list = field(default_factory=list)  # the previous plan's visits, when known
 
 
 def previous_from_plan(plan: Plan, source: str = "previous plan") -> PreviousPlan:
     rows = {a.returnee_id: PrevRow(a.returnee_id, a.mentor_id, a.job_id, a.training_id,
                                    a.confirmed, a.hired) for a in plan.assignments}
-    return PreviousPlan(rows, plan.plan_date, source)
+    return PreviousPlan(rows, plan.plan_date, source, visits=list(plan.visits))
 
 
 def load_previous(path: Path, roster=None) -> PreviousPlan:
@@ -186,8 +187,13 @@ def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
     rows, changes, extra = _changes(ctx, prev, ms, ps, fixed, prev_mask, ended_reason)
     ctx.notes.extend(job_notes)
     ctx.notes.extend(f"previous plan {i.where}: {i.message('en')}" for i in prev.issues)
+    from matcher.schedule import previous_visits_from
+
+    # kept pairs continue their visit rhythm from the previous plan's last visit
+    last_visits = previous_visits_from(prev, roster.settings.plan_date)
     return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=progress, schedule=schedule,
-                       explain_mod=explain, changes=changes, extra_tiers=extra, rows=rows)
+                       explain_mod=explain, changes=changes, extra_tiers=extra, rows=rows,
+                       previous_visits=last_visits)
 
 
 def _placement_prev(ctx, prev: PreviousPlan) -> tuple[np.ndarray, list[str]]:

@@ -226,8 +226,10 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     r4 = per_returnee_max(score) + int(spread.sum())
     r5 = per_returnee_max(travel)
     r3 = int(prev.sum())
+    optional = layer({1: np.ones(sizes[1], dtype=np.int64)}).astype(bool)
     res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [m2, m3, m4, m5],
-                                [r2, r3, r4, r5])
+                                [r2, r3, r4, r5], optional=optional,
+                                keep_per_tail=s.candidates_k)
     used = res.flows[sizes[0]:sizes[0] + sizes[1]] > 0
     chosen = np.full(n, -1, dtype=np.int64)
     chosen[ar[used]] = cand[used]
@@ -620,8 +622,11 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     r4 = int(np.maximum(per_r(jscore, ja.r), per_r(tscore, ta.r)).sum())
     r5 = int(np.maximum(per_r(jtravel, ja.r), per_r(ttravel, ta.r)).sum())
     r3 = int(ja.prev.sum() + ta.prev.sum())
+    optional = layer({1: np.ones(len(ja), dtype=np.int64),
+                      2: np.ones(len(ta), dtype=np.int64)}).astype(bool)
     res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j3, j4, j5],
-                                [r1, r2, r3, r4, r5])
+                                [r1, r2, r3, r4, r5], optional=optional,
+                                keep_per_tail=s.candidates_k)
     fj = res.flows[offsets[1]:offsets[2]] > 0
     ft = res.flows[offsets[2]:offsets[3]] > 0
     job_of = np.full(n, -1, dtype=np.int64)
@@ -877,7 +882,8 @@ def solve(roster: Roster, *, progress: Progress | None = None,
 def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: float,
                 timings: dict[str, float], say: Progress, schedule: bool, explain_mod,
                 changes: dict | None = None, extra_tiers: dict[str, Tier] | None = None,
-                rows: dict[str, tuple[str, str]] | None = None) -> Plan:
+                rows: dict[str, tuple[str, str]] | None = None,
+                previous_visits: dict | None = None) -> Plan:
     roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
     say(0.7, "explanations")
     t1 = time.perf_counter()
@@ -918,12 +924,9 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
     if schedule:
         say(0.85, "visit schedule")
         t1 = time.perf_counter()
-        try:
-            from matcher.schedule import schedule_visits
-        except ImportError:  # the schedule module is optional until it lands
-            schedule_visits = None
-        if schedule_visits is not None:
-            schedule_visits(roster, plan)
+        from matcher.schedule import schedule_visits
+
+        schedule_visits(roster, plan, previous_visits or None)
         timings["schedule"] = time.perf_counter() - t1
     plan.stats = {"mentor_pairs": len(ctx.marcs), "job_pairs": len(ctx.jarcs),
                   "training_pairs": len(ctx.tarcs)}
