@@ -190,7 +190,7 @@ def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
     from matcher.schedule import previous_visits_from
 
     # kept pairs continue their visit rhythm from the previous plan's last visit
-    last_visits = previous_visits_from(prev, roster.settings.plan_date)
+    last_visits = previous_visits_from(prev, ctx.roster.settings.plan_date)
     return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=progress, schedule=schedule,
                        explain_mod=explain, changes=changes, extra_tiers=extra, rows=rows,
                        previous_visits=last_visits)
