@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 OFFENSES = ("drugs", "property", "violence", "fraud", "traffic", "other")
 GENDERS = ("M", "F")

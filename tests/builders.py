@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from matcher.domain import (Job, Location, Mentor, PairRule, Returnee, Roster, Settings,
-                            Training)
+from matcher.domain import Job, Location, Mentor, PairRule, Returnee, Roster, Settings, Training
 
 LAT0, LON0 = 19.80, 105.78
 PLAN_DATE = dt.date(2026, 12, 1)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from builders import course, job, mentor, pair, returnee, roster
+
 from matcher.check import assert_plan_ok, check_plan
 from matcher.errors import PlanCheckError
 from matcher.explain import alternatives

@@ -9,8 +9,8 @@ import random
 
 import numpy as np
 import pytest
-
 from builders import course, job, mentor, pair, returnee, roster
+
 from matcher.check import assert_plan_ok, check_plan, objective
 from matcher.plan import Assignment, Plan
 from matcher.solve import solve
