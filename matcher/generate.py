@@ -45,15 +45,32 @@ Returnees
     (future = pre-release planning), plus 10 % on the last 2 September amnesty; 0–3
     skills (20 % none) from the sectors below, weighted by gender; wants a job 80 %,
     training 25 %, work away from home 15 %, needs a loan 20 %, max commute on 25 %
-    (3–15 km); availability on half (75 % Vietnamese form, 25 % English); ≈ 5 % in
-    co-offender groups of 2–4 (same offense, release within two months, 70 % same ward,
-    otherwise a unit ≤ 8 km away).
+    (3–15 km); availability on half (75 % Vietnamese form, 25 % English, see
+    Availability); ≈ 5 % in co-offender groups of 2–4 (same offense, release within two
+    months, 70 % same ward, otherwise a unit ≤ 8 km away).
 Mentors (veterans)
     15 % women; born 1950–1980 (≈ normal 1962 ± 6.5); capacity 1/2/3/4/5 with
     12/45/33/7/3 %; hours_per_month 8–20 on 25 %; max_risk 3/2/1 with 60/30/10 %;
     specialties drugs 20 %, youth 15 %, jobs 20 %, legal 10 %, women 70 % of women
     (3 % of men); own max_km 2–4 on 8 %; phone on 90 % (09xxxxxxxx, some 03/08);
-    availability on half; 3 % inactive.
+    availability on half (see Availability); 3 % inactive.
+Availability
+    Written to fit the visit scheduler (matcher.schedule), where a day-shift job blocks
+    Mon–Sat mornings and afternoons and a blank cell means any daytime slot. Returnees
+    who want a job mostly give evenings and weekends (≈ 86 %: ``T2-T6 tối; T7; CN`` /
+    ``Mon-Fri evening; Sat-Sun``, ``T2-T7 tối; CN``, ``sau 17h; CN``, ``T7; CN``, ``CN``
+    …), the rest weekday daytime only (``T2-T6 sáng``, ``T2, T4, T6 chiều``), which
+    leaves nothing once they start a day shift. Other returnees are mixed (daily, weekday
+    mornings or afternoons, a few evenings or Sunday mornings). Mentors, mostly retired
+    veterans, are free in the daytime on most days, many also some evenings or on
+    Sunday (≈ 73 %: ``hàng ngày``, ``hàng ngày; tối T2-T6``, ``T2-T7; CN sáng``, ``cả
+    ngày T2-T6; CN`` …); 8 % still work (evenings and weekends), 7 % never on Sunday and
+    12 % only a few mornings (``T2-T6 sáng``, ``T3, T5, T7 sáng``). Weights are in
+    :data:`AVAILABILITY_JOB_SEEKER`, :data:`AVAILABILITY_RETURNEE_OTHER` and
+    :data:`AVAILABILITY_MENTOR`. On the city roster (seed 1) about 9 first visits in 10
+    find a slot within ``first_visit_days``; the others are listed as unscheduled with
+    their reason (no common free slot, a mentor's full days), as a real roster would
+    have.
 Jobs
     Openings grouped by employer (1–5 openings each, 45/25/15/10/5 %), named after the
     sector ("Công ty TNHH May Hưng Phát", "Công ty CP Xi măng …", bank branches for
@@ -231,16 +248,57 @@ PROVIDERS = (
     "Trung tâm Dạy nghề Hội Nông dân {prov}",
 )
 
-AVAILABILITY_RETURNEE_VI = ("T2-T6 tối; T7", "CN sáng", "T7; CN", "T2-T6 sáng",
-                            "T2, T4, T6 chiều", "T2-T7 tối", "T7 chiều; CN sáng",
-                            "T3, T5 tối", "T2-T6 chiều")
-AVAILABILITY_RETURNEE_EN = ("Mon-Fri evening; Sat", "Sat; Sun", "Mon-Fri morning",
-                            "Mon, Wed, Fri afternoon", "Tue, Thu evening", "Sun morning",
-                            "Sat afternoon; Sun morning")
-AVAILABILITY_MENTOR_VI = ("T2-T6 sáng", "T2-T6 chiều", "T2-T7", "T2-T6 sáng; T7 sáng",
-                          "T3, T5, T7 sáng", "T2-T6 tối; CN", "T2-T6", "CN sáng")
-AVAILABILITY_MENTOR_EN = ("Mon-Fri morning", "Mon-Sat", "Tue, Thu, Sat morning",
-                          "Mon-Fri evening; Sun", "Mon-Fri")
+# Availability phrasings as (weight, Vietnamese, English); read by matcher.availability,
+# where a day without a time of day means its morning and afternoon.
+Phrases = tuple[tuple[float, str, str], ...]
+# Returnees who want a job: they will mostly work a day shift (Mon–Sat daytime), so they
+# give evenings and weekends; a minority give weekday daytime only ("awkward": nothing left
+# once a day-shift job is found).
+AVAILABILITY_JOB_SEEKER: Phrases = (
+    (0.20, "T2-T6 tối; T7; CN", "Mon-Fri evening; Sat-Sun"),
+    (0.14, "T2-T7 tối; CN", "Mon-Sat evening; Sun"),
+    (0.12, "tối hàng ngày; CN cả ngày", "evenings; Sun all day"),
+    (0.10, "sau 17h; CN", "after 5pm; Sun"),
+    (0.10, "T7; CN", "weekends"),
+    (0.08, "T2-T6 tối; cuối tuần cả ngày", "weekday evenings; weekends all day"),
+    (0.07, "CN", "Sun"),
+    (0.05, "T2, T4, T6 tối; CN sáng", "Mon, Wed, Fri evening; Sun morning"),
+    (0.06, "T2-T6 sáng", "Mon-Fri morning"),
+    (0.04, "T2, T4, T6 chiều", "Mon, Wed, Fri afternoon"),
+    (0.04, "T3, T5 chiều", "Tue, Thu afternoon"),
+)
+# Other returnees (training only, or neither): mixed.
+AVAILABILITY_RETURNEE_OTHER: Phrases = (
+    (0.16, "hàng ngày", "daily"),
+    (0.12, "T2-T6 sáng", "Mon-Fri morning"),
+    (0.12, "T2-T6 chiều", "Mon-Fri afternoon"),
+    (0.12, "T2-T7", "Mon-Sat"),
+    (0.10, "T2-T6 tối; T7; CN", "Mon-Fri evening; Sat-Sun"),
+    (0.10, "T7 chiều; CN sáng", "Sat afternoon; Sun morning"),
+    (0.10, "T2, T4, T6 chiều", "Mon, Wed, Fri afternoon"),
+    (0.10, "T3, T5 tối", "Tue, Thu evening"),
+    (0.08, "CN sáng", "Sun morning"),
+)
+# Mentors are mostly retired veterans: free in the daytime on most days, many also some
+# evenings or at the weekend; a few still work (evenings and weekends) or are free only
+# a few mornings (awkward).
+AVAILABILITY_MENTOR: Phrases = (
+    (0.18, "hàng ngày", "daily"),
+    (0.12, "hàng ngày; tối T2-T6", "daily; Mon-Fri evening"),
+    (0.10, "T2-T7; CN sáng", "Mon-Sat; Sun morning"),
+    (0.10, "cả ngày T2-T6; CN", "Mon-Fri all day; Sun"),
+    (0.08, "T2-T6; T7, CN cả ngày", "Mon-Fri; Sat-Sun all day"),
+    (0.08, "sáng, chiều, tối T3, T5, T7; CN", "Tue, Thu, Sat all day; Sun"),
+    (0.07, "T2-T6 chiều; tối hàng ngày; CN", "Mon-Fri afternoon; evenings; Sun"),
+    (0.08, "T2-T6 tối; T7; CN", "Mon-Fri evening; Sat-Sun"),
+    (0.07, "hàng ngày trừ CN", "daily except Sun"),
+    (0.06, "T2-T6 sáng", "Mon-Fri morning"),
+    (0.06, "T3, T5, T7 sáng", "Tue, Thu, Sat morning"),
+)
+# Draw sizes of the generator's first availability version: the draws are kept (same
+# calls, same bounds) so every other column of a roster stays the same for a seed.
+_AVAIL_DRAWS_RETURNEE = (9, 7)
+_AVAIL_DRAWS_MENTOR = (8, 5)
 
 REASONS_REQUIRE = ("Gia đình đề nghị", "Đã giúp đỡ từ trong trại", "Ban Chỉ đạo phân công",
                    "Người thân của cựu chiến binh bảo lãnh")
@@ -477,15 +535,29 @@ def _top_k(rng: np.random.Generator, weights: np.ndarray, k: np.ndarray) -> list
     return [row[:j] for row, j in zip(order.tolist(), k.tolist())]
 
 
-def _availability(rng: np.random.Generator, n: int, vi: tuple[str, ...],
-                  en: tuple[str, ...]) -> list[str | None]:
-    has = rng.random(n) < 0.5
+def _availability(rng: np.random.Generator, n: int, tables: list[Phrases],
+                  draws: tuple[int, int]) -> list[str | None]:
+    """Availability for ``n`` people: given on half (u < 0.5), in English on a quarter;
+    person i's phrase is drawn from ``tables[i]`` by weight, using u / 0.5 (uniform on
+    [0, 1) when given) as the draw. ``draws`` are the integer bounds of two further draws
+    kept only so the rest of the random stream is unchanged."""
+    has = rng.random(n)
     use_en = rng.random(n) < 0.25
-    vi_i = rng.integers(len(vi), size=n)
-    en_i = rng.integers(len(en), size=n)
-    return [None if not h else (en[e] if u else vi[v])
-            for h, u, v, e in zip(has.tolist(), use_en.tolist(), vi_i.tolist(),
-                                  en_i.tolist())]
+    rng.integers(draws[0], size=n)
+    rng.integers(draws[1], size=n)
+    out: list[str | None] = []
+    for i, (u, en) in enumerate(zip(has.tolist(), use_en.tolist())):
+        if u >= 0.5:
+            out.append(None)
+            continue
+        table = tables[i]
+        x = u / 0.5 * sum(w for w, _, _ in table)
+        k = 0
+        while k < len(table) - 1 and x >= table[k][0]:
+            x -= table[k][0]
+            k += 1
+        out.append(table[k][2] if en else table[k][1])
+    return out
 
 
 def _width(n: int, minimum: int) -> int:
@@ -560,7 +632,8 @@ def _returnees(rng: np.random.Generator, units: _Units, n: int,
     loan = rng.random(n) < 0.20
     commute = np.where(rng.random(n) < 0.25,
                        rng.choice([3.0, 5.0, 7.0, 10.0, 15.0], size=n), np.nan)
-    avail = _availability(rng, n, AVAILABILITY_RETURNEE_VI, AVAILABILITY_RETURNEE_EN)
+    avail = _availability(rng, n, [AVAILABILITY_JOB_SEEKER if w else AVAILABILITY_RETURNEE_OTHER
+                                   for w in wants_job.tolist()], _AVAIL_DRAWS_RETURNEE)
     pts = _scatter(units, unit, rng, 0.10)
     # outside Thanh Hóa a province is one wide cloud: keep co-offenders near their leader
     for m, lead in leaders.items():
@@ -622,7 +695,7 @@ def _mentors(rng: np.random.Generator, units: _Units, n: int) -> tuple[list[Ment
     women_col = SPECIALTIES.index("women")
     tags[:, women_col] = np.where(female, rng.random(n) < 0.70, tags[:, women_col])
     max_km = np.where(rng.random(n) < 0.08, rng.choice([2.0, 3.0, 4.0], size=n), np.nan)
-    avail = _availability(rng, n, AVAILABILITY_MENTOR_VI, AVAILABILITY_MENTOR_EN)
+    avail = _availability(rng, n, [AVAILABILITY_MENTOR] * n, _AVAIL_DRAWS_MENTOR)
     active = rng.random(n) >= 0.03
     pts = _scatter(units, unit, rng, 0.10)
     locs = _locations(units, pts)
