@@ -32,12 +32,13 @@ class FlowResult:
 
 
 def lexicographic_weights(ranges: list[int]) -> list[int]:
-    """Weights W_k with W_k > sum_{j>k} W_j * 2 * R_j (R_j bounds |tier j total|)."""
+    """Weights W_k with W_k > sum_{j>k} W_j * R_j, where R_j bounds the spread (max - min)
+    of tier j's total over feasible flows."""
     weights = [1] * len(ranges)
     acc = 0
     for k in range(len(ranges) - 1, -1, -1):
         weights[k] = acc + 1
-        acc += weights[k] * 2 * int(ranges[k])
+        acc += weights[k] * int(ranges[k])
     return weights
 
 
@@ -47,7 +48,8 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
                           keep_per_tail: int = 0) -> FlowResult:
     """Maximum flow from ``source`` to ``sink`` that is lexicographically cheapest over
     ``tier_costs`` (each an integer cost per arc, to be minimised, highest priority first).
-    ``tier_ranges[k]`` must bound |sum of tier k's cost over any feasible flow|.
+    ``tier_ranges[k]`` must bound the spread (max - min) of tier k's total over feasible
+    flows; for a tier whose costs have one sign per arc, sum over the tails of max |cost|.
 
     With ``optional`` (a mask of unit-capacity arcs, e.g. returnee-mentor pairs) and
     ``keep_per_tail``, only the cheapest optional arcs of each tail node are given to the

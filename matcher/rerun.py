@@ -128,9 +128,10 @@ def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
     _roster, p, arcs, s = ctx.roster, ctx.people, ctx.marcs, ctx.roster.settings
     ri = {rid: i for i, rid in enumerate(p.r_ids)}
     mi = {mid: i for i, mid in enumerate(p.m_ids)}
-    arc_of = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(arcs.r.tolist(),
-                                                                  arcs.m.tolist()))
-              if a in {ri[x] for x in prev.rows if x in ri}}
+    wanted = np.zeros(p.n_returnees, dtype=bool)
+    wanted[[ri[x] for x in prev.rows if x in ri]] = True
+    sel = np.flatnonzero(wanted[arcs.r])
+    arc_of = {(int(arcs.r[k]), int(arcs.m[k])): int(k) for k in sel.tolist()}
     ended_reason: dict[str, str] = {}
     fixed = np.full(p.n_returnees, -1, dtype=np.int64)
     prev_mask = np.zeros(len(arcs), dtype=bool)

@@ -481,7 +481,9 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
             whole = (not (in_region != region_m[arcs.m[cand]]).any()
                      and len(sub) == int(in_region.sum()))
             proofs = {name: r[2] for name, r in res.items()} if whole else {}
-        must = ("M1", "M2", "M3") if arcs.prev.any() else ("M1", "M2")
+        # M1/M2 must meet their bound; M3 (reruns) is proved when it also does, or when
+        # the region has grown to whole components
+        must = ("M1", "M2", "M3") if arcs.prev.any() and depth < 5 else ("M1", "M2")
         if all(abs(best_vals[t] - relaxed[t]) < 1e-6 for t in must):
             break
         if time.perf_counter() > deadline or region_r.all():
@@ -550,103 +552,152 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         if taken:
             keys = emp[fa.o] * gmax + p.r_group[fa.r]
             jkeep &= ~((p.r_group[fa.r] >= 0) & np.isin(keys, list(taken)))
-    jidx, tidx = np.flatnonzero(jkeep), np.flatnonzero(tkeep)
-    ja, ta = ctx.jarcs.take(jkeep), ctx.tarcs.take(tkeep)
-    S, T = 0, 1
-    r_node = 2 + np.arange(n)
-    j_node = 2 + n + np.arange(nj)
-    t_node = 2 + n + nj + np.arange(nt)
-    next_node = 2 + n + nj + nt
-    job_head = j_node[ja.o].copy()
-    extra_t, extra_h = [], []
-    grp = p.r_group[ja.r]
-    if (grp >= 0).any():
-        # (job, group) nodes keep co-offenders out of the same opening exactly; the
-        # employer-wide rule across several openings is checked after the flow
-        gi = np.flatnonzero(grp >= 0)
-        gmax = int(p.r_group.max()) + 1
-        keys = ja.o[gi] * gmax + grp[gi]
-        _uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        shared = counts[inv] >= 2
-        if shared.any():
-            sel = gi[shared]
-            u_sel, u_inv = np.unique(keys[shared], return_inverse=True)
-            g_nodes = next_node + np.arange(len(u_sel))
-            next_node += len(u_sel)
-            job_head[sel] = g_nodes[u_inv]
-            extra_t.append(g_nodes)
-            extra_h.append(j_node[(u_sel // gmax).astype(np.int64)])
-    seekers = np.unique(np.concatenate([ja.r, ta.r]))
-    slots = np.maximum(np.array([j.slots for j in roster.jobs], dtype=np.int64) - used_slots, 0)
-    seats = np.array([t.seats for t in roster.trainings], dtype=np.int64)
-    parts = [
-        (np.full(len(seekers), S), r_node[seekers], np.ones(len(seekers))),  # 0 source
-        (r_node[ja.r], job_head, np.ones(len(ja))),  # 1 job pairs
-        (r_node[ta.r], t_node[ta.o], np.ones(len(ta))),  # 2 training pairs
-        (np.concatenate(extra_t) if extra_t else np.zeros(0),
-         np.concatenate(extra_h) if extra_h else np.zeros(0),
-         np.ones(sum(len(x) for x in extra_t))),  # 3 group -> job
-        (j_node, np.full(nj, T), slots),  # 4 job -> sink
-        (t_node, np.full(nt, T), seats),  # 5 training -> sink
-        (np.array([S]), np.array([T]), np.array([len(seekers)])),  # 6 bypass
-    ]
-    tails = np.concatenate([x[0] for x in parts]).astype(np.int64)
-    heads = np.concatenate([x[1] for x in parts]).astype(np.int64)
-    caps = np.concatenate([x[2] for x in parts]).astype(np.int64)
-    sizes = [len(x[0]) for x in parts]
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    def run(forbid: np.ndarray):
+        """One lexicographic flow with the arcs in ``forbid`` left out."""
+        jk = jkeep & ~forbid
+        jidx, tidx = np.flatnonzero(jk), np.flatnonzero(tkeep)
+        ja, ta = ctx.jarcs.take(jk), ctx.tarcs.take(tkeep)
+        S, T = 0, 1
+        r_node = 2 + np.arange(n)
+        j_node = 2 + n + np.arange(nj)
+        t_node = 2 + n + nj + np.arange(nt)
+        next_node = 2 + n + nj + nt
+        job_head = j_node[ja.o].copy()
+        extra_t, extra_h = [], []
+        grp = p.r_group[ja.r]
+        if (grp >= 0).any():
+            # (job, group) nodes keep co-offenders out of the same opening exactly; the
+            # employer-wide rule across several openings is checked after the flow
+            gi = np.flatnonzero(grp >= 0)
+            gmax = int(p.r_group.max()) + 1
+            keys = ja.o[gi] * gmax + grp[gi]
+            _uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+            shared = counts[inv] >= 2
+            if shared.any():
+                sel = gi[shared]
+                u_sel, u_inv = np.unique(keys[shared], return_inverse=True)
+                g_nodes = next_node + np.arange(len(u_sel))
+                next_node += len(u_sel)
+                job_head[sel] = g_nodes[u_inv]
+                extra_t.append(g_nodes)
+                extra_h.append(j_node[(u_sel // gmax).astype(np.int64)])
+        seekers = np.unique(np.concatenate([ja.r, ta.r]))
+        slots = np.maximum(np.array([j.slots for j in roster.jobs], dtype=np.int64) - used_slots, 0)
+        seats = np.array([t.seats for t in roster.trainings], dtype=np.int64)
+        parts = [
+            (np.full(len(seekers), S), r_node[seekers], np.ones(len(seekers))),  # 0 source
+            (r_node[ja.r], job_head, np.ones(len(ja))),  # 1 job pairs
+            (r_node[ta.r], t_node[ta.o], np.ones(len(ta))),  # 2 training pairs
+            (np.concatenate(extra_t) if extra_t else np.zeros(0),
+             np.concatenate(extra_h) if extra_h else np.zeros(0),
+             np.ones(sum(len(x) for x in extra_t))),  # 3 group -> job
+            (j_node, np.full(nj, T), slots),  # 4 job -> sink
+            (t_node, np.full(nt, T), seats),  # 5 training -> sink
+            (np.array([S]), np.array([T]), np.array([len(seekers)])),  # 6 bypass
+        ]
+        tails = np.concatenate([x[0] for x in parts]).astype(np.int64)
+        heads = np.concatenate([x[1] for x in parts]).astype(np.int64)
+        caps = np.concatenate([x[2] for x in parts]).astype(np.int64)
+        sizes = [len(x[0]) for x in parts]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
 
-    def layer(values: dict[int, np.ndarray]) -> np.ndarray:
-        out = np.zeros(len(tails), dtype=np.int64)
-        for i, v in values.items():
-            out[offsets[i]:offsets[i + 1]] = v
-        return out
+        def layer(values: dict[int, np.ndarray]) -> np.ndarray:
+            out = np.zeros(len(tails), dtype=np.int64)
+            for i, v in values.items():
+                out[offsets[i]:offsets[i + 1]] = v
+            return out
 
-    jscore, tscore = ja.score(s), ta.score(s)
-    jtravel = np.rint(ja.km * TRAVEL_UNITS_PER_KM).astype(np.int64) * (s.weight_commute > 0)
-    ttravel = np.rint(ta.km * TRAVEL_UNITS_PER_KM).astype(np.int64) * (s.weight_commute > 0)
-    j1 = layer({1: -np.ones(len(ja), dtype=np.int64)})
-    j2 = layer({2: -np.ones(len(ta), dtype=np.int64)})
-    j3 = layer({1: -ja.prev.astype(np.int64), 2: -ta.prev.astype(np.int64)})
-    j4 = layer({1: -jscore, 2: -tscore})
-    j5 = layer({1: jtravel, 2: ttravel})
+        jscore, tscore = ja.score(s), ta.score(s)
+        jtravel = np.rint(ja.km * TRAVEL_UNITS_PER_KM).astype(np.int64) * (s.weight_commute > 0)
+        ttravel = np.rint(ta.km * TRAVEL_UNITS_PER_KM).astype(np.int64) * (s.weight_commute > 0)
+        j1 = layer({1: -np.ones(len(ja), dtype=np.int64)})
+        j2 = layer({2: -np.ones(len(ta), dtype=np.int64)})
+        j3 = layer({1: -ja.prev.astype(np.int64), 2: -ta.prev.astype(np.int64)})
+        j4 = layer({1: -jscore, 2: -tscore})
+        j5 = layer({1: jtravel, 2: ttravel})
 
-    def per_r(v: np.ndarray, r: np.ndarray) -> np.ndarray:
-        best = np.zeros(n, dtype=np.int64)
-        if len(v):
-            np.maximum.at(best, r, np.abs(v))
-        return best
+        def per_r(v: np.ndarray, r: np.ndarray) -> np.ndarray:
+            best = np.zeros(n, dtype=np.int64)
+            if len(v):
+                np.maximum.at(best, r, np.abs(v))
+            return best
 
-    r1 = len(seekers)
-    r2 = len(np.unique(ta.r))
-    r4 = int(np.maximum(per_r(jscore, ja.r), per_r(tscore, ta.r)).sum())
-    r5 = int(np.maximum(per_r(jtravel, ja.r), per_r(ttravel, ta.r)).sum())
-    r3 = int(ja.prev.sum() + ta.prev.sum())
-    optional = layer({1: np.ones(len(ja), dtype=np.int64),
-                      2: np.ones(len(ta), dtype=np.int64)}).astype(bool)
-    res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j3, j4, j5],
-                                [r1, r2, r3, r4, r5], optional=optional,
-                                keep_per_tail=s.candidates_k)
-    fj = res.flows[offsets[1]:offsets[2]] > 0
-    ft = res.flows[offsets[2]:offsets[3]] > 0
-    job_of = np.full(n, -1, dtype=np.int64)
-    job_of[ja.r[fj]] = jidx[np.flatnonzero(fj)]
-    if frozen.any():
-        job_of[frozen] = fixed_jobs[frozen]
-    training_of = np.full(n, -1, dtype=np.int64)
-    training_of[ta.r[ft]] = tidx[np.flatnonzero(ft)]
-    proved = {"J1": True, "J2": True, "J3": res.dropped < 3, "J4": res.dropped < 2,
-              "J5": res.dropped < 1}
+        r1 = len(seekers)
+        r2 = len(np.unique(ta.r))
+        r4 = int(np.maximum(per_r(jscore, ja.r), per_r(tscore, ta.r)).sum())
+        r5 = int(np.maximum(per_r(jtravel, ja.r), per_r(ttravel, ta.r)).sum())
+        r3 = len(np.unique(np.concatenate([ja.r[ja.prev], ta.r[ta.prev]])))
+        optional = layer({1: np.ones(len(ja), dtype=np.int64),
+                          2: np.ones(len(ta), dtype=np.int64)}).astype(bool)
+        res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j3, j4, j5],
+                                    [r1, r2, r3, r4, r5], optional=optional,
+                                    keep_per_tail=s.candidates_k)
+        fj = res.flows[offsets[1]:offsets[2]] > 0
+        ft = res.flows[offsets[2]:offsets[3]] > 0
+        job_of = np.full(n, -1, dtype=np.int64)
+        job_of[ja.r[fj]] = jidx[np.flatnonzero(fj)]
+        if frozen.any():
+            job_of[frozen] = fixed_jobs[frozen]
+        training_of = np.full(n, -1, dtype=np.int64)
+        training_of[ta.r[ft]] = tidx[np.flatnonzero(ft)]
+        return job_of, training_of, tuple(res.tier_values), res.dropped
+
+    # Rule 12 spans all openings of an employer, which one flow cannot express exactly.
+    # Branch and bound on flows: a node's flow is a lexicographic relaxation; a clash of
+    # co-offenders at one employer branches into "only member c may work there" for each
+    # member c (every feasible plan lies in one branch). Best-first, so the first node
+    # without a clash is optimal.
+    import heapq
+
+    ja_all = ctx.jarcs
+    root_forbid = np.zeros(len(ja_all), dtype=bool)
+    job_of, training_of, key, dropped = run(root_forbid)
+    heap = [(key, 0, root_forbid, job_of, training_of)]
+    counter = 1
+    deadline = time.perf_counter() + time_limit
+    solution = None
+    while heap and counter < 400 and time.perf_counter() < deadline:
+        key, _, forbid, job_of, training_of = heapq.heappop(heap)
+        clash = _employer_clash_groups(p, emp, ja_all, job_of)
+        if not clash:
+            solution = (job_of, training_of)
+            break
+        e, g, members = clash[0]
+        at_e = (emp[ja_all.o] == e) & (p.r_group[ja_all.r] == g)
+        for c in members:
+            child = forbid | (at_e & (ja_all.r != c))
+            cj, ct, ckey, _ = run(child)
+            heapq.heappush(heap, (ckey, counter, child, cj, ct))
+            counter += 1
+    proved = {"J1": True, "J2": True, "J3": dropped < 3, "J4": dropped < 2, "J5": dropped < 1}
+    if solution is not None:
+        job_of, training_of = solution
+        values = _placement_values(ctx, job_of, training_of)
+        tiers = {name: Tier(name, values[name], values[name], proved[name])
+                 for name in PLACEMENT_TIERS}
+        return PlacementSolution(job_of, training_of, tiers)
+    # out of nodes or time: repair the best open node with CP-SAT, bounded by the open nodes
+    key, _, _, job_of, training_of = heap[0] if heap else (key, 0, None, job_of, training_of)
     relaxed = _placement_values(ctx, job_of, training_of)
-    bounds = dict(relaxed)
-    values = relaxed
+    values, bounds = relaxed, dict(relaxed)
     clash = _employer_clashes(p, emp, ctx.jarcs, job_of)
     if clash:
         job_of, training_of, values, bounds, proved = _cpsat_placements(
-            ctx, emp, job_of, training_of, clash, relaxed, time_limit, frozen)
+            ctx, emp, job_of, training_of, clash, relaxed,
+            max(1.0, deadline - time.perf_counter()), frozen)
     tiers = {name: Tier(name, values[name], bounds[name], proved[name])
              for name in PLACEMENT_TIERS}
     return PlacementSolution(job_of, training_of, tiers)
+
+
+def _employer_clash_groups(p: People, emp: np.ndarray, ja: PlacementArcs,
+                           job_of: np.ndarray) -> list[tuple[int, int, list[int]]]:
+    """(employer, group, members placed there) wherever co-offenders share an employer."""
+    seen: dict[tuple[int, int], list[int]] = {}
+    for r in np.flatnonzero((job_of >= 0) & (p.r_group >= 0)).tolist():
+        key = (int(emp[ja.o[job_of[r]]]), int(p.r_group[r]))
+        seen.setdefault(key, []).append(r)
+    return [(e, g, rs) for (e, g), rs in sorted(seen.items()) if len(rs) > 1]
 
 
 def _placement_values(ctx: Context, job_of: np.ndarray, training_of: np.ndarray
@@ -719,11 +770,11 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
         nj_, nt_, res = _cpsat_placement_region(ctx, emp, jsel, tsel, fixed_j, fixed_t,
                                                 best, left)
         vals = _placement_values(ctx, nj_, nt_)
-        key = lambda v: (v["J1"], v["J2"], -v["J3"], v["J4"], -v["J5"])
-        if key(vals) >= key(best_vals):
+        if _placement_key(vals) >= _placement_key(best_vals):
             best, best_vals = (nj_, nt_), vals
             proofs = {name: r[2] for name, r in res.items()} if whole else {}
-        must = ("J1", "J2", "J3") if (ja.prev.any() or ta.prev.any()) else ("J1", "J2")
+        must = ("J1", "J2", "J3") if (ja.prev.any() or ta.prev.any()) and depth < 5 \
+            else ("J1", "J2")
         if all(abs(best_vals[t] - relaxed[t]) < 1e-6 for t in must):
             break
         if time.perf_counter() > deadline or whole:
@@ -737,6 +788,10 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
         tight = tight and proved[name]
         relax_valid = relax_valid and meets
     return best[0], best[1], best_vals, bounds, proved
+
+
+def _placement_key(v: dict[str, float]) -> tuple:
+    return (v["J1"], v["J2"], -v["J3"], v["J4"], -v["J5"])
 
 
 def _crosses(ctx: Context, emp: np.ndarray, in_r: np.ndarray) -> bool:

@@ -17,7 +17,7 @@ from matcher.generate import generate_roster
 def test_lexicographic_weights_dominate():
     """A unit of a higher tier outweighs the whole range of every lower tier."""
     w = lexicographic_weights([5, 7, 3])
-    assert w[2] == 1 and w[1] > 2 * 3 * w[2] and w[0] > 2 * 7 * w[1] + 2 * 3 * w[2]
+    assert w[2] == 1 and w[1] > 3 * w[2] and w[0] > 7 * w[1] + 3 * w[2]
 
 
 def test_pruned_flow_matches_full_on_random_networks():
