@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -402,11 +403,13 @@ def test_sheet_names_are_valid_and_unique(tmp_path):
     assert len({n.casefold() for n in names}) == len(names)
     for n in names:
         assert len(n) <= 31 and not set(n) & set("[]:*?/\\") and not n.startswith("'")
-    assert len(names) == len(CORE) + bool(plan.visits) + len(wards)
+    extra = 2 * bool(plan.visits) + bool(plan.unscheduled)  # Schedule, Mentor schedules
+    assert len(names) == len(CORE) + extra + len(wards)
 
 
 def test_print_setup_and_formats(case, tmp_path):
-    """Sheets print landscape on A4, fit to width, repeat the header, freeze and filter it."""
+    """Sheets print landscape on A4, fit to width, repeat the header, freeze and filter it
+    (the mentor schedules, a sheet of blocks with their own headers, neither)."""
     r, plan = case
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, r, path, lang="en")
@@ -416,6 +419,11 @@ def test_print_setup_and_formats(case, tmp_path):
         assert str(ws.page_setup.paperSize) == "9"
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
+        if ws.title == "Mentor schedules":
+            assert ws.print_title_rows is None and ws.freeze_panes is None
+            assert not ws.auto_filter.ref and ws["A1"].font.b
+            assert "&P" in ws.oddFooter.right.text
+            continue
         assert ws.print_title_rows == "$1:$1"
         assert ws.freeze_panes == "A2"
         assert ws["A1"].font.b
@@ -428,6 +436,149 @@ def test_print_setup_and_formats(case, tmp_path):
     km = header.index("Mentor km") + 1
     cells = [ws.cell(row=i, column=km) for i in range(2, ws.max_row + 1)]
     assert all(c.number_format == "0.0" for c in cells if isinstance(c.value, float))
+
+
+# ------------------------------------------------------------------- mentor schedules
+
+def _mentor_blocks(ws, lang: str) -> dict[str, list[list]]:
+    """{mentor id: its visit rows} from the Mentor schedules sheet; a block is the title
+    row "… (<id>) · …", a summary row, the header row and the visit rows."""
+    import re
+
+    rows = _sheet_rows(ws)
+    header = [_h(f"col:{k}", lang) for k in ("week", "date", "weekday", "slot",
+                                              "returnee_name", "returnee_id", "address",
+                                              "returnee_phone", "kind", "notes")]
+    blocks: dict[str, list[list]] = {}
+    current = None
+    for i, row in enumerate(rows):
+        if row == header:
+            mid = re.search(r"\(([^()]+)\) · ", rows[i - 2][0]).group(1)
+            assert mid not in blocks, f"two blocks for {mid}"
+            current = blocks[mid] = []
+        elif current is not None and isinstance(row[1], dt.datetime):
+            current.append(row)
+    return blocks
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_mentor_schedule_sheet_lists_every_visit_once(case, tmp_path, lang):
+    """One block per mentor with visits, headed by name, id, phone and ward; every visit
+    exactly once, in its mentor's block, by date, with the weekday and time of day in the
+    chosen language and first/follow-up."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang=lang)
+    wb = load_workbook(path)
+    name = _h("sheet:mentor_schedules", lang)
+    assert name == {"vi": "Lịch thăm theo CCB", "en": "Mentor schedules"}[lang]
+    ws = wb[name]
+    blocks = _mentor_blocks(ws, lang)
+    assert set(blocks) == {v.mentor_id for v in plan.visits}
+    slot = {s: _h(f"word:{s}", lang) for s in ("morning", "afternoon", "evening")}
+    got = Counter()
+    for mid, rows in blocks.items():
+        dates = [row[1] for row in rows]
+        assert dates == sorted(dates)
+        for row in rows:
+            date = row[1].date()
+            assert row[2] == _h(f"day:{date.weekday()}", lang)
+            kind = next(k for k in ("first", "follow-up") if row[8] == _h(f"word:{k}", lang))
+            when = next(s for s, word in slot.items() if row[3].startswith(word))
+            got[(date, when, mid, row[5], kind)] += 1
+            assert row[4] == r.returnee(row[5]).full_name
+    assert got == Counter((v.date, v.slot, v.mentor_id, v.returnee_id, v.kind)
+                          for v in plan.visits)
+    titles = [row[0] for row in _sheet_rows(ws) if row[0] and " · " in str(row[0])]
+    for mid in blocks:
+        m = r.mentor(mid)
+        title = next(t for t in titles if f"({mid})" in t)
+        assert m.full_name in title and m.phone in title and m.location.ward in title
+    assert ws["B4"].number_format == "DD/MM/YYYY"
+    weeks = [row[0] for rows in blocks.values() for row in rows if row[0]]
+    word = {"vi": "Tuần", "en": "Week"}[lang]
+    assert weeks and all(w.startswith(word + " ") for w in weeks)
+
+
+def test_mentor_schedule_page_break_before_each_block(case, tmp_path):
+    """A manual page break before every mentor's block but the first, so each mentor
+    prints on their own pages."""
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="en")
+    ws = load_workbook(path)["Mentor schedules"]
+    rows = _sheet_rows(ws)
+    mentors = {v.mentor_id for v in plan.visits}
+    assert len(mentors) > 1
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert len(breaks) == len(mentors) - 1
+    assert all(b.man for b in ws.row_breaks.brk)
+    # a break with id n ends the page after row n: the next row is a block title
+    title_rows = [i + 1 for i, row in enumerate(rows)
+                  if row[0] and any(f"({m}) · " in str(row[0]) for m in mentors)]
+    assert title_rows[0] == 1 and [n + 1 for n in breaks] == title_rows[1:]
+    assert ws.cell(row=title_rows[1], column=1).font.b
+
+
+def test_mentor_schedule_shows_returnee_phone_and_address(tmp_path):
+    """A phone and address from the returnee's extra roster columns appear in the block;
+    without them the phone cell is blank and the ward stands for the address."""
+    rs = [dataclasses.replace(returnee("R1", ward="Phường Hạc Thành", availability="tối"),
+                              extra={"Số điện thoại": "0912 000 111",
+                                     "Địa chỉ": "12 Lê Lai"}),
+          returnee("R2", x=0.5, ward="Phường Hạc Thành")]
+    r = roster(rs, [mentor("M1", capacity=2, phone="0988 777 666", ward="Phường Hạc Thành",
+                           availability="daily; evenings")])
+    plan = solve(r)
+    assert {v.returnee_id for v in plan.visits} == {"R1", "R2"}
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="vi")
+    rows = _mentor_blocks(load_workbook(path)["Lịch thăm theo CCB"], "vi")["M1"]
+    r1 = [row for row in rows if row[5] == "R1"]
+    r2 = [row for row in rows if row[5] == "R2"]
+    assert r1 and all(row[7] == "0912 000 111" and row[6] == "12 Lê Lai, Phường Hạc Thành"
+                      for row in r1)
+    assert r2 and all(row[7] is None and row[6] == "Phường Hạc Thành" for row in r2)
+    assert all(row[3].startswith("tối") for row in r1)
+
+
+def test_unscheduled_visits_sheet_lists_reasons(case, tmp_path):
+    """Visits that could not be placed are listed, by due date, with mentor, returnee and
+    the reason; the Summary counts them. No such sheet when every visit was placed."""
+    r, plan = case
+    a = next(x for x in plan.assignments if x.mentor_id)
+    missed = [{"mentor_id": a.mentor_id, "returnee_id": a.returnee_id, "due": "2026-12-08",
+               "kind": "first", "reason": "no common free slot between 2026-12-01 and "
+                                          "2026-12-08: mentor free Mon–Fri mornings"},
+              {"mentor_id": a.mentor_id, "returnee_id": a.returnee_id, "due": "2026-12-22",
+               "kind": "follow-up", "reason": "=evil()"}]
+    for lang in ("vi", "en"):
+        path = tmp_path / f"plan-{lang}.xlsx"
+        write_plan_workbook(dataclasses.replace(plan, unscheduled=missed), r, path, lang=lang)
+        wb = load_workbook(path)
+        ws = wb[_h("sheet:unscheduled", lang)]
+        rows = _sheet_rows(ws)
+        assert rows[0][0] == _h("col:due", lang) and rows[0][-1] == _h("col:reason", lang)
+        assert [(row[0].date(), row[2], row[5], row[8]) for row in rows[1:]] == [
+            (dt.date.fromisoformat(u["due"]), u["mentor_id"], u["returnee_id"], u["reason"])
+            for u in missed]
+        assert rows[1][1] == _h("word:first", lang)
+        assert rows[1][3] == r.mentor(a.mentor_id).full_name
+        assert ws["I3"].data_type == "s" and ws["I3"].quotePrefix
+        summary = {row[0]: row[1] for row in _sheet_rows(wb[_h("sheet:summary", lang)])}
+        assert summary[_h("sum:unscheduled", lang)] == 2
+    path = tmp_path / "none.xlsx"
+    write_plan_workbook(dataclasses.replace(plan, unscheduled=[]), r, path, lang="en")
+    names = load_workbook(path).sheetnames
+    assert "Unscheduled visits" not in names and "Mentor schedules" in names
+
+
+def test_no_mentor_schedule_sheet_without_visits(case, tmp_path):
+    r, plan = case
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(dataclasses.replace(plan, visits=[], unscheduled=[]), r, path,
+                        lang="vi")
+    assert "Lịch thăm theo CCB" not in load_workbook(path).sheetnames
 
 
 def _read_sample():

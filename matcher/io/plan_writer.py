@@ -3,7 +3,14 @@
 ``write_plan_workbook`` writes the sheets of SPEC section 7 (Summary, Assignments,
 Unassigned, Mentors, Jobs, Training, Schedule, Capacity gaps, Input warnings, Changes)
 and one printable sheet per ward, with Vietnamese (default) or English sheet names and
-headers from the single translation table :data:`TEXT`.
+headers from the single translation table :data:`TEXT`. When the plan has visits, two
+more sheets follow the Schedule (issue 6): "Unscheduled visits" lists every visit that
+could not be placed with its reason, and "Mentor schedules" is the printable schedule
+to hand to each veteran: one block per mentor with visits (name, id, phone and ward as
+the block title, then the visits week by week with date, weekday, time of day, mentee
+name, id, address or ward and phone, first or follow-up, and an empty notes column),
+each block starting on a new printed page (a manual page break before every block but
+the first).
 
 Safety: every text cell is written as a string cell (never a formula), and text a
 spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
@@ -31,11 +38,13 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from matcher.availability import SLOT_HOURS
 from matcher.check import monthly_hours
 from matcher.domain import SETTINGS_BY_NAME, Roster
 from matcher.errors import ERROR, Issue, RosterError
@@ -65,6 +74,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "sheet:jobs": ("Jobs", "Việc làm"),
     "sheet:training": ("Training", "Học nghề"),
     "sheet:schedule": ("Schedule", "Lịch thăm"),
+    "sheet:unscheduled": ("Unscheduled visits", "Chưa xếp lịch thăm"),
+    "sheet:mentor_schedules": ("Mentor schedules", "Lịch thăm theo CCB"),
     "sheet:gaps": ("Capacity gaps", "Thiếu hụt"),
     "sheet:warnings": ("Input warnings", "Cảnh báo"),
     "sheet:changes": ("Changes", "Thay đổi"),
@@ -126,6 +137,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "col:placement": ("Job or training", "Việc làm hoặc học nghề"),
     "col:next_visit": ("Next visit", "Lần thăm tới"),
     "col:notes": ("Notes", "Ghi chú"),
+    "col:week": ("Week", "Tuần"),
+    "col:weekday": ("Weekday", "Thứ"),
+    "col:address": ("Address / ward", "Địa chỉ / phường, xã"),
+    "col:returnee_phone": ("Returnee phone", "Điện thoại người trở về"),
+    "col:due": ("Due by", "Hạn thăm"),
     # summary items
     "sum:results": ("Results", "Kết quả"),
     "sum:returnees": ("Returnees", "Số người trở về"),
@@ -135,6 +151,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sum:in_training": ("In training", "Được học nghề"),
     "sum:unassigned": ("Not fully placed", "Chưa được sắp xếp đủ"),
     "sum:visits": ("Visits scheduled", "Số lượt thăm đã lên lịch"),
+    "sum:unscheduled": ("Visits not scheduled", "Số lượt thăm chưa xếp được lịch"),
     "sum:tiers": ("Goals, in order of priority", "Mục tiêu, theo thứ tự ưu tiên"),
     "sum:solve": ("Solution", "Lời giải"),
     "sum:status": ("Status", "Trạng thái"),
@@ -177,6 +194,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "word:job_prefix": ("Job", "Việc làm"),
     "word:training_prefix": ("Training", "Học nghề"),
     "word:page": ("Page &P of &N", "Trang &P/&N"),
+    "word:week": ("Week {n} ({start}–{end})", "Tuần {n} ({start}–{end})"),
+    "word:mentor_block": ("{name} ({id}) · phone {phone} · {ward}",
+                          "CCB {name} ({id}) · ĐT {phone} · {ward}"),
+    "word:no_phone": ("not given", "chưa có"),
+    "word:mentor_load": ("{mentees} mentee(s): {names} · {visits} visit(s) in {weeks} weeks",
+                         "Giúp đỡ {mentees} người: {names} · {visits} lượt thăm trong "
+                         + "{weeks} tuần"),
+    "day:0": ("Monday", "Thứ Hai"),
+    "day:1": ("Tuesday", "Thứ Ba"),
+    "day:2": ("Wednesday", "Thứ Tư"),
+    "day:3": ("Thursday", "Thứ Năm"),
+    "day:4": ("Friday", "Thứ Sáu"),
+    "day:5": ("Saturday", "Thứ Bảy"),
+    "day:6": ("Sunday", "Chủ nhật"),
     "word:plan_of": ("Plan of {date}", "Kế hoạch ngày {date}"),
     "gap:mentor": ("{n} more mentor(s) in {ward} (capacity {cap} each){women}",
                    "Cần thêm {n} cựu chiến binh ở {ward} (mỗi người giúp {cap}){women}"),
@@ -231,6 +262,11 @@ class _Table:
     rows: list[list[Any]] = field(default_factory=list)
     bold_rows: set[int] = field(default_factory=set)  # indexes into rows (section titles)
     autofilter: bool = True
+    header: bool = True  # headers in row 1 (frozen, repeated on printed pages)
+    title_rows: set[int] = field(default_factory=set)  # large bold block titles
+    header_rows: set[int] = field(default_factory=set)  # rows styled as column headers
+    breaks: set[int] = field(default_factory=set)  # a printed page starts at these rows
+    boxed_rows: set[int] = field(default_factory=set)  # bordered rows, printed to write on
 
 
 @dataclass(frozen=True)
@@ -329,8 +365,9 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
     row(_t("sum:in_job", lang), counts["in_job"])
     row(_t("sum:in_training", lang), counts["in_training"])
     row(_t("sum:unassigned", lang), counts["unassigned"])
-    if plan.visits:
+    if plan.visits or plan.unscheduled:
         row(_t("sum:visits", lang), counts["visits"])
+        row(_t("sum:unscheduled", lang), len(plan.unscheduled))
     section("sum:tiers")
     for name, tier in plan.tiers.items():
         sense, en, vi = TIER_INFO.get(name, ("max", name, name))
@@ -346,10 +383,7 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
         spec = SETTINGS_BY_NAME.get(name)
         meaning = (spec.help_vi if lang == "vi" else spec.help_en) if spec else None
         if name == "plan_date" and isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)
-            except ValueError:
-                pass
+            value = _iso_date(value)
         row(name, value, None, None, meaning)
     if plan.sources:
         section("sum:sources")
@@ -475,6 +509,121 @@ def _schedule(plan: Plan, look: _Lookup, lang: str) -> _Table:
                        m.full_name if m else None, m.phone if m else None, v.returnee_id,
                        r.full_name if r else None, _ward(r, lang) if r else None,
                        _word("", v.kind, lang)])
+    return t
+
+
+def _iso_date(value: Any) -> Any:
+    """The date of ISO text (``2026-12-08``), or the value unchanged."""
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return value
+
+
+def _unscheduled_table(plan: Plan, look: _Lookup, lang: str) -> _Table:
+    """One row per visit that could not be placed, by due date, with the reason."""
+    t = _table("unscheduled", lang, (
+        _Col("due", DATE_FORMAT), _Col("kind"), _Col("mentor_id"), _Col("mentor_name"),
+        _Col("mentor_phone"), _Col("returnee_id"), _Col("returnee_name"), _Col("ward"),
+        _Col("reason", wrap=True, cap=60)))
+    for u in plan.unscheduled:
+        if not isinstance(u, dict):
+            t.rows.append([None] * 8 + [str(u)])
+            continue
+        m = look.mentors.get(u.get("mentor_id"))
+        r = look.returnees.get(u.get("returnee_id"))
+        t.rows.append([_iso_date(u.get("due")), _word("", u.get("kind"), lang),
+                       u.get("mentor_id"), m.full_name if m else None,
+                       m.phone if m else None, u.get("returnee_id"),
+                       r.full_name if r else None, _ward(r, lang) if r else None,
+                       u.get("reason") or None])
+    return t
+
+
+# Extra roster columns that hold a returnee's phone or address (same keys as matcher.ics).
+_PHONE_KEYS = {"phone", "dien thoai", "so dien thoai", "sdt", "tel", "telephone", "mobile"}
+_ADDRESS_KEYS = {"address", "dia chi", "dia chi nha", "home address"}
+
+
+def _extra_text(obj: Any, keys: set[str]) -> str | None:
+    for k, v in (getattr(obj, "extra", None) or {}).items():
+        if header_key(k) in keys and not is_blank(v):
+            return str(v).strip()
+    return None
+
+
+MENTOR_SCHEDULE_COLS = (
+    _Col("week", width=22), _Col("date", DATE_FORMAT), _Col("weekday"), _Col("slot"),
+    _Col("returnee_name"), _Col("returnee_id"), _Col("address", wrap=True, cap=36),
+    _Col("returnee_phone"), _Col("kind"), _Col("notes", width=24),
+)
+
+
+def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
+    """The printable per-mentor schedule: for each mentor with visits (by ward, then id) a
+    title row, a summary row, a header row and the visits week by week (weeks counted from
+    the plan date; the week label on the first visit of each week); a page break before
+    every block but the first, a blank row after each."""
+    t = _table("mentor_schedules", lang, MENTOR_SCHEDULE_COLS)
+    t.autofilter = False
+    t.header = False
+    ncols = len(t.cols)
+    by_mentor: dict[str, list[Any]] = defaultdict(list)
+    for v in _sorted_visits(plan):
+        by_mentor[v.mentor_id].append(v)
+
+    def order(mid: str) -> tuple[str, str]:
+        m = look.mentors.get(mid)
+        return (fold(_ward(m, lang)) if m else "~", mid)
+
+    horizon = plan.settings.get("horizon_weeks")
+    weeks = horizon if isinstance(horizon, int) else 0
+    for k, mid in enumerate(sorted(by_mentor, key=order)):
+        visits = by_mentor[mid]
+        m = look.mentors.get(mid)
+        if k:
+            t.rows.append([None] * ncols)
+            t.breaks.add(len(t.rows))
+        t.title_rows.add(len(t.rows))
+        t.bold_rows.add(len(t.rows))
+        t.rows.append([_t("word:mentor_block", lang).format(
+            name=m.full_name if m else mid, id=mid,
+            phone=(m.phone if m and m.phone else _t("word:no_phone", lang)),
+            ward=_ward(m, lang))] + [None] * (ncols - 1))
+        mentees = list(dict.fromkeys([*(a.returnee_id for a in plan.assignments
+                                        if a.mentor_id == mid),
+                                      *(v.returnee_id for v in visits)]))
+        names = ", ".join(f"{look.returnees[x].full_name} ({x})" if x in look.returnees
+                          else x for x in mentees)
+        last = (visits[-1].date - plan.plan_date).days // 7 + 1
+        t.bold_rows.add(len(t.rows))
+        t.rows.append([_t("word:mentor_load", lang).format(
+            mentees=len(mentees), names=names, visits=len(visits),
+            weeks=max(weeks, last))] + [None] * (ncols - 1))
+        t.header_rows.add(len(t.rows))
+        t.boxed_rows.add(len(t.rows))
+        t.rows.append(list(t.headers))
+        week_shown = None
+        for v in visits:
+            r = look.returnees.get(v.returnee_id)
+            week = (v.date - plan.plan_date).days // 7
+            label = None
+            if week != week_shown:
+                start = plan.plan_date + dt.timedelta(days=7 * week)
+                end = start + dt.timedelta(days=6)
+                label = _t("word:week", lang).format(n=week + 1, start=f"{start:%d/%m}",
+                                                     end=f"{end:%d/%m}")
+                week_shown = week
+            place = ", ".join(x for x in (_extra_text(r, _ADDRESS_KEYS),
+                                          r.location.ward if r else None) if x) or None
+            slot = _word("", v.slot, lang)
+            if v.slot in SLOT_HOURS:
+                slot = f"{slot} ({SLOT_HOURS[v.slot]}:00)"
+            t.boxed_rows.add(len(t.rows))
+            t.rows.append([label, v.date, _t(f"day:{v.date.weekday()}", lang), slot,
+                           r.full_name if r else None, v.returnee_id,
+                           place or (_ward(r, lang) if r else None),
+                           _extra_text(r, _PHONE_KEYS), _word("", v.kind, lang), None])
     return t
 
 
@@ -624,6 +773,10 @@ def _tables(plan: Plan, roster: Roster, lang: str) -> list[_Table]:
     ]
     if plan.visits:
         tables.append(_schedule(plan, look, lang))
+    if plan.unscheduled:
+        tables.append(_unscheduled_table(plan, look, lang))
+    if plan.visits:
+        tables.append(_mentor_schedules(plan, look, lang))
     tables.append(_gaps(plan, roster, lang))
     tables.append(_warnings(plan, roster, lang))
     changes = _changes(plan, lang)
@@ -665,6 +818,11 @@ def _clean_text(text: str) -> str:
 # ------------------------------------------------------------------------------ xlsx
 
 _HEADER_FONT = Font(name="Calibri", size=11, bold=True)
+_TITLE_FONT = Font(name="Calibri", size=13, bold=True)
+_THIN = Side(style="thin", color="808080")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+TITLE_POINTS = 20.0  # row height of a block title
+BOXED_POINTS = 20.0  # least height of a bordered row (room to write on the printout)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -691,7 +849,8 @@ def _widths(t: _Table) -> list[float]:
             out.append(col.width)
             continue
         longest = max((_display_len(*_unwrap(row[i], col)) for n, row in enumerate(t.rows)
-                       if i < len(row) and not (i == 0 and n in t.bold_rows)),
+                       if i < len(row) and n not in t.header_rows
+                       and not (i == 0 and n in t.bold_rows)),
                       default=0)
         head = len(t.headers[i])
         # a long header wraps over two lines rather than widening a narrow column
@@ -724,7 +883,8 @@ def _height(values: Sequence[Any], cols: Sequence[_Col], widths: Sequence[float]
     return min(MAX_ROW_POINTS, lines * LINE_POINTS) if lines > 1 else None
 
 
-def _cell(ws: Any, value: Any, col: _Col, *, bold: bool = False, tall: bool = False) -> Any:
+def _cell(ws: Any, value: Any, col: _Col, *, bold: bool = False, tall: bool = False,
+          title: bool = False) -> Any:
     """A value for ``ws.append``: the plain value when it needs no style (fast), else a
     styled cell. Text is always a string cell, never a formula or an error value."""
     value, col = _unwrap(value, col)
@@ -733,7 +893,7 @@ def _cell(ws: Any, value: Any, col: _Col, *, bold: bool = False, tall: bool = Fa
     if isinstance(value, str):
         value = _clean_text(value)
         risky = formula_like(value)
-        if not (risky or value in ERROR_CODES or col.wrap or bold or tall):
+        if not (risky or value in ERROR_CODES or col.wrap or bold or tall or title):
             return value  # openpyxl stores other text as a plain string cell
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"  # never a formula, whatever the text starts with
@@ -751,7 +911,9 @@ def _cell(ws: Any, value: Any, col: _Col, *, bold: bool = False, tall: bool = Fa
         cell.alignment = _WRAP
     elif tall:
         cell.alignment = _TOP
-    if bold:
+    if title:
+        cell.font = _TITLE_FONT
+    elif bold:
         cell.font = _HEADER_FONT
     return cell
 
@@ -760,26 +922,47 @@ def _hf_text(text: str) -> str:
     return _clean_text(text).replace("&", "&&")[:80]
 
 
+def _header_cells(ws: Any, texts: Sequence[Any], *, boxed: bool = False) -> list[Any]:
+    out = []
+    for text in texts:
+        if text is None:
+            out.append(None)
+            continue
+        cell = WriteOnlyCell(ws, value=_clean_text(str(text)))
+        if boxed:
+            cell.border = _BOX
+        cell.data_type = "s"
+        if formula_like(cell.value):
+            cell.quotePrefix = True
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = _HEADER_ALIGN
+        out.append(cell)
+    return out
+
+
 def _write_sheet(wb: Workbook, t: _Table, plan: Plan, lang: str) -> None:
     ws = wb.create_sheet(t.title)
     ncols = len(t.cols)
     widths = _widths(t)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    height = _height(t.headers, t.cols, widths, wrap_all=True)
-    if height:
-        ws.row_dimensions[1].height = height
-    ws.freeze_panes = "A2"
-    if t.autofilter:
+    first = 2 if t.header else 1  # the row of t.rows[0]
+    if t.header:
+        height = _height(t.headers, t.cols, widths, wrap_all=True)
+        if height:
+            ws.row_dimensions[1].height = height
+        ws.freeze_panes = "A2"
+        ws.print_title_rows = "1:1"
+    if t.autofilter and t.header:
         last = get_column_letter(ncols)
         ws.auto_filter.ref = f"A1:{last}{max(1, len(t.rows)) + 1}"
-    ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = PAPER_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.gridLines = True
+    ws.print_options.gridLines = t.header
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.25
@@ -793,26 +976,46 @@ def _write_sheet(wb: Workbook, t: _Table, plan: Plan, lang: str) -> None:
         ws.oddFooter.left.text = _hf_text(f"{src.get('name')} · SHA-256 "
                                           f"{str(src.get('sha256'))[:12]}…")
     ws.oddFooter.right.text = _hf_text(date_text) + " · " + _t("word:page", lang)
-    header = []
-    for text in t.headers:
-        cell = WriteOnlyCell(ws, value=_clean_text(text))
-        cell.data_type = "s"
-        if formula_like(cell.value):
-            cell.quotePrefix = True
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = _HEADER_ALIGN
-        header.append(cell)
-    ws.append(header)
+    if t.header:
+        ws.append(_header_cells(ws, t.headers))
     wrapping = any(c.wrap for c in t.cols)
     for n, row in enumerate(t.rows):
+        excel_row = n + first
+        if n in t.breaks and excel_row > 1:
+            ws.row_breaks.append(Break(id=excel_row - 1))  # a new page from excel_row
+        if n in t.header_rows:
+            height = _height(row, t.cols, widths, wrap_all=True)
+            if height:
+                ws.row_dimensions[excel_row].height = height
+            ws.append(_header_cells(ws, row, boxed=n in t.boxed_rows))
+            continue
+        title = n in t.title_rows
         height = _height(row, t.cols, widths) if wrapping else None
+        if title:
+            height = max(height or 0, TITLE_POINTS)
+        elif n in t.boxed_rows:
+            height = max(height or 0, BOXED_POINTS)
         if height:
-            ws.row_dimensions[n + 2].height = height
+            ws.row_dimensions[excel_row].height = height
         bold = n in t.bold_rows
-        ws.append([_cell(ws, row[i] if i < len(row) else None, col, bold=bold,
-                         tall=height is not None)
-                   for i, col in enumerate(t.cols)])
+        cells = [_cell(ws, row[i] if i < len(row) else None, col, bold=bold,
+                       tall=height is not None and not title, title=title)
+                 for i, col in enumerate(t.cols)]
+        if n in t.boxed_rows:
+            cells = [_boxed(ws, c) for c in cells]
+        ws.append(cells)
+
+
+def _boxed(ws: Any, value: Any) -> Any:
+    """``value`` (a plain value or a styled cell from :func:`_cell`) with thin borders."""
+    if not isinstance(value, Cell):
+        cell = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # plain text from _cell is never formula-like
+    else:
+        cell = value
+    cell.border = _BOX
+    return cell
 
 
 def write_plan_workbook(plan: Plan, roster: Roster, path: str | Path, *,
@@ -865,7 +1068,8 @@ def write_plan_csv(plan: Plan, roster: Roster, directory: str | Path, *,
         path = folder / f"{name}.csv"
         with open(path, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
-            w.writerow([_csv_value(h, _Col("h")) for h in t.headers])
+            if t.header:
+                w.writerow([_csv_value(h, _Col("h")) for h in t.headers])
             for row in t.rows:
                 w.writerow([_csv_value(row[i] if i < len(row) else None, col)
                             for i, col in enumerate(t.cols)])
