@@ -147,7 +147,10 @@ def test_city_mixes_are_realistic(city: Roster) -> None:
     2-4, ids and phone format, availability on about half."""
     rs, ms = city.returnees, city.mentors
     plan = city.settings.plan_date
-    share = lambda xs, f: sum(map(f, xs)) / len(xs)
+
+    def share(xs, f):
+        return sum(map(f, xs)) / len(xs)
+
     assert 0.07 <= share(rs, lambda r: r.gender == "F") <= 0.13
     assert 0.12 <= share(ms, lambda m: m.gender == "F") <= 0.18
     assert 0.30 <= share(rs, lambda r: r.offense == "drugs") <= 0.40
@@ -178,6 +181,35 @@ def test_city_mixes_are_realistic(city: Roster) -> None:
     assert any(j.excluded_offenses for j in city.jobs)
     assert any(j.shift == "night" for j in city.jobs)
     assert 0.05 <= share([*rs, *ms], lambda p: p.location.from_ward_point) <= 0.12
+
+
+def test_availability_phrases_fit_the_scheduler(city: Roster) -> None:
+    """Every availability phrase reads, its Vietnamese and English forms mean the same;
+    most job seekers give evenings or weekends (something left beside a day-shift job),
+    mentors are mostly free in the daytime with some evenings or Sundays, and a minority
+    of each is awkward (so unscheduled visits with a reason still occur)."""
+    from matcher.availability import parse_availability
+    from matcher.generate import (
+        AVAILABILITY_JOB_SEEKER,
+        AVAILABILITY_MENTOR,
+        AVAILABILITY_RETURNEE_OTHER,
+    )
+    from matcher.schedule import WORK_DAYS
+
+    for table in (AVAILABILITY_JOB_SEEKER, AVAILABILITY_RETURNEE_OTHER, AVAILABILITY_MENTOR):
+        assert sum(w for w, _, _ in table) == pytest.approx(1.0)
+        for _, vi, en in table:
+            assert parse_availability(vi) == parse_availability(en), (vi, en)
+    day_shift = {(d, s) for d in WORK_DAYS for s in ("morning", "afternoon")}
+    seekers = [parse_availability(r.availability) for r in city.returnees
+               if r.wants_job and r.availability]
+    after_work = sum(bool(a - day_shift) for a in seekers) / len(seekers)
+    assert 0.75 <= after_work < 0.95
+    mentors = [parse_availability(m.availability) for m in city.mentors if m.availability]
+    daytime = sum(sum(s != "evening" for _, s in a) >= 6 for a in mentors) / len(mentors)
+    beyond = sum(any(s == "evening" or d == 6 for d, s in a) for a in mentors) / len(mentors)
+    few_mornings = sum(all(s == "morning" for _, s in a) for a in mentors) / len(mentors)
+    assert daytime >= 0.7 and beyond >= 0.6 and 0.05 <= few_mornings <= 0.2
 
 
 def test_every_ward_name_exists_in_the_gazetteer(ward: Roster, city: Roster) -> None:
