@@ -21,11 +21,31 @@ if TYPE_CHECKING:
     from matcher.solve import Context, MentorSolution, PlacementSolution
 
 
-def _ids(ids: list[str], limit: int = 5) -> str:
+class Bi(str):
+    """English text (the str value) that also carries its Vietnamese wording in ``vi``."""
+
+    vi: str
+
+    def __new__(cls, en: str, vi: str) -> Bi:
+        obj = super().__new__(cls, en)
+        obj.vi = vi
+        return obj
+
+
+def vi_of(text: str) -> str:
+    return getattr(text, "vi", text)
+
+
+def _ids(ids: list[str], limit: int = 5, lang: str = "en") -> str:
     ids = sorted(ids)
     if len(ids) <= limit:
         return ", ".join(ids)
-    return ", ".join(ids[:limit]) + f" and {len(ids) - limit} more"
+    more = f" and {len(ids) - limit} more" if lang == "en" else f" và {len(ids) - limit} người khác"
+    return ", ".join(ids[:limit]) + more
+
+
+OFFENSE_VI = {"drugs": "ma túy", "property": "tài sản", "violence": "bạo lực",
+              "fraud": "lừa đảo", "traffic": "giao thông", "other": "khác"}
 
 
 def _n(k: int, word: str) -> str:
@@ -51,32 +71,51 @@ def _forbid_rows(ctx: Context, kind: str) -> dict[tuple[str, str], int | None]:
 def pair_blockers(ctx: Context, r: int | None, m: int | None) -> list[str]:
     """Which pair-level hard rules forbid returnee index ``r`` with mentor index ``m``."""
     if r is None:
-        return ["the returnee id is not in the roster"]
+        return [Bi("the returnee id is not in the roster",
+                   "mã người trở về không có trong danh sách")]
     if m is None:
-        return ["the mentor id is not in the roster"]
+        return [Bi("the mentor id is not in the roster",
+                   "mã cựu chiến binh không có trong danh sách")]
     p, s = ctx.people, ctx.roster.settings
     out = []
     km = float(haversine_km(p.r_lat[r], p.r_lon[r], p.m_lat[m], p.m_lon[m]))
-    mid = p.m_ids[m]
+    mid, rid = p.m_ids[m], p.r_ids[r]
     if not p.m_active[m]:
-        out.append(f"rule 1: mentor {mid} is inactive")
+        out.append(Bi(f"rule 1: mentor {mid} is inactive",
+                      f"quy tắc 1: cựu chiến binh {mid} không còn hoạt động"))
     elif p.m_capacity[m] <= 0:
-        out.append(f"rule 1: mentor {mid} has capacity 0")
+        out.append(Bi(f"rule 1: mentor {mid} has capacity 0",
+                      f"quy tắc 1: cựu chiến binh {mid} không nhận thêm người (sức nhận 0)"))
     if km > s.mentor_max_km + 1e-9:
-        out.append(f"rule 3: {km:.1f} km apart, more than mentor_max_km {s.mentor_max_km:g} km")
+        out.append(Bi(f"rule 3: {km:.1f} km apart, more than mentor_max_km "
+                      f"{s.mentor_max_km:g} km",
+                      f"quy tắc 3: cách nhau {km:.1f} km, quá giới hạn {s.mentor_max_km:g} km"))
     elif km > p.m_max_km[m] + 1e-9:
-        out.append(f"rule 3: {km:.1f} km apart, more than {mid}'s own max_km "
-                   f"{p.m_max_km[m]:g} km")
+        out.append(Bi(f"rule 3: {km:.1f} km apart, more than {mid}'s own max_km "
+                      f"{p.m_max_km[m]:g} km",
+                      f"quy tắc 3: cách nhau {km:.1f} km, quá khoảng cách tối đa riêng của {mid} "
+                      f"({p.m_max_km[m]:g} km)"))
     if s.gender_rule == "women_to_women" and p.r_female[r] and not p.m_female[m]:
-        out.append(f"rule 4: {p.r_ids[r]} is a woman and {mid} a man (women_to_women)")
+        out.append(Bi(f"rule 4: {rid} is a woman and {mid} a man (women_to_women)",
+                      f"quy tắc 4: {rid} là nữ còn {mid} là nam (nữ chỉ ghép với nữ)"))
     if s.gender_rule == "same_gender" and p.r_female[r] != p.m_female[m]:
-        out.append(f"rule 4: {p.r_ids[r]} and {mid} differ in gender (same_gender)")
+        out.append(Bi(f"rule 4: {rid} and {mid} differ in gender (same_gender)",
+                      f"quy tắc 4: {rid} và {mid} khác giới (yêu cầu cùng giới)"))
     if p.r_risk[r] > p.m_max_risk[m]:
-        out.append(f"rule 5: risk {p.r_risk[r]} is above {mid}'s max_risk {p.m_max_risk[m]}")
-    row = _forbid_rows(ctx, "mentor").get((p.r_ids[r], mid), False)
+        out.append(Bi(f"rule 5: risk {p.r_risk[r]} is above {mid}'s max_risk "
+                      f"{p.m_max_risk[m]}",
+                      f"quy tắc 5: mức nguy cơ {p.r_risk[r]} cao hơn mức tối đa "
+                      f"{p.m_max_risk[m]} mà {mid} nhận"))
+    row = _forbid_rows(ctx, "mentor").get((rid, mid), False)
     if row is not False:
-        out.append(f"rule 7: forbidden by Pairs row {row}" if row else "rule 7: forbidden")
+        out.append(Bi(f"rule 7: forbidden by Pairs row {row}" if row else "rule 7: forbidden",
+                      f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {row}" if row
+                      else "quy tắc 7: bị cấm"))
     return out
+
+
+def join_bi(parts: list[str], sep: str = "; ") -> Bi:
+    return Bi(sep.join(str(x) for x in parts), sep.join(vi_of(x) for x in parts))
 
 
 # --------------------------------------------------------------------------- score breakdown
@@ -128,10 +167,14 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
             _, near = idx.tree.query(unit_xyz(p.r_lat[r:r + 1], p.r_lon[r:r + 1]), k=1)
             m0 = int(np.atleast_1d(near)[0])
             d0 = float(haversine_km(p.r_lat[r], p.r_lon[r], p.m_lat[m0], p.m_lon[m0]))
-            reasons.append(f"rule 3: no mentor within {s.mentor_max_km:g} km (nearest: "
-                           f"{p.m_ids[m0]}, {d0:.1f} km)")
+            reasons.append(Bi(
+                f"rule 3: no mentor within {s.mentor_max_km:g} km (nearest: {p.m_ids[m0]}, "
+                f"{d0:.1f} km)",
+                f"quy tắc 3: không có cựu chiến binh nào trong bán kính {s.mentor_max_km:g} km "
+                f"(gần nhất: {p.m_ids[m0]}, {d0:.1f} km)"))
         else:
-            reasons.append("no mentors in the roster")
+            reasons.append(Bi("no mentors in the roster",
+                              "danh sách không có cựu chiến binh nào"))
         return reasons
     female = bool(p.r_female[r])
     forb = _forbid_rows(ctx, "mentor")
@@ -165,45 +208,82 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
                 buckets["other"].append(mid)
     total = len(mj)
     radius = f"within {s.mentor_max_km:g} km"
+    rvi = f"trong bán kính {s.mentor_max_km:g} km"
     kind = "female mentor" if female and s.gender_rule != "none" else "mentor"
+    kvi = "cựu chiến binh nữ" if female and s.gender_rule != "none" else "cựu chiến binh"
+
+    def ids(key: str, lang: str = "en") -> str:
+        return _ids(buckets[key], lang=lang)
     if buckets["gender"]:
         g = buckets["gender"]
         rule = "women_to_women" if s.gender_rule == "women_to_women" else "same_gender"
         every = "every mentor" if len(g) == total else _n(len(g), "mentor")
-        reasons.append(f"rule 4 ({rule}): {every} {radius} is of the other gender: {_ids(g)}")
+        every_vi = "mọi cựu chiến binh" if len(g) == total else f"{len(g)} cựu chiến binh"
+        reasons.append(Bi(
+            f"rule 4 ({rule}): {every} {radius} is of the other gender: {ids('gender')}",
+            f"quy tắc 4 ({rule}): {every_vi} {rvi} khác giới: {ids('gender', 'vi')}"))
     if buckets["risk"]:
         g = buckets["risk"]
         if len(g) == total or len(g) == total - len(buckets["gender"]):
-            reasons.append(f"rule 5: every {kind} {radius} has max_risk "
-                           f"{max(risk_caps)} or less, this person is risk {p.r_risk[r]}: "
-                           f"{_ids(g)}")
+            reasons.append(Bi(
+                f"rule 5: every {kind} {radius} has max_risk {max(risk_caps)} or less, this "
+                f"person is risk {p.r_risk[r]}: {ids('risk')}",
+                f"quy tắc 5: mọi {kvi} {rvi} chỉ nhận mức nguy cơ tối đa {max(risk_caps)}, "
+                f"người này ở mức {p.r_risk[r]}: {ids('risk', 'vi')}"))
         else:
-            reasons.append(f"rule 5: {_n(len(g), kind)} {radius} accept at most risk "
-                           f"{max(risk_caps)} (this person is risk {p.r_risk[r]}): {_ids(g)}")
+            reasons.append(Bi(
+                f"rule 5: {_n(len(g), kind)} {radius} accept at most risk {max(risk_caps)} "
+                f"(this person is risk {p.r_risk[r]}): {ids('risk')}",
+                f"quy tắc 5: {len(g)} {kvi} {rvi} chỉ nhận mức nguy cơ tối đa "
+                f"{max(risk_caps)} (người này ở mức {p.r_risk[r]}): {ids('risk', 'vi')}"))
     if buckets["inactive"]:
-        reasons.append(f"rule 1: {_n(len(buckets['inactive']), 'mentor')} {radius} inactive or "
-                       f"with capacity 0: {_ids(buckets['inactive'])}")
+        n_ = len(buckets["inactive"])
+        reasons.append(Bi(
+            f"rule 1: {_n(n_, 'mentor')} {radius} inactive or with capacity 0: "
+            f"{ids('inactive')}",
+            f"quy tắc 1: {n_} cựu chiến binh {rvi} không còn hoạt động hoặc không nhận thêm "
+            f"người: {ids('inactive', 'vi')}"))
     if buckets["own_km"]:
-        reasons.append(f"rule 3: {_n(len(buckets['own_km']), 'mentor')} {radius} only travel a "
-                       f"shorter distance (their own max_km): {_ids(buckets['own_km'])}")
+        n_ = len(buckets["own_km"])
+        reasons.append(Bi(
+            f"rule 3: {_n(n_, 'mentor')} {radius} only travel a shorter distance (their own "
+            f"max_km): {ids('own_km')}",
+            f"quy tắc 3: {n_} cựu chiến binh {rvi} chỉ đi được quãng ngắn hơn (khoảng cách "
+            f"tối đa riêng): {ids('own_km', 'vi')}"))
     if buckets["forbid"]:
-        reasons.append(f"rule 7: forbidden by Pairs row {', '.join(sorted(set(forbid_rows)))}: "
-                       f"{_ids(buckets['forbid'])}")
+        rows_txt = ", ".join(sorted(set(forbid_rows)))
+        reasons.append(Bi(
+            f"rule 7: forbidden by Pairs row {rows_txt}: {ids('forbid')}",
+            f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {rows_txt}: "
+            f"{ids('forbid', 'vi')}"))
     if buckets["full"]:
         g = buckets["full"]
         both = "both full" if len(g) == 2 else ("full" if len(g) == 1 else "all full")
-        reasons.append(f"rule 1: {_n(len(g), kind)} {radius}, {both}: {_ids(g)}")
+        both_vi = "cả hai đều đã đủ người" if len(g) == 2 else (
+            "đã đủ người" if len(g) == 1 else "tất cả đã đủ người")
+        reasons.append(Bi(f"rule 1: {_n(len(g), kind)} {radius}, {both}: {ids('full')}",
+                          f"quy tắc 1: {len(g)} {kvi} {rvi}, {both_vi}: {ids('full', 'vi')}"))
     if buckets["group"]:
-        reasons.append(f"rule 6: {_n(len(buckets['group']), kind)} {radius} already mentor a "
-                       f"co-offender (group {ctx.roster.returnees[r].group}): "
-                       f"{_ids(buckets['group'])}")
+        n_, grp = len(buckets["group"]), ctx.roster.returnees[r].group
+        reasons.append(Bi(
+            f"rule 6: {_n(n_, kind)} {radius} already mentor a co-offender (group {grp}): "
+            f"{ids('group')}",
+            f"quy tắc 6: {n_} {kvi} {rvi} đã giúp đỡ người cùng nhóm đồng phạm ({grp}): "
+            f"{ids('group', 'vi')}"))
     if buckets["hours"]:
-        reasons.append(f"rule 2: {_n(len(buckets['hours']), kind)} {radius} have no monthly "
-                       f"hours left for this person's visits: {_ids(buckets['hours'])}")
+        n_ = len(buckets["hours"])
+        reasons.append(Bi(
+            f"rule 2: {_n(n_, kind)} {radius} have no monthly hours left for this person's "
+            f"visits: {ids('hours')}",
+            f"quy tắc 2: {n_} {kvi} {rvi} không còn đủ giờ trong tháng cho các lần thăm "
+            f"người này: {ids('hours', 'vi')}"))
     if buckets["other"]:
-        reasons.append(f"{_n(len(buckets['other']), kind)} {radius} could take this person "
-                       f"only by leaving a higher-priority returnee without a mentor: "
-                       f"{_ids(buckets['other'])}")
+        n_ = len(buckets["other"])
+        reasons.append(Bi(
+            f"{_n(n_, kind)} {radius} could take this person only by leaving a "
+            f"higher-priority returnee without a mentor: {ids('other')}",
+            f"{n_} {kvi} {rvi} chỉ nhận được người này nếu bỏ một người ưu tiên hơn: "
+            f"{ids('other', 'vi')}"))
     return reasons
 
 
@@ -213,19 +293,22 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
     returnee = roster.returnees[r]
     items = roster.jobs if kind == "job" else roster.trainings
     word = "job opening" if kind == "job" else "training course"
+    wvi = "vị trí việc làm" if kind == "job" else "khóa học nghề"
     limit = s.job_max_km if kind == "job" else s.training_max_km
     if kind == "job" and returnee.max_commute_km is not None:
         limit = min(limit, returnee.max_commute_km)
     if not items:
-        return [f"no {word}s in the roster"]
+        return [Bi(f"no {word}s in the roster", f"danh sách không có {wvi} nào")]
     lat = np.array([o.location.lat for o in items])
     lon = np.array([o.location.lon for o in items])
     km = haversine_km(p.r_lat[r], p.r_lon[r], lat, lon)
     near = np.flatnonzero(km <= limit + 1e-9)
     if len(near) == 0:
         j0 = int(np.argmin(km))
-        return [(f"rule 9: no {word} within {limit:g} km (nearest: {items[j0].id}, "
-                f"{km[j0]:.1f} km)")]
+        return [Bi(f"rule 9: no {word} within {limit:g} km (nearest: {items[j0].id}, "
+                   f"{km[j0]:.1f} km)",
+                   f"quy tắc 9: không có {wvi} nào trong bán kính {limit:g} km (gần nhất: "
+                   f"{items[j0].id}, {km[j0]:.1f} km)")]
     buckets: dict[str, list[str]] = defaultdict(list)
     age = returnee.age(s.plan_date)
     from matcher.text import fold
@@ -257,32 +340,61 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
             else:
                 buckets["other"].append(o.id)
     radius = f"within {limit:g} km"
+    rvi = f"trong bán kính {limit:g} km"
     out = []
+
+    def ids(key: str, lang: str = "en") -> str:
+        return _ids(buckets[key], lang=lang)
+
+    def n(key: str) -> int:
+        return len(buckets[key])
+
     if buckets["skill"]:
-        skills = ", ".join(sorted(returnee.skills)) or "none listed"
-        out.append(f"rule 10: {_n(len(buckets['skill']), word)} {radius} need a skill this "
-                   f"person does not list (skills: {skills}) and are not entry-level: "
-                   f"{_ids(buckets['skill'])}")
+        skills = ", ".join(sorted(returnee.skills))
+        out.append(Bi(
+            f"rule 10: {_n(n('skill'), word)} {radius} need a skill this person does not list "
+            f"(skills: {skills or 'none listed'}) and are not entry-level: {ids('skill')}",
+            f"quy tắc 10: {n('skill')} {wvi} {rvi} cần tay nghề người này chưa có (kỹ năng: "
+            f"{skills or 'chưa ghi'}) và không phải lao động phổ thông: {ids('skill', 'vi')}"))
     if buckets["offense"]:
-        out.append(f"rule 11: {_n(len(buckets['offense']), word)} {radius} do not accept "
-                   f"{returnee.offense} offenses: {_ids(buckets['offense'])}")
+        off = returnee.offense
+        out.append(Bi(
+            f"rule 11: {_n(n('offense'), word)} {radius} do not accept {off} offenses: "
+            f"{ids('offense')}",
+            f"quy tắc 11: {n('offense')} {wvi} {rvi} không nhận nhóm tội "
+            f"{OFFENSE_VI.get(off, off)}: {ids('offense', 'vi')}"))
     if buckets["age"]:
-        out.append(f"rule 11: {_n(len(buckets['age']), word)} {radius} have age limits this "
-                   f"person ({age}) does not meet: {_ids(buckets['age'])}")
+        out.append(Bi(
+            f"rule 11: {_n(n('age'), word)} {radius} have age limits this person ({age}) does "
+            f"not meet: {ids('age')}",
+            f"quy tắc 11: {n('age')} {wvi} {rvi} có giới hạn tuổi mà người này ({age} tuổi) "
+            f"không đáp ứng: {ids('age', 'vi')}"))
     if buckets["forbid"]:
-        out.append(f"rule 7: forbidden by the Pairs sheet: {_ids(buckets['forbid'])}")
+        out.append(Bi(f"rule 7: forbidden by the Pairs sheet: {ids('forbid')}",
+                      f"quy tắc 7: bị cấm theo trang Cặp chỉ định: {ids('forbid', 'vi')}"))
     if buckets["start"]:
-        out.append(f"rule 13: {_n(len(buckets['start']), word)} {radius} start before the "
-                   f"release date {returnee.release_date:%d/%m/%Y}: {_ids(buckets['start'])}")
+        day = f"{returnee.release_date:%d/%m/%Y}"
+        out.append(Bi(
+            f"rule 13: {_n(n('start'), word)} {radius} start before the release date {day}: "
+            f"{ids('start')}",
+            f"quy tắc 13: {n('start')} {wvi} {rvi} khai giảng trước ngày chấp hành xong án "
+            f"{day}: {ids('start', 'vi')}"))
     if buckets["full"]:
-        out.append(f"rule 8: {_n(len(buckets['full']), word)} {radius} suitable but full: "
-                   f"{_ids(buckets['full'])}")
+        out.append(Bi(
+            f"rule 8: {_n(n('full'), word)} {radius} suitable but full: {ids('full')}",
+            f"quy tắc 8: {n('full')} {wvi} {rvi} phù hợp nhưng đã đủ người: "
+            f"{ids('full', 'vi')}"))
     if buckets["group"]:
-        out.append(f"rule 12: a co-offender already works for the employer of "
-                   f"{_ids(buckets['group'])}")
+        out.append(Bi(
+            f"rule 12: a co-offender already works for the employer of {ids('group')}",
+            f"quy tắc 12: một người cùng nhóm đồng phạm đã làm việc cho doanh nghiệp của "
+            f"{ids('group', 'vi')}"))
     if buckets["other"]:
-        out.append(f"{_n(len(buckets['other']), word)} {radius} went to others so that more "
-                   f"people are placed: {_ids(buckets['other'])}")
+        out.append(Bi(
+            f"{_n(n('other'), word)} {radius} went to others so that more people are placed: "
+            f"{ids('other')}",
+            f"{n('other')} {wvi} {rvi} đã dành cho người khác để nhiều người được sắp xếp "
+            f"hơn: {ids('other', 'vi')}"))
     return out
 
 
@@ -324,14 +436,15 @@ def explain_unassigned(ctx: Context, plan: Plan) -> list[Unassigned]:
         placed = a.job_id is not None or a.training_id is not None
         if ret.wants_job and not placed:
             missing.append("job")
-            reasons += [f"job: {x}" for x in _placement_reasons(ctx, i, "job", jused,
-                                                                   emp_groups)]
+            reasons += [Bi(f"job: {x}", f"việc làm: {vi_of(x)}")
+                        for x in _placement_reasons(ctx, i, "job", jused, emp_groups)]
         if ret.wants_training and not placed:
             missing.append("training")
-            reasons += [f"training: {x}" for x in _placement_reasons(ctx, i, "training", tused,
-                                                                        emp_groups)]
+            reasons += [Bi(f"training: {x}", f"học nghề: {vi_of(x)}")
+                        for x in _placement_reasons(ctx, i, "training", tused, emp_groups)]
         if missing:
-            out.append(Unassigned(a.returnee_id, missing, reasons))
+            out.append(Unassigned(a.returnee_id, missing, [str(x) for x in reasons],
+                                  [vi_of(x) for x in reasons]))
     del s
     return out
 
@@ -372,14 +485,17 @@ def capacity_gaps(ctx: Context, plan: Plan) -> list[CapacityGap]:
                 else 0
             need = need_f + math.ceil((total - (female if need_f else 0)) / per_mentor)
             text = f"{need} more mentor(s) in {ward} (capacity {per_mentor} each)"
+            text_vi = f"cần thêm {need} cựu chiến binh ở {ward} (mỗi người nhận {per_mentor})"
             if need_f:
                 text += f", {need_f} of them women"
-            gaps.append(CapacityGap(ward, "mentor", total, text, female, need))
+                text_vi += f", trong đó {need_f} là nữ"
+            gaps.append(CapacityGap(ward, "mentor", total, text, female, need, text_vi))
         else:
             word = "job slot(s)" if kind == "job" else "training seat(s)"
+            word_vi = "chỗ việc làm" if kind == "job" else "chỗ học nghề"
             gaps.append(CapacityGap(ward, kind, total,
                                     f"{total} more {word} within reach of {ward}", female,
-                                    total))
+                                    total, f"cần thêm {total} {word_vi} gần {ward}"))
     gaps.sort(key=lambda g: (-g.uncovered, g.ward, g.kind))
     return gaps
 

@@ -50,6 +50,7 @@ class Assignment:
     approximate: bool = False  # a distance rests on a ward point
     change: str = "new"  # new | kept | changed | ended
     reason: str = ""
+    reason_vi: str = ""
     confirmed: bool = False
     hired: bool = False
     score: dict[str, float] = field(default_factory=dict)
@@ -60,7 +61,8 @@ class Assignment:
             "job_id": self.job_id, "training_id": self.training_id,
             "mentor_km": _round(self.mentor_km), "job_km": _round(self.job_km),
             "training_km": _round(self.training_km), "approximate": self.approximate,
-            "change": self.change, "reason": self.reason, "confirmed": self.confirmed,
+            "change": self.change, "reason": self.reason,
+            "reason_vi": self.reason_vi or self.reason, "confirmed": self.confirmed,
             "hired": self.hired, "score": {k: _num(v) for k, v in self.score.items()},
         }
 
@@ -73,10 +75,12 @@ def _round(x: float | None) -> float | None:
 class Unassigned:
     returnee_id: str
     missing: list[str]  # "mentor", "job", "training"
-    reasons: list[str]
+    reasons: list[str]  # English
+    reasons_vi: list[str] = field(default_factory=list)  # the same, in Vietnamese
 
     def to_dict(self) -> dict[str, Any]:
-        return {"returnee_id": self.returnee_id, "missing": self.missing, "reasons": self.reasons}
+        return {"returnee_id": self.returnee_id, "missing": self.missing, "reasons": self.reasons,
+                "reasons_vi": self.reasons_vi or self.reasons}
 
 
 @dataclass
@@ -100,11 +104,13 @@ class CapacityGap:
     suggestion: str
     uncovered_female: int = 0
     more_needed: int = 0
+    suggestion_vi: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"ward": self.ward, "kind": self.kind, "uncovered": self.uncovered,
                 "uncovered_female": self.uncovered_female, "more_needed": self.more_needed,
-                "suggestion": self.suggestion}
+                "suggestion": self.suggestion,
+                "suggestion_vi": self.suggestion_vi or self.suggestion}
 
 
 @dataclass
@@ -123,6 +129,7 @@ class Plan:
     stats: dict[str, Any] = field(default_factory=dict)
     sources: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warnings_vi: list[str] = field(default_factory=list)
     changes: dict[str, Any] = field(default_factory=dict)
 
     def assignment(self, returnee_id: str) -> Assignment:
@@ -163,6 +170,7 @@ class Plan:
             "capacity_gaps": [g.to_dict() for g in self.capacity_gaps],
             "changes": self.changes,
             "warnings": self.warnings,
+            "warnings_vi": self.warnings_vi or self.warnings,
         }
 
     @classmethod
@@ -179,6 +187,7 @@ class Plan:
                 mentor_km=a.get("mentor_km"), job_km=a.get("job_km"),
                 training_km=a.get("training_km"), approximate=a.get("approximate", False),
                 change=a.get("change", "new"), reason=a.get("reason", ""),
+                reason_vi=a.get("reason_vi", ""),
                 confirmed=bool(a.get("confirmed", False)), hired=bool(a.get("hired", False)),
                 score=dict(a.get("score", {}))))
         visits = [Visit(dt.date.fromisoformat(v["date"]), v["slot"], v["mentor_id"],
@@ -187,8 +196,11 @@ class Plan:
         return cls(
             plan_date=dt.date.fromisoformat(data["plan_date"]), settings=data.get("settings", {}),
             tiers=tiers, assignments=assignments,
-            unassigned=[Unassigned(u["returnee_id"], u["missing"], u["reasons"])
+            unassigned=[Unassigned(u["returnee_id"], u["missing"], u["reasons"],
+                                   u.get("reasons_vi", []))
                         for u in data.get("unassigned", [])],
-            visits=visits, status=data.get("status", ""),
+            visits=visits, unscheduled=list(data.get("unscheduled", [])),
+            status=data.get("status", ""),
             solve_seconds=data.get("solve_seconds", 0.0), sources=data.get("sources", []),
-            changes=data.get("changes", {}), warnings=data.get("warnings", []))
+            changes=data.get("changes", {}), warnings=data.get("warnings", []),
+            warnings_vi=data.get("warnings_vi", []))

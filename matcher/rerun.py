@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.errors import ERROR, WARNING, Issue, RosterError
+from matcher.explain import Bi, join_bi, vi_of
 from matcher.plan import Plan, Tier
 
 
@@ -145,12 +146,14 @@ def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
         r = ri[rid]
         m = mi.get(row.mentor_id)
         if m is None:
-            ended_reason[rid] = f"mentor {row.mentor_id} is no longer on the roster"
+            ended_reason[rid] = Bi(f"mentor {row.mentor_id} is no longer on the roster",
+                                   f"cựu chiến binh {row.mentor_id} không còn trong danh sách")
             continue
         k = arc_of.get((r, m))
         if k is None:
-            why = "; ".join(pair_blockers(ctx, r, m)) or "a hard rule forbids it"
-            ended_reason[rid] = f"pair with {row.mentor_id} ended: {why}"
+            why = join_bi(pair_blockers(ctx, r, m))
+            ended_reason[rid] = Bi(f"pair with {row.mentor_id} ended: {why}",
+                                   f"cặp với {row.mentor_id} kết thúc: {vi_of(why)}")
             continue
         if _is_confirmed(row, prev, s):
             confirmed_rows.append((r, m, k, row))
@@ -159,15 +162,22 @@ def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
     # confirmed pairs are fixed while capacity, hours and co-offender rules still allow
     for r, m, k, row in confirmed_rows:
         why = None
+        mid = row.mentor_id
         if load[m] + 1 > p.m_capacity[m]:
-            why = (f"rule 1: {row.mentor_id}'s capacity is now {p.m_capacity[m]}"
-                   if p.m_active[m] else f"rule 1: {row.mentor_id} is inactive")
+            why = (Bi(f"rule 1: {mid}'s capacity is now {p.m_capacity[m]}",
+                      f"quy tắc 1: {mid} nay chỉ nhận {p.m_capacity[m]} người")
+                   if p.m_active[m] else Bi(f"rule 1: {mid} is inactive",
+                                            f"quy tắc 1: {mid} không còn hoạt động"))
         elif hours[m] + arcs.hours[k] > p.m_hours[m] + 1e-9:
-            why = f"rule 2: {row.mentor_id}'s monthly hours ({p.m_hours[m]:g}) are used up"
+            why = Bi(f"rule 2: {mid}'s monthly hours ({p.m_hours[m]:g}) are used up",
+                     f"quy tắc 2: {mid} đã hết số giờ trong tháng ({p.m_hours[m]:g})")
         elif p.r_group[r] >= 0 and int(p.r_group[r]) in groups[m]:
-            why = f"rule 6: {row.mentor_id} already mentors a co-offender"
+            why = Bi(f"rule 6: {mid} already mentors a co-offender",
+                     f"quy tắc 6: {mid} đã giúp đỡ một người cùng nhóm đồng phạm")
         if why:
-            ended_reason[row.returnee_id] = f"confirmed pair with {row.mentor_id} ended: {why}"
+            ended_reason[row.returnee_id] = Bi(
+                f"confirmed pair with {mid} ended: {why}",
+                f"cặp đã xác nhận với {mid} kết thúc: {vi_of(why)}")
             continue
         fixed[r] = k
         load[m] += 1
@@ -249,36 +259,44 @@ def _changes(ctx, prev: PreviousPlan, ms, ps, fixed: np.ndarray, prev_mask: np.n
         mentor, k = now[rid]
         old = row.mentor_id if row else None
         if not old:
-            status, reason = "new", ""
+            status, reason = "new", Bi("", "")
         elif mentor == old:
             status = "kept"
-            reason = "confirmed" if rid in fixed_ids else ""
+            reason = Bi("confirmed", "đã xác nhận") if rid in fixed_ids else Bi("", "")
         else:
             cause = ended_reason.get(rid)
             if cause is None:
                 took = sorted(x for x, (mm, _) in now.items()
                               if mm == old and x not in old_of_mentor[old])
                 if took:
-                    desc = ", ".join(f"{x} (risk {roster.returnee(x).risk})" for x in took[:3])
-                    cause = f"{old} moved to cover {desc}"
+                    risks = [(x, roster.returnee(x).risk) for x in took[:3]]
+                    cause = Bi(f"{old} moved to cover "
+                               + ", ".join(f"{x} (risk {rk})" for x, rk in risks),
+                               f"{old} chuyển sang giúp đỡ "
+                               + ", ".join(f"{x} (mức nguy cơ {rk})" for x, rk in risks))
                 else:
-                    cause = f"{old} is now needed for others so that more people are covered"
+                    cause = Bi(f"{old} is now needed for others so that more people are covered",
+                               f"{old} cần cho người khác để nhiều người được giúp đỡ hơn")
             if mentor is None:
-                status, reason = "ended", f"ended: {cause}"
+                status = "ended"
+                reason = Bi(f"ended: {cause}", f"kết thúc: {vi_of(cause)}")
             else:
                 status = "changed"
-                reason = f"changed: {cause}; {rid} now with {mentor}, {arcs.km[k]:.1f} km"
+                km = f"{arcs.km[k]:.1f} km"
+                reason = Bi(f"changed: {cause}; {rid} now with {mentor}, {km}",
+                            f"thay đổi: {vi_of(cause)}; {rid} nay do {mentor} giúp đỡ, {km}")
         counts[status] += 1
         rows[rid] = (status, reason)
         if status != "new" or mentor:
             items.append({"returnee_id": rid, "change": status, "old_mentor": old,
-                          "new_mentor": mentor, "reason": reason})
+                          "new_mentor": mentor, "reason": str(reason),
+                          "reason_vi": vi_of(reason)})
     for rid, row in prev.rows.items():
         if rid not in rows and (row.mentor_id or row.job_id or row.training_id):
             counts["ended"] += 1
             items.append({"returnee_id": rid, "change": "ended", "old_mentor": row.mentor_id,
-                          "new_mentor": None,
-                          "reason": "ended: no longer on the roster"})
+                          "new_mentor": None, "reason": "ended: no longer on the roster",
+                          "reason_vi": "kết thúc: không còn trong danh sách"})
     prev_pairs = int(prev_mask.sum())
     m3 = ms.tiers["M3"]
     j3 = ps.tiers["J3"]

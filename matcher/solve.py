@@ -104,31 +104,41 @@ def _require_rows(ctx: Context) -> tuple[np.ndarray, list[str]]:
     hours = np.zeros(p.n_mentors)
     groups: dict[int, set[int]] = {}
     notes = []
-    from matcher.explain import pair_blockers  # local import: explain uses this module
+    from matcher.explain import Bi, join_bi, pair_blockers, vi_of  # explain uses this module
 
     for row in rows:
         r, m = ri.get(row.returnee_id), mi.get(row.mentor_id)
         k = pos.get((r, m))
         where = f"Pairs row {row.row}" if row.row else "Pairs"
+        pair_txt = f"{row.returnee_id}–{row.mentor_id}"
+        where_vi = f"Cặp chỉ định dòng {row.row}" if row.row else "Cặp chỉ định"
         if k is None:
-            why = "; ".join(pair_blockers(ctx, r, m)) or "a hard rule forbids it"
-            notes.append(f"{where}: required pair {row.returnee_id}–{row.mentor_id} cannot be "
-                         f"made: {why}")
+            why = join_bi(pair_blockers(ctx, r, m))
+            notes.append(Bi(f"{where}: required pair {pair_txt} cannot be made: {why}",
+                            f"{where_vi}: không thể ghép cặp bắt buộc {pair_txt}: {vi_of(why)}"))
             ctx.require_failures.setdefault(row.returnee_id, []).append(notes[-1])
             continue
         problem = None
+        mid, rid = row.mentor_id, row.returnee_id
         if chosen[r] >= 0:
-            problem = f"{row.returnee_id} already has required mentor {p.m_ids[arcs.m[chosen[r]]]}"
+            other = p.m_ids[arcs.m[chosen[r]]]
+            problem = Bi(f"{rid} already has required mentor {other}",
+                         f"{rid} đã có cựu chiến binh bắt buộc {other}")
         elif load[m] + 1 > p.m_capacity[m]:
-            problem = f"mentor {row.mentor_id} is full ({p.m_capacity[m]} required mentees)"
+            problem = Bi(f"mentor {mid} is full ({p.m_capacity[m]} required mentees)",
+                         f"cựu chiến binh {mid} đã đủ người ({p.m_capacity[m]} cặp bắt buộc)")
         elif hours[m] + arcs.hours[k] > p.m_hours[m] + 1e-9:
-            problem = (f"mentor {row.mentor_id} has {p.m_hours[m]:g} h/month, required pairs "
-                       f"need {hours[m] + arcs.hours[k]:.1f} h")
+            need = f"{hours[m] + arcs.hours[k]:.1f}"
+            problem = Bi(f"mentor {mid} has {p.m_hours[m]:g} h/month, required pairs need "
+                         f"{need} h", f"cựu chiến binh {mid} có {p.m_hours[m]:g} giờ/tháng, "
+                         f"các cặp bắt buộc cần {need} giờ")
         elif p.r_group[r] >= 0 and p.r_group[r] in groups.get(m, set()):
-            problem = (f"mentor {row.mentor_id} already has a co-offender of {row.returnee_id}")
+            problem = Bi(f"mentor {mid} already has a co-offender of {rid}",
+                         f"cựu chiến binh {mid} đã giúp đỡ người cùng nhóm đồng phạm với {rid}")
         if problem:
-            notes.append(f"{where}: required pair {row.returnee_id}–{row.mentor_id} cannot be "
-                         f"made: {problem}")
+            notes.append(Bi(f"{where}: required pair {pair_txt} cannot be made: {problem}",
+                            f"{where_vi}: không thể ghép cặp bắt buộc {pair_txt}: "
+                            f"{vi_of(problem)}"))
             ctx.require_failures.setdefault(row.returnee_id, []).append(notes[-1])
             continue
         chosen[r] = k
@@ -961,7 +971,8 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
             a.training_km = float(ctx.tarcs.km[t])
         a.score = scores[i]
         if rows and rid in rows:
-            a.change, a.reason = rows[rid]
+            a.change, reason = rows[rid]
+            a.reason, a.reason_vi = str(reason), getattr(reason, "vi", str(reason))
         assignments.append(a)
     tiers = {**ms.tiers, **ps.tiers, **(extra_tiers or {})}
     if extra_tiers is None:  # M3/J3 only exist on reruns
@@ -972,7 +983,8 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
     plan = Plan(plan_date=s.plan_date, settings=s.to_dict(), tiers=tiers,
                 assignments=assignments, status=ms.status,
                 sources=[{"name": f.name, "sha256": f.sha256} for f in roster.sources],
-                warnings=list(ctx.notes), changes=changes or {})
+                warnings=[str(x) for x in ctx.notes], changes=changes or {})
+    plan.warnings_vi = [getattr(x, "vi", str(x)) for x in ctx.notes]
     plan.unassigned = explain_mod.explain_unassigned(ctx, plan)
     plan.capacity_gaps = explain_mod.capacity_gaps(ctx, plan)
     timings["explain"] = time.perf_counter() - t1

@@ -272,3 +272,18 @@ def test_regression_decimal_with_three_digits_is_not_thousands():
     assert parse_number("1.000.000") == 1_000_000
     assert parse_number("3,5") == 3.5
     assert fold("Ðông Sơn") == fold("Đông Sơn") == "dong son"
+
+
+def test_reasons_and_gaps_are_also_in_vietnamese():
+    """Every reason and capacity-gap suggestion has a Vietnamese twin naming the same rule
+    and people."""
+    ro = roster([returnee("R1", 0, gender="F", ward="Phường Hạc Thành")], [mentor("M1", 0.1)])
+    plan = plan_of(ro)
+    u = plan.unassigned[0]
+    assert len(u.reasons_vi) == len(u.reasons)
+    vi = " | ".join(u.reasons_vi)
+    assert "quy tắc 4" in vi and "M1" in vi and "khác giới" in vi
+    gap = plan.capacity_gaps[0]
+    assert "cựu chiến binh" in gap.suggestion_vi and "Phường Hạc Thành" in gap.suggestion_vi
+    data = plan.to_json()
+    assert data["unassigned"][0]["reasons_vi"] == u.reasons_vi

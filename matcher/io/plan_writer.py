@@ -432,7 +432,7 @@ def _assignments(assignments: list[Assignment], look: _Lookup, lang: str) -> _Ta
             _score_total(a.score),
             _score_text(a.score, lang) or None,
             _word("", a.change, lang) if a.change else None,
-            a.reason or None,
+            (a.reason_vi if lang == "vi" and a.reason_vi else a.reason) or None,
             _t("word:yes", lang) if a.confirmed else None,
             _t("word:yes", lang) if a.hired else None,
         ])
@@ -447,7 +447,8 @@ def _unassigned(plan: Plan, look: _Lookup, lang: str) -> _Table:
         t.rows.append([u.returnee_id, r.full_name if r else None,
                        _ward(r, lang) if r else None,
                        ", ".join(_word("", x, lang) for x in u.missing),
-                       "\n".join(u.reasons) or None])
+                       "\n".join(u.reasons_vi if lang == "vi" and u.reasons_vi
+                                 else u.reasons) or None])
     return t
 
 
@@ -636,6 +637,8 @@ def _gaps(plan: Plan, roster: Roster, lang: str) -> _Table:
     for g in plan.capacity_gaps:
         if lang == "en":
             text = g.suggestion
+        elif g.suggestion_vi:
+            text = g.suggestion_vi
         elif g.kind == "mentor":
             women_needed = 0
             match = re.search(r"(\d+) of them women", g.suggestion or "")
@@ -661,7 +664,7 @@ def _warnings(plan: Plan, roster: Roster, lang: str) -> _Table:
                            issue.message(lang)])
         else:
             t.rows.append([_t("word:input", lang), None, None, None, str(issue)])
-    for text in plan.warnings:
+    for text in (plan.warnings_vi if lang == "vi" and plan.warnings_vi else plan.warnings):
         t.rows.append([_t("word:plan", lang), None, None, None, str(text)])
     for item in plan.unscheduled:
         text = _unscheduled_text(item, lang)
