@@ -283,7 +283,7 @@ def test_reasons_and_gaps_are_also_in_vietnamese():
     assert len(u.reasons_vi) == len(u.reasons)
     vi = " | ".join(u.reasons_vi)
     assert "quy tắc 4" in vi and "M1" in vi and "khác giới" in vi
-    gap = plan.capacity_gaps[0]
+    gap = next(g for g in plan.capacity_gaps if g.kind == "mentor")
     assert "cựu chiến binh" in gap.suggestion_vi and "Phường Hạc Thành" in gap.suggestion_vi
     data = plan.to_json()
     assert data["unassigned"][0]["reasons_vi"] == u.reasons_vi
