@@ -37,11 +37,15 @@ SECURITY_HEADERS = {
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *,
+               base_url: str = "http://127.0.0.1:5000") -> Flask:
     """Build the app. ``test_config`` replaces the instance config; its optional
-    ``INSTANCE_PATH`` puts the whole instance folder (database, uploads) elsewhere."""
+    ``INSTANCE_PATH`` puts the whole instance folder (database, uploads, secret key)
+    elsewhere, as does the ``PLANNER_INSTANCE_PATH`` environment variable. ``base_url`` is
+    where the server listens: the first-run setup link printed on the console uses it."""
     test_config = dict(test_config or {})
-    instance_path = test_config.pop("INSTANCE_PATH", None)
+    instance_path = (test_config.pop("INSTANCE_PATH", None)
+                     or os.environ.get("PLANNER_INSTANCE_PATH") or None)
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=str(instance_path) if instance_path else None)
     app.config.from_mapping(
@@ -72,7 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path) / "secret_key")
 
-    _prepare_database(app)
+    _prepare_database(app, base_url)
 
     app.teardown_appcontext(db.close_db)
     i18n.init_app(app)
@@ -104,7 +108,7 @@ def _secret_key(path: Path) -> str:
     return key
 
 
-def _prepare_database(app: Flask) -> None:
+def _prepare_database(app: Flask, base_url: str) -> None:
     conn = db.connect(app.config["DATABASE"])
     try:
         db.init_db(conn)
@@ -117,7 +121,7 @@ def _prepare_database(app: Flask) -> None:
     if token:
         # The one console line of the first start: how to create the first admin.
         print(f"First-run setup: open /setup/{token} on this server "
-              f"(e.g. http://127.0.0.1:5000/setup/{token}) to create the administrator.",
+              f"({base_url.rstrip('/')}/setup/{token}) to create the administrator.",
               flush=True)
 
 
@@ -172,6 +176,7 @@ def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
     """Serve the app with waitress (what ``python run.py`` starts)."""
     from waitress import serve as waitress_serve
 
-    app = create_app()
-    print(f"Serving on http://{host}:{port}", flush=True)
+    url = f"http://{host}:{port}"
+    app = create_app(base_url=url)
+    print(f"Serving on {url}", flush=True)
     waitress_serve(app, host=host, port=port, threads=8)

@@ -169,6 +169,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.upload_again": {"vi": "Tải tệp đã sửa lên", "en": "Upload the corrected file"},
     "report.ready": {"vi": "Dữ liệu hợp lệ (các cảnh báo không chặn việc lập kế hoạch).",
                      "en": "The data is valid (warnings do not block planning)."},
+    "report.checked_download": {"vi": "Tải danh sách có đánh dấu các ô có vấn đề (.xlsx)",
+                                "en": "Download the roster with the problem cells marked (.xlsx)"},
+    "report.checked_unavailable": {"vi": "Chưa tạo được bản danh sách có đánh dấu; hãy xem các "
+                                         "dòng trong bảng dưới đây.",
+                                   "en": "The marked-up roster could not be made; see the rows "
+                                         "listed below."},
+    "report.previous_plan": {"vi": "Kế hoạch trước", "en": "Previous plan"},
     "report.whole_file": {"vi": "Toàn bộ tệp", "en": "Whole file"},
     "severity.error": {"vi": "Lỗi", "en": "Error"},
     "severity.warning": {"vi": "Cảnh báo", "en": "Warning"},
@@ -208,6 +215,19 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "en": "Left out, and why"},
     "result.none_unassigned": {"vi": "Mọi người đều được phân công.",
                                "en": "Everyone was assigned."},
+    "history.changes": {"vi": "{new} mới, {kept} giữ nguyên, {changed} thay đổi, {ended} kết thúc",
+                        "en": "{new} new, {kept} kept, {changed} changed, {ended} ended"},
+    "result.changes": {"vi": "Thay đổi so với kế hoạch trước",
+                       "en": "Changes from the previous plan"},
+    "result.changes_intro": {"vi": "So với kế hoạch #{id}: cặp đã xác nhận được giữ, các cặp "
+                                   "khác chỉ đổi khi cần để giúp được nhiều người hơn.",
+                             "en": "Compared with plan #{id}: confirmed pairs are kept, other "
+                                   "pairs change only where that lets more people be helped."},
+    "result.changes_intro_file": {"vi": "So với kế hoạch trước.",
+                                  "en": "Compared with the previous plan."},
+    "result.no_changes": {"vi": "Không có cặp nào thay đổi.", "en": "No pair changed."},
+    "result.unscheduled": {"vi": "Lần thăm chưa xếp được lịch",
+                           "en": "Visits that could not be scheduled"},
     "result.gaps": {"vi": "Thiếu hụt theo phường/xã", "en": "Capacity gaps"},
     "result.no_gaps": {"vi": "Không có thiếu hụt.", "en": "No capacity gaps."},
     "gap.ward": {"vi": "Phường/xã", "en": "Ward"},
@@ -216,6 +236,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "gap.uncovered_female": {"vi": "Trong đó nữ", "en": "Of whom women"},
     "gap.more_needed": {"vi": "Cần thêm", "en": "More needed"},
     "gap.suggestion": {"vi": "Gợi ý", "en": "Suggestion"},
+    "gap.suggest.mentor": {"vi": "Cần thêm {n} cựu chiến binh ở {ward}",
+                           "en": "{n} more mentor(s) in {ward}"},
+    "gap.suggest.job": {"vi": "Cần thêm {n} chỗ làm trong tầm đi lại từ {ward}",
+                        "en": "{n} more job slot(s) within reach of {ward}"},
+    "gap.suggest.training": {"vi": "Cần thêm {n} chỗ học nghề trong tầm đi lại từ {ward}",
+                             "en": "{n} more training seat(s) within reach of {ward}"},
+    "risk.1": {"vi": "thấp", "en": "low"},
+    "risk.2": {"vi": "trung bình", "en": "medium"},
+    "risk.3": {"vi": "cao", "en": "high"},
     "tier.M1": {"vi": "Số người có người giúp đỡ", "en": "Returnees with a mentor"},
     "tier.M2": {"vi": "Tổng mức nguy cơ được giúp đỡ", "en": "Sum of risk levels covered"},
     "tier.M3": {"vi": "Số cặp bị thay đổi", "en": "Changed mentor pairs"},
@@ -230,6 +259,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "change.kept": {"vi": "giữ nguyên", "en": "kept"},
     "change.changed": {"vi": "thay đổi", "en": "changed"},
     "change.ended": {"vi": "kết thúc", "en": "ended"},
+    "score.specialty": {"vi": "chuyên môn", "en": "specialty"},
+    "score.same_ward": {"vi": "cùng phường/xã", "en": "same ward"},
+    "score.affinity": {"vi": "ưu tiên", "en": "affinity"},
+    "score.spread": {"vi": "chia đều", "en": "spread"},
+    "score.skill_fit": {"vi": "đúng nghề", "en": "skill fit"},
+    "score.away_from_home": {"vi": "làm xa nhà", "en": "away from home"},
+    "score.job_affinity": {"vi": "ưu tiên việc làm", "en": "job affinity"},
+    "visit.first": {"vi": "lần đầu", "en": "first visit"},
+    "visit.follow-up": {"vi": "định kỳ", "en": "follow-up"},
     "missing.mentor": {"vi": "người giúp đỡ", "en": "mentor"},
     "missing.job": {"vi": "việc làm", "en": "job"},
     "missing.training": {"vi": "học nghề", "en": "training"},
@@ -241,6 +279,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "en": "Plan workbook (Vietnamese, .xlsx)"},
     "download.xlsx-en": {"vi": "Bảng kế hoạch (tiếng Anh, .xlsx)",
                          "en": "Plan workbook (English, .xlsx)"},
+    "result.no_workbook": {"vi": "Chưa tạo được bảng tính cho kế hoạch này; hãy dùng tệp JSON "
+                                 "hoặc lịch thăm (.csv), và báo cho quản trị viên.",
+                           "en": "The workbook could not be made for this plan; use the JSON "
+                                 "or the visit schedule (.csv), and tell your administrator."},
     "download.json": {"vi": "Kế hoạch dạng JSON", "en": "Plan as JSON"},
     "download.schedule-csv": {"vi": "Lịch thăm theo cựu chiến binh (.csv)",
                               "en": "Visit schedule by mentor (.csv)"},
@@ -304,6 +346,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col.km_diff": {"vi": "Chênh lệch km", "en": "km difference"},
     "col.available": {"vi": "Còn nhận được", "en": "Available"},
     "col.note": {"vi": "Ghi chú", "en": "Note"},
+    "col.reason": {"vi": "Lý do", "en": "Reason"},
+    "col.old_mentor": {"vi": "Cựu chiến binh trước đây", "en": "Previous mentor"},
+    "col.new_mentor": {"vi": "Cựu chiến binh mới", "en": "New mentor"},
+    "col.visit_kind": {"vi": "Lần thăm", "en": "Visit"},
+    "col.due": {"vi": "Hạn", "en": "Due"},
     "col.reasons": {"vi": "Lý do", "en": "Reasons"},
     "col.missing": {"vi": "Còn thiếu", "en": "Missing"},
     "col.date": {"vi": "Ngày", "en": "Date"},
@@ -413,6 +460,14 @@ def _datetime(ts: float | None, seconds: bool = False) -> str:
     return dt.datetime.fromtimestamp(ts).strftime(fmt)
 
 
+def _isodate(text: Any) -> str:
+    """An ISO date (2026-12-01) as Vietnamese offices write it: 01/12/2026."""
+    try:
+        return dt.date.fromisoformat(str(text)[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return "" if text is None else str(text)
+
+
 def _fromjson(text: str | None) -> Any:
     return json.loads(text) if text else None
 
@@ -420,5 +475,6 @@ def _fromjson(text: str | None) -> Any:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["_"] = gettext
     app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["isodate"] = _isodate
     app.jinja_env.filters["fromjson"] = _fromjson
     app.context_processor(lambda: {"lang": current_lang()})

@@ -8,7 +8,9 @@ process even if the pid is later reused.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -106,30 +108,62 @@ def stop_worker(run, *, timeout: float = 5.0) -> None:
     except psutil.NoSuchProcess:
         return
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             p.terminate()
-        except psutil.NoSuchProcess:
-            pass
     _gone, alive = psutil.wait_procs(procs, timeout=timeout)
     for p in alive:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
-        except psutil.NoSuchProcess:
-            pass
     log.info("run %s: worker pid %s stopped", run["id"], run["pid"])
 
 
 def input_paths(conn, config: Mapping[str, Any], run_id: int,
                 planner) -> tuple[list[Path], Path | None]:
     """The roster files to read for a run (earlier files merged with additions by the
-    planner adapter) and the previous plan's JSON, if the run has one."""
+    planner adapter) and the previous plan's JSON, if the run has one.
+
+    Uploads are stored under generated names, but the reader names a CSV file's table by
+    the file's name (``Người trở về.csv``, ``mentors.csv``). So a file whose name the
+    adapter's ``reader_file_name`` says the reader needs is shown to it under that name:
+    a link in ``inputs/named/<n>/`` (the stored file stays where it is). Other names,
+    which may say something about people, never reach the disk."""
     inputs = run_dir(config, run_id) / "inputs"
     files = db.run_files(conn, run_id)
-    roster = [inputs / f["stored_name"] for f in files if f["role"] == "roster"]
-    additions = [inputs / f["stored_name"] for f in files if f["role"] == "addition"]
+    name_for = getattr(planner, "reader_file_name", None)
+    roster = [_for_reader(inputs, n, f, name_for) for n, f in enumerate(files)
+              if f["role"] == "roster"]
+    additions = [_for_reader(inputs, n, f, name_for) for n, f in enumerate(files)
+                 if f["role"] == "addition"]
     previous = [inputs / f["stored_name"] for f in files if f["role"] == "previous_plan"]
     paths = planner.merge_additions(roster, additions) if additions else roster
     return paths, (previous[0] if previous else None)
+
+
+def _for_reader(inputs: Path, n: int, row, name_for) -> Path:
+    stored = inputs / row["stored_name"]
+    name = name_for(row["display_name"] or "", row["stored_name"]) if name_for else None
+    if not name or name == row["stored_name"] or Path(name).name != name:
+        return stored
+    folder = inputs / "named" / str(n)
+    target = folder / name
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            os.link(stored, target)
+        except OSError:  # no hard links on this file system
+            shutil.copyfile(stored, target)
+    return target
+
+
+def reader_names(conn, run_id: int, planner) -> dict[str, str]:
+    """File names the reader may quote in its messages -> the coordinator's names."""
+    name_for = getattr(planner, "reader_file_name", None)
+    out = {}
+    for f in db.run_files(conn, run_id):
+        out[f["stored_name"]] = f["display_name"]
+        if name_for:
+            out[name_for(f["display_name"] or "", f["stored_name"])] = f["display_name"]
+    return out
 
 
 KEEP_ON_RERUN = frozenset({"inputs", "validation.json"})

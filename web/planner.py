@@ -4,24 +4,24 @@ Imports are done inside the functions: the web app starts (and its tests run) wi
 the solver loaded, and the worker process pays for it only when it solves.
 
 Files a run keeps in its folder (written by :func:`run_plan`):
-``plan.json`` (SPEC §7), ``plan_vi.xlsx``, ``plan_en.xlsx``, ``roster_index.json``
-(names and points the result page and map show) and ``state.pickle`` (roster and plan,
-for :func:`alternatives`).
+``plan.json`` (SPEC §7), ``plan_vi.xlsx``, ``plan_en.xlsx``, ``ics/<mentor_id>.ics`` (one
+calendar per mentor with visits), ``roster_index.json`` (names and points the result page
+and map show) and ``state.pickle`` (roster and plan, for :func:`alternatives`).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import logging
 import pickle
+import re
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from web.annotate import read_tables
 from web.results import atomic_write_json, summarize
 
 ProgressCallback = Callable[[float, str], None]
@@ -39,6 +39,12 @@ def _issue_dict(issue: Any) -> dict[str, Any]:
     }
 
 
+def _previous_issue(issue: Any) -> dict[str, Any]:
+    """An issue of the earlier plan: its file is one the app made, so the report names it
+    "previous plan" (``origin``) rather than by its stored name."""
+    return {**_issue_dict(issue), "sheet": None, "origin": "previous_plan"}
+
+
 def roster_summary(roster: Any) -> dict[str, int]:
     """Counts only (no personal data): safe to keep in the database."""
     return {
@@ -51,11 +57,14 @@ def roster_summary(roster: Any) -> dict[str, int]:
     }
 
 
-def validate(paths: Iterable[Path], lang: str = "vi") -> tuple[bool, list[dict], dict | None]:
+def validate(paths: Iterable[Path], lang: str = "vi",
+             previous: Path | None = None) -> tuple[bool, list[dict], dict | None]:
     """Read the roster: (ok, every issue as a dict, counts). ``ok`` is False when any
     issue is an error. Each issue's ``message`` holds both languages ({"vi", "en"}) so
     the report can switch language without reading the files again; ``lang`` is the
-    language the caller shows first (kept for the adapter's stable signature)."""
+    language the caller shows first (kept for the adapter's stable signature).
+    ``previous`` (a rerun's earlier plan) is read too: ids it names that the new roster
+    no longer has are warnings (those pairs end), an unreadable plan is an error."""
     from matcher.errors import RosterError
     from matcher.io.reader import read_roster
 
@@ -63,7 +72,38 @@ def validate(paths: Iterable[Path], lang: str = "vi") -> tuple[bool, list[dict],
         roster = read_roster(list(paths))
     except RosterError as exc:
         return False, [_issue_dict(i) for i in exc.issues], None
-    return True, [_issue_dict(i) for i in roster.warnings], roster_summary(roster)
+    issues = [_issue_dict(i) for i in roster.warnings]
+    if previous is not None:
+        try:
+            found = load_previous(Path(previous), roster).issues
+        except RosterError as exc:
+            return False, issues + [_previous_issue(i) for i in exc.issues], None
+        issues += [_previous_issue(i) for i in found]
+    ok = not any(i["severity"] == "error" for i in issues)
+    return ok, issues, roster_summary(roster)
+
+
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def reader_file_name(display_name: str, stored_name: str) -> str:
+    """The name the reader must see a stored upload under. A CSV file names its table
+    (``Người trở về.csv``, ``mentors.csv``): when the coordinator's name does, that name
+    (made safe for a file system); any other name stays the generated ``stored_name``,
+    so a file name that says something about people never reaches the disk."""
+    from matcher.schema import SHEETS
+    from matcher.text import header_key
+
+    suffix = Path(stored_name).suffix
+    if suffix.lower() != ".csv":
+        return stored_name
+    stem = _UNSAFE_NAME.sub("_", Path(display_name.replace("\\", "/")).name).strip(" .")
+    if stem.lower().endswith(suffix.lower()):
+        stem = stem[: -len(suffix)].rstrip(" .")
+    key = header_key(stem)
+    if stem and len(stem) <= 60 and any(key in sheet.names() for sheet in SHEETS):
+        return stem + suffix
+    return stored_name
 
 
 def merge_additions(roster_paths: list[Path], addition_paths: list[Path]) -> list[Path]:
@@ -85,7 +125,7 @@ def merge_additions(roster_paths: list[Path], addition_paths: list[Path]) -> lis
 
     base = None
     for path in roster_paths:
-        tables = _tables(Path(path))
+        tables = read_tables(Path(path))
         if any(_is_returnees(title, RETURNEES) for title, _rows in tables):
             base = (Path(path), tables)
             break
@@ -94,7 +134,7 @@ def merge_additions(roster_paths: list[Path], addition_paths: list[Path]) -> lis
     if not merged.exists():
         new_rows: list[list[Any]] = []
         for path in addition_paths:
-            tables = _tables(Path(path))
+            tables = read_tables(Path(path))
             picked = [rows for title, rows in tables if _is_returnees(title, RETURNEES)]
             if not picked and len(tables) == 1:
                 picked = [tables[0][1]]
@@ -110,25 +150,6 @@ def _is_returnees(title: str, sheet: Any) -> bool:
     from matcher.text import header_key
 
     return header_key(title) in sheet.names()
-
-
-def _tables(path: Path) -> list[tuple[str, list[list[Any]]]]:
-    """(title, rows) of every table in a workbook or CSV file (a CSV is titled by its name)."""
-    if path.suffix.lower() == ".csv":
-        data = path.read_bytes()
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1258", errors="replace")
-        try:
-            delimiter = csv.Sniffer().sniff(text[:64_000], delimiters=",;\t").delimiter
-        except csv.Error:
-            delimiter = ","
-        return [(path.stem, list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))]
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_path(str(path))
-    return [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
 
 
 def _header(rows: list[list[Any]]) -> tuple[int, list[Any]]:
@@ -196,11 +217,22 @@ def _index(roster: Any) -> dict[str, dict[str, dict[str, Any]]]:
     }
 
 
+def load_previous(path: Path, roster: Any) -> Any:
+    """The earlier run's plan (its ``plan.json``, or a plan workbook with hand-filled
+    ``confirmed``/``hired`` columns) as the library's previous plan for ``roster``."""
+    from matcher.rerun import load_previous as library_load_previous
+
+    return library_load_previous(Path(path), roster)
+
+
 def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
              progress_cb: ProgressCallback) -> dict[str, Any]:
-    """Solve and write the plan files into ``out_dir``; return the summary (counts only)."""
+    """Solve and write the plan files into ``out_dir``; return the summary (counts only).
+
+    With ``previous_json_path`` (the earlier run's plan) the library solves in rerun mode:
+    confirmed pairs stay, other pairs change as little as possible, and the plan's
+    ``changes`` says new / kept / changed / ended for every returnee, with reasons."""
     from matcher.io.reader import read_roster
-    from matcher.plan import Plan
     from matcher.solve import solve
 
     started = time.monotonic()
@@ -208,11 +240,13 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     roster = read_roster(list(paths))
     previous = None
     if previous_json_path is not None:
-        previous = Plan.from_json(json.loads(Path(previous_json_path).read_text("utf-8")))
+        progress_cb(0.02, "reading previous plan")
+        previous = load_previous(Path(previous_json_path), roster)
     plan = solve(roster, previous=previous, progress=progress_cb)
-    progress_cb(0.97, "writing plan")
+    progress_cb(0.95, "writing plan")
     out_dir = Path(out_dir)
     _write_workbooks(plan, roster, out_dir)
+    _write_calendars(plan, roster, out_dir)
     atomic_write_json(out_dir / "roster_index.json", _index(roster))
     with open(out_dir / "state.pickle", "wb") as fh:
         pickle.dump((roster, plan), fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -223,13 +257,37 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
 
 
 def _write_workbooks(plan: Any, roster: Any, out_dir: Path) -> None:
+    """``plan_vi.xlsx`` and ``plan_en.xlsx``. The plan itself is complete before these are
+    written, so a writer failure costs only the workbook (the result page then offers
+    JSON and CSV and says the workbook is missing); the traceback goes to worker.log."""
     try:
         from matcher.io.plan_writer import write_plan_workbook
     except ImportError:  # the workbook writer is still being built: JSON and CSV only
         log.warning("plan workbook writer not available; no .xlsx written")
         return
     for lang in ("vi", "en"):
-        write_plan_workbook(plan, roster, out_dir / f"plan_{lang}.xlsx", lang=lang)
+        path = out_dir / f"plan_{lang}.xlsx"
+        try:
+            write_plan_workbook(plan, roster, path, lang=lang)
+        except Exception:  # noqa: BLE001 - an optional output; logged into worker.log
+            log.exception("plan workbook (%s) could not be written", lang)
+            path.unlink(missing_ok=True)
+
+
+def _write_calendars(plan: Any, roster: Any, out_dir: Path) -> None:
+    """One ``ics/<mentor_id>.ics`` per mentor with visits (the result page zips them)."""
+    if not plan.visits:
+        return
+    try:
+        from matcher.ics import write_ics
+    except ImportError:  # calendars are optional: the schedule CSV is still offered
+        log.warning("calendar writer not available; no .ics written")
+        return
+    try:
+        write_ics(plan, roster, out_dir / "ics")
+    except Exception:  # noqa: BLE001 - an optional output; logged into worker.log
+        log.exception("visit calendars could not be written")
+        shutil.rmtree(out_dir / "ics", ignore_errors=True)
 
 
 def alternatives(run_dir: Path, returnee_id: str, k: int = 5) -> list[dict[str, Any]]:

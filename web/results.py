@@ -46,9 +46,18 @@ def summarize(plan: dict[str, Any], *, seconds: float | None = None) -> dict[str
         "with_training": sum(1 for a in rows if a.get("training_id")),
         "unassigned": len(plan.get("unassigned", [])),
         "visits": len(plan.get("visits", [])),
+        "changes": (plan.get("changes") or {}).get("counts"),
         "tiers": plan.get("tiers", {}),
         "seconds": round(seconds, 1) if seconds is not None else None,
     }
+
+
+def field_text(obj: dict[str, Any], key: str, lang: str) -> Any:
+    """``obj[key]`` in ``lang``: the library writes English under ``key`` and, where it
+    has one, the Vietnamese twin under ``key + "_vi"``."""
+    if lang == "vi" and obj.get(key + "_vi"):
+        return obj[key + "_vi"]
+    return obj.get(key)
 
 
 def pick(value: Any, lang: str) -> str:
@@ -58,6 +67,20 @@ def pick(value: Any, lang: str) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+def _score_total(score: dict[str, Any]) -> str:
+    """The suitability points of a row (distances are shown in their own column)."""
+    terms = [float(v) for k, v in score.items()
+             if not k.endswith("_km") and isinstance(v, int | float)]
+    return f"{sum(terms):g}" if terms else ""
+
+
+def _score_detail(score: dict[str, Any], lang: str) -> str:
+    """Where the points come from, in words: "same ward 2; skill fit 3"."""
+    return "; ".join(f"{_('score.' + k, lang=lang, default=k.replace('_', ' '))} {v:g}"
+                     for k, v in score.items()
+                     if not k.endswith("_km") and isinstance(v, int | float) and v)
 
 
 def _km(value: Any) -> str:
@@ -75,6 +98,8 @@ class Result:
     gaps: list[dict[str, str]] = field(default_factory=list)
     gap_columns: list[str] = field(default_factory=list)
     wards: list[str] = field(default_factory=list)
+    changes: dict[str, Any] | None = None  # rerun: counts and rows of the change report
+    unscheduled: list[dict[str, Any]] = field(default_factory=list)
 
     def name(self, kind: str, ident: str | None) -> str:
         if not ident:
@@ -106,7 +131,8 @@ def load_result(directory: Path, lang: str) -> Result:
             "returnee_id": rid,
             "returnee_name": res.name("returnees", rid),
             "ward": ward,
-            "risk": returnees.get(rid, {}).get("risk", ""),
+            "risk": _("risk." + str(returnees.get(rid, {}).get("risk", "")), lang=lang,
+                      default=str(returnees.get(rid, {}).get("risk", ""))),
             "mentor_id": a.get("mentor_id") or "",
             "mentor_name": res.name("mentors", a.get("mentor_id")),
             "mentor_km": _km(a.get("mentor_km")),
@@ -115,8 +141,9 @@ def load_result(directory: Path, lang: str) -> Result:
             "training_id": a.get("training_id") or "",
             "training_name": res.name("trainings", a.get("training_id")),
             "change": a.get("change") or "",
-            "reason": pick(a.get("reason"), lang),
-            "score": ", ".join(f"{k} {v}" for k, v in score.items()),
+            "reason": pick(field_text(a, "reason", lang), lang),
+            "score": _score_total(score),
+            "score_detail": _score_detail(score, lang),
         })
     for u in plan.get("unassigned", []):
         rid = u.get("returnee_id")
@@ -124,23 +151,84 @@ def load_result(directory: Path, lang: str) -> Result:
             "returnee_id": rid,
             "returnee_name": res.name("returnees", rid),
             "ward": str(returnees.get(rid, {}).get("ward") or ""),
-            "missing": [_("missing." + str(m), default=str(m)) for m in u.get("missing", [])],
-            "reasons": [pick(r, lang) for r in u.get("reasons", [])],
+            "missing": [_("missing." + str(m), lang=lang, default=str(m))
+                        for m in u.get("missing", [])],
+            "reasons": [pick(r, lang) for r in field_text(u, "reasons", lang) or []],
         })
     gaps = plan.get("capacity_gaps") or []
     for g in gaps:
         if isinstance(g, dict):
             for key in g:
-                if key not in res.gap_columns:
+                if key not in res.gap_columns and not key.endswith("_vi"):
                     res.gap_columns.append(key)
     for g in gaps:
         if isinstance(g, dict):
-            row = {k: _cell_text(g.get(k), lang) for k in res.gap_columns}
+            row = {k: _cell_text(field_text(g, k, lang), lang) for k in res.gap_columns}
             if "kind" in row:
-                row["kind"] = _("missing." + row["kind"], default=row["kind"])
+                row["kind"] = _("missing." + row["kind"], lang=lang, default=row["kind"])
+            if lang == "vi" and _gap_number(g.get("more_needed")) and not g.get(
+                    "suggestion_vi") and not isinstance(g.get("suggestion"), dict):
+                # the library words its suggestion in English only; say it from the numbers
+                row["suggestion"] = _("gap.suggest." + str(g.get("kind")), lang="vi",
+                                      default=row.get("suggestion", ""),
+                                      n=_gap_number(g.get("more_needed")),
+                                      ward=str(g.get("ward") or ""))
             res.gaps.append(row)
     res.wards = sorted(w for w in wards if w)
+    res.changes = _change_report(plan, res, lang)
+    for u in plan.get("unscheduled") or []:
+        if isinstance(u, dict):
+            res.unscheduled.append({
+                "mentor_id": u.get("mentor_id") or "",
+                "mentor_name": res.name("mentors", u.get("mentor_id")),
+                "returnee_id": u.get("returnee_id") or "",
+                "returnee_name": res.name("returnees", u.get("returnee_id")),
+                "due": str(u.get("due") or ""),
+                "kind": _("visit." + str(u.get("kind")), lang=lang,
+                          default=str(u.get("kind") or "")),
+                "reason": pick(field_text(u, "reason", lang), lang),
+            })
     return res
+
+
+CHANGE_ORDER = {"changed": 0, "ended": 1, "new": 2, "kept": 3}
+
+
+def _change_report(plan: dict[str, Any], res: Result, lang: str) -> dict[str, Any] | None:
+    """The rerun's change report: counts of new / kept / changed / ended and one row per
+    returnee the library lists (changed and ended first, kept last), or None for a first
+    plan."""
+    changes = plan.get("changes") or {}
+    counts = changes.get("counts")
+    if not isinstance(counts, dict):
+        return None
+    returnees = res.index.get("returnees", {})
+    rows = []
+    for item in changes.get("list") or []:
+        if not isinstance(item, dict):
+            continue
+        rid = item.get("returnee_id")
+        rows.append({
+            "returnee_id": rid or "",
+            "returnee_name": res.name("returnees", rid),
+            "ward": str(returnees.get(rid, {}).get("ward") or ""),
+            "change": str(item.get("change") or ""),
+            "old_mentor": item.get("old_mentor") or "",
+            "old_mentor_name": res.name("mentors", item.get("old_mentor")),
+            "new_mentor": item.get("new_mentor") or "",
+            "new_mentor_name": res.name("mentors", item.get("new_mentor")),
+            "reason": pick(field_text(item, "reason", lang), lang),
+        })
+    rows.sort(key=lambda r: (CHANGE_ORDER.get(r["change"], 9), r["returnee_id"]))
+    return {
+        "counts": {k: int(counts.get(k) or 0) for k in ("new", "kept", "changed", "ended")},
+        "rows": rows,
+        "warnings": [pick(w, lang) for w in field_text(changes, "warnings", lang) or []],
+    }
+
+
+def _gap_number(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and value > 0 else 0
 
 
 def _cell_text(value: Any, lang: str) -> str:
@@ -172,7 +260,7 @@ def _visit_rows(plan: dict[str, Any], index: dict[str, Any]) -> list[list[str]]:
         r = returnees.get(v.get("returnee_id"), {})
         rows.append([v.get("mentor_id"), m.get("name"), m.get("phone"), v.get("date"),
                      _("slot." + str(v.get("slot"))), v.get("returnee_id"), r.get("name"),
-                     r.get("ward"), v.get("kind")])
+                     r.get("ward"), _("visit." + str(v.get("kind")), default=v.get("kind"))])
     return rows
 
 

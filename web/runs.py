@@ -29,7 +29,7 @@ from flask import (
     url_for,
 )
 
-from web import db, jobs, results, uploads
+from web import annotate, db, jobs, results, uploads
 from web.auth import audit
 from web.i18n import _, current_lang
 from web.mapsvg import render_map
@@ -134,8 +134,11 @@ def _validate(run_id: int) -> None:
     conn = db.get_db()
     adapter = planner()
     try:
-        paths, _previous = jobs.input_paths(conn, current_app.config, run_id, adapter)
-        ok, issues, roster = adapter.validate(paths, current_lang())
+        paths, previous = jobs.input_paths(conn, current_app.config, run_id, adapter)
+        if previous is None:
+            ok, issues, roster = adapter.validate(paths, current_lang())
+        else:
+            ok, issues, roster = adapter.validate(paths, current_lang(), previous=previous)
     except Exception as exc:  # noqa: BLE001 - never a traceback for the coordinator
         log_failure(f"validation of run {run_id}", exc)
         ok, roster = False, None
@@ -143,9 +146,29 @@ def _validate(run_id: int) -> None:
                    "column": None, "message": {lang: _("validate.internal", lang=lang)
                                                for lang in ("vi", "en")}}]
     ok = ok and not any(i.get("severity") == "error" for i in issues)
+    issues = _with_display_names(issues, jobs.reader_names(conn, run_id, adapter))
     results.atomic_write_json(run_dir(run_id) / "validation.json",
                               {"ok": ok, "issues": issues, "roster": roster})
     db.set_validation(conn, run_id, ok=ok, roster=roster)
+
+
+def _with_display_names(issues: list[dict], names: dict[str, str]) -> list[dict]:
+    """Issues that quote a stored file name (``roster-3f2a….xlsx``) quote the
+    coordinator's own file name instead."""
+    names = {k: v for k, v in names.items() if k and v and k != v}
+    if not names:
+        return issues
+
+    def fix(text):
+        if isinstance(text, dict):
+            return {k: fix(v) for k, v in text.items()}
+        if isinstance(text, str):
+            for stored, shown in names.items():
+                text = text.replace(stored, shown)
+        return text
+
+    return [{**i, "sheet": fix(i.get("sheet")), "message": fix(i.get("message"))}
+            for i in issues]
 
 
 @bp.route("/runs/new", methods=["GET", "POST"])
@@ -180,7 +203,10 @@ def _grouped(issues: list[dict], lang: str) -> list[tuple[str, list[dict]]]:
     """Issues grouped by sheet (file-level problems first), errors before warnings."""
     groups: dict[str, list[dict]] = {}
     for issue in issues:
-        groups.setdefault(issue.get("sheet") or "", []).append(
+        sheet = issue.get("sheet") or ""
+        if issue.get("origin") == "previous_plan":
+            sheet = _("report.previous_plan", lang=lang)
+        groups.setdefault(sheet, []).append(
             {**issue, "text": results.pick(issue.get("message"), lang)})
     for items in groups.values():
         items.sort(key=lambda i: (i.get("severity") != "error", i.get("row") or 0))
@@ -203,6 +229,31 @@ def show(run_id: int):
         roster=report.get("roster") or {},
         summary=json.loads(run["summary_json"]) if run["summary_json"] else None,
     )
+
+
+@bp.get("/runs/<int:run_id>/checked-roster")
+def checked_roster(run_id: int):
+    """The roster as uploaded, with every problem of the validation report marked on its
+    cell (red: error, yellow: warning) and explained in a comment."""
+    get_run_or_404(run_id)
+    conn = db.get_db()
+    issues = _report(run_id).get("issues", [])
+    if not any(i.get("sheet") for i in issues):
+        abort(404)
+    lang = current_lang()
+    paths, _previous = jobs.input_paths(conn, current_app.config, run_id, planner())
+    try:
+        data, kind = annotate.annotated_download(
+            paths, issues, lang, {"error": _("severity.error"), "warning": _("severity.warning"),
+                                  "author": _("app.name")})
+    except Exception as exc:  # noqa: BLE001 - an unreadable file: the report still stands
+        log_failure(f"checked roster of run {run_id}", exc)
+        flash(_("report.checked_unavailable"), "error")
+        return redirect(url_for("runs.show", run_id=run_id))
+    audit("download", run_id=run_id, detail=f"kind=checked-roster-{kind}")
+    mimetype = XLSX if kind == "xlsx" else "application/zip"
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"roster-checked-{run_id}.{kind}")
 
 
 @bp.get("/runs/<int:run_id>/status")
@@ -320,8 +371,9 @@ def alternatives(run_id: int, row: int):
         return jsonify({"returnee_id": returnee_id, "error": _("alt.unavailable")}), 503
     mentors = results.load_index(directory).get("mentors", {})
     out = []
+    lang = current_lang()
     for alt in found:
-        alt = dict(alt)
+        alt = {k: results.field_text(alt, k, lang) for k in alt if not k.endswith("_vi")}
         alt.setdefault("full_name", mentors.get(alt.get("mentor_id"), {}).get("name", ""))
         out.append(alt)
     return jsonify({"returnee_id": returnee_id, "alternatives": out})

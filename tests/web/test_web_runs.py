@@ -203,6 +203,18 @@ def test_rerun_with_new_releases_merges_files_and_uses_the_previous_plan(app, co
     assert wait_status(app, second, {"done", "failed"}) == "done"
     plan = json.loads((_run_dir(app, second) / "plan.json").read_text())
     assert plan["previous_used"] is True and len(plan["assignments"]) == 4
+    # The result page shows the change report and each row's change status.
+    page = coord.get(f"/runs/{second}/result").get_data(as_text=True)
+    assert "Thay đổi so với kế hoạch trước" in page and f"kế hoạch #{first}" in page
+    assert '<span class="n" data-change="new">1</span>' in page
+    assert '<span class="n" data-change="kept">3</span>' in page
+    assert 'id="change-list"' in page and "R010" in page.split('id="change-list"')[1]
+    assert page.count('class="tag change-kept"') >= 3
+    summary = json.loads(query(app, "SELECT summary_json FROM runs WHERE id = ?",
+                               (second,))[0]["summary_json"])
+    assert summary["changes"] == {"new": 1, "kept": 3, "changed": 0, "ended": 0}
+    first_page = coord.get(f"/runs/{first}/result").get_data(as_text=True)
+    assert 'id="changes"' not in first_page  # a first plan has no change report
     # The new run keeps its own copies: deleting the earlier run does not break it.
     coord.post(f"/runs/{first}/delete")
     assert coord.get(f"/runs/{second}/result").status_code == 200

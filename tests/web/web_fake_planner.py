@@ -25,9 +25,15 @@ def _rows(paths):
     return rows
 
 
-def validate(paths, lang="vi"):
+def validate(paths, lang="vi", previous=None):
     issues = []
     rows = _rows(paths)
+    if previous is not None and json.loads(Path(previous).read_text("utf-8")).get(
+            "schema") != "reintegration-plan/1":
+        issues.append({"severity": "error", "code": "unreadable_file", "sheet": None,
+                       "row": None, "column": None, "origin": "previous_plan",
+                       "message": {"vi": "Không đọc được kế hoạch trước.",
+                                   "en": "The previous plan cannot be read."}})
     for n, row in enumerate(rows, start=2):
         rid = row.get("id", "")
         if rid.startswith(("BAD", "WARN")):
@@ -61,15 +67,23 @@ def run_plan(paths, out_dir, previous_json_path, progress_cb):
         "M2": {"name": "=HYPERLINK(\"x\")", "phone": None, "ward": "Phường Hạc Thành",
                "lat": 19.8, "lon": 105.786}},
         "jobs": {"J1": {"name": "Công ty May", "ward": "Phường Hạc Thành"}}, "trainings": {}}
+    before = {}
+    if previous_json_path is not None:
+        earlier = json.loads(Path(previous_json_path).read_text("utf-8"))
+        before = {a["returnee_id"]: a.get("mentor_id") for a in earlier["assignments"]}
     for n, row in enumerate(rows):
         rid = row["id"]
         index["returnees"][rid] = {"name": row.get("full_name", ""), "ward": row.get("ward", ""),
                                    "lat": 19.84 + n * 0.001, "lon": 105.79, "risk": 2}
         mentor = None if n % 3 == 2 else ("M1" if n % 2 == 0 else "M2")
+        change, reason = "new", ""
+        if rid in before:
+            change = "kept" if before[rid] == mentor else "changed"
+            reason = "" if change == "kept" else f"{before[rid]} moved to cover R010"
         assignments.append({"returnee_id": rid, "mentor_id": mentor,
                             "job_id": "J1" if n == 0 else None, "training_id": None,
                             "mentor_km": 1.25 if mentor else None, "job_km": None,
-                            "change": "new", "reason": "", "score": {"same_ward": 2}})
+                            "change": change, "reason": reason, "score": {"same_ward": 2}})
         if mentor is None:
             unassigned.append({"returnee_id": rid, "missing": ["mentor"],
                                "reasons": ["no mentor within 5 km"]})
@@ -83,6 +97,14 @@ def run_plan(paths, out_dir, previous_json_path, progress_cb):
             "assignments": assignments, "unassigned": unassigned, "visits": visits,
             "capacity_gaps": [{"ward": "Phường Hàm Rồng", "kind": "mentor", "uncovered": 1,
                                "suggestion": "1 more mentor"}],
+            "changes": {} if previous_json_path is None else {
+                "counts": {k: sum(a["change"] == k for a in assignments)
+                           for k in ("new", "kept", "changed", "ended")},
+                "list": [{"returnee_id": a["returnee_id"], "change": a["change"],
+                          "old_mentor": before.get(a["returnee_id"]),
+                          "new_mentor": a["mentor_id"], "reason": a["reason"]}
+                         for a in assignments if a["change"] != "new" or a["mentor_id"]],
+                "previous": "plan.json", "warnings": []},
             "previous_used": previous_json_path is not None and json.loads(
                 Path(previous_json_path).read_text("utf-8"))["schema"] == "reintegration-plan/1"}
     (out_dir / "plan_vi.xlsx").write_bytes(b"PK\x03\x04 fake vi workbook")
