@@ -243,3 +243,24 @@ def test_hand_edited_workbook_problems_are_clear(tmp_path, capsys):
     out = capsys.readouterr()
     assert code == 2 and "mentor" in out.out.lower()
     assert "Traceback" not in out.out + out.err
+
+
+def test_rerun_workbook_has_the_change_report(tmp_path):
+    """A rerun plan writes its workbook in both languages with a Changes sheet listing every
+    changed pair and its reason."""
+    roster = generate_roster("ward", 2)
+    plan = solve(roster, schedule=False)
+    target = next(a.mentor_id for a in plan.assignments if a.mentor_id)
+    mentors = tuple(dataclasses.replace(m, active=False) if m.id == target else m
+                    for m in roster.mentors)
+    changed = dataclasses.replace(roster, mentors=mentors)
+    rerun = solve(changed, previous=plan, schedule=False)
+    for lang, sheet, word in (("en", "Changes", "inactive"), ("vi", None, "không còn hoạt động")):
+        path = tmp_path / f"rerun_{lang}.xlsx"
+        write_plan_workbook(rerun, changed, path, lang=lang)
+        wb = load_workbook(path)
+        ws = wb[sheet] if sheet else next(w for w in wb.worksheets
+                                          if any(word in str(c.value) for r in w.iter_rows()
+                                                 for c in r))
+        text = " ".join(str(c.value) for r in ws.iter_rows() for c in r if c.value)
+        assert word in text and target in text

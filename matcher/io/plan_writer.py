@@ -104,6 +104,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col:score_detail": ("Score breakdown", "Chi tiết điểm"),
     "col:change": ("Change", "Thay đổi"),
     "col:reason": ("Reason", "Lý do"),
+    "col:old_mentor": ("Previous mentor", "Cựu chiến binh trước đây"),
+    "col:new_mentor": ("New mentor", "Cựu chiến binh mới"),
     "col:confirmed": ("Confirmed", "Đã xác nhận"),
     "col:hired": ("Hired", "Đã nhận việc"),
     "col:missing": ("Missing", "Còn thiếu"),
@@ -695,26 +697,19 @@ def _plain(value: Any) -> Any:
 
 
 def _changes(plan: Plan, lang: str) -> _Table | None:
+    """The change report of a rerun: one row per returnee whose pair is not simply new."""
     items = plan.changes.get("list") if isinstance(plan.changes, dict) else None
     if not isinstance(items, list) or not items:
         return None
-    keys: list[str] = []
+    t = _table("changes", lang, (_Col("returnee_id"), _Col("change"), _Col("old_mentor"),
+                                 _Col("new_mentor"), _Col("reason", wrap=True)))
     for item in items:
-        for k in (item if isinstance(item, dict) else {}):
-            if k not in keys:
-                keys.append(k)
-    if not keys:
-        keys = ["message"]
-    t = _table("changes", lang, [_Col(k, KM_FORMAT if k.endswith("_km") else None,
-                                      wrap=k in ("reason", "reasons", "message"))
-                                 for k in keys])
-    t.headers = [_t(f"col:{k}", lang) if f"col:{k}" in TEXT else k for k in keys]
-    for item in items:
-        if isinstance(item, dict):
-            t.rows.append([_word("", item.get(k), lang) if k == "change"
-                           else _plain(item.get(k)) for k in keys])
-        else:
-            t.rows.append([_plain(item)] + [None] * (len(keys) - 1))
+        if not isinstance(item, dict):
+            continue
+        reason = item.get("reason_vi") if lang == "vi" and item.get("reason_vi") \
+            else item.get("reason")
+        t.rows.append([item.get("returnee_id"), _word("", item.get("change"), lang),
+                       item.get("old_mentor"), item.get("new_mentor"), reason or None])
     return t
 
 
