@@ -201,6 +201,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# English fragments that reach messages through parameters (gazetteer candidate lists and
+# its coordinate notes), and their Vietnamese wording.
+_VI_FRAGMENTS = (
+    (" (2025 unit)", " (đơn vị từ 2025)"),
+    (", part)", ", một phần)"),
+    (" (from the roster's Gazetteer sheet)", " (từ trang Gazetteer của danh sách)"),
+    (" (from ", " (trước đây: "),
+    ("MISPLACED: ", "ĐIỂM SAI: "),
+    (" from its old units ", " so với các đơn vị cũ "),
+    ("; coordinate lies in Thanh Hoa city", "; tọa độ nằm trong TP Thanh Hóa"),
+    ("borderline: ", "sát ranh giới: "),
+    (" km outside old district polygon", " km ngoài ranh giới huyện cũ"),
+    ("unknown ward", "không rõ phường/xã"),
+)
+
+
+def _vi_fragments(text: str) -> str:
+    for en, vi in _VI_FRAGMENTS:
+        text = text.replace(en, vi)
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
     """One problem in the input. ``row`` is the row number Excel shows (header is row 1)."""
@@ -215,8 +237,12 @@ class Issue:
     def message(self, lang: str = "en") -> str:
         en, vi = MESSAGES[self.code]
         template = vi if lang == "vi" else en
+        params = self.params
+        if lang == "vi":
+            params = {k: _vi_fragments(v) if isinstance(v, str) else v
+                      for k, v in params.items()}
         try:
-            return template.format(**self.params)
+            return template.format(**params)
         except (KeyError, IndexError, ValueError):
             return template
 

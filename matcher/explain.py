@@ -542,13 +542,17 @@ def alternatives(ctx: Context, plan: Plan, returnee_id: str, k: int = 5) -> list
         room = load.get(m, 0) < p.m_capacity[m]
         hours_ok = hours[m] + a.hours[k_i] <= p.m_hours[m] + 1e-9
         group_ok = not (p.r_group[r] >= 0 and int(p.r_group[r]) in groups[m])
-        note = []
+        note, note_vi = [], []
         if not room:
-            note.append(f"full ({load.get(m, 0)}/{p.m_capacity[m]}): another mentee would move")
+            full = f"{load.get(m, 0)}/{p.m_capacity[m]}"
+            note.append(f"full ({full}): another mentee would move")
+            note_vi.append(f"đã đủ người ({full}): phải chuyển một người khác")
         if not hours_ok:
             note.append("not enough monthly hours left")
+            note_vi.append("không còn đủ giờ trong tháng")
         if not group_ok:
             note.append("already mentors a co-offender")
+            note_vi.append("đã giúp đỡ một người cùng nhóm đồng phạm")
         v = value(m, pts)
         mentor = ctx.roster.mentors[m]
         rows.append({
@@ -557,6 +561,7 @@ def alternatives(ctx: Context, plan: Plan, returnee_id: str, k: int = 5) -> list
             "score_diff": None if cur_value is None else v - cur_value,
             "km_diff": None if cur_km is None else round(float(a.km[k_i]) - cur_km, 2),
             "available": bool(room and hours_ok and group_ok), "note": "; ".join(note),
+            "note_vi": "; ".join(note_vi),
         })
     rows.sort(key=lambda x: (not x["available"], -x["score"], x["km"], x["mentor_id"]))
     return rows[:k]

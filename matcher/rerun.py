@@ -92,12 +92,13 @@ def _unknown_ids(prev: PreviousPlan, roster) -> list[Issue]:
     courses = {t.id for t in roster.trainings}
     out = []
     for row in prev.rows.values():
-        for col, value, known, kind in (("mentor_id", row.mentor_id, mentors, "Mentor"),
-                                        ("job_id", row.job_id, jobs, "Job"),
-                                        ("training_id", row.training_id, courses, "Course")):
+        for col, value, known, kind, kind_vi in (
+                ("mentor_id", row.mentor_id, mentors, "Mentor", "Cựu chiến binh"),
+                ("job_id", row.job_id, jobs, "Job", "Việc làm"),
+                ("training_id", row.training_id, courses, "Course", "Khóa học nghề")):
             if value and value not in known:
                 out.append(Issue("unknown_reference", prev.source, row.row, col,
-                                 {"kind": kind, "kind_vi": kind, "value": value,
+                                 {"kind": kind, "kind_vi": kind_vi, "value": value,
                                   "target": "new roster", "target_vi": "danh sách mới"},
                                  severity=WARNING))
     return out

@@ -287,3 +287,16 @@ def test_reasons_and_gaps_are_also_in_vietnamese():
     assert "cựu chiến binh" in gap.suggestion_vi and "Phường Hạc Thành" in gap.suggestion_vi
     data = plan.to_json()
     assert data["unassigned"][0]["reasons_vi"] == u.reasons_vi
+
+
+def test_ward_candidates_read_in_vietnamese():
+    """Gazetteer candidate lists inside a Vietnamese message are worded in Vietnamese."""
+    from matcher.errors import Issue
+
+    issue = Issue("ambiguous_ward", "Người trở về", 3, "Phường/Xã", {
+        "value": "Ba Đình", "example": "Ba Đình, TP Thanh Hóa",
+        "candidates": "Xã Ba Đình (2025 unit); Phường Hạc Thành (from Phường Ba Đình, "
+                      "Thành phố Thanh Hóa, part)"})
+    vi = issue.message("vi")
+    assert "(đơn vị từ 2025)" in vi and "trước đây: Phường Ba Đình" in vi and "một phần" in vi
+    assert "2025 unit" in issue.message("en")
