@@ -1,0 +1,473 @@
+"""Two baselines the planner is measured against (SPEC §10), on the same feasible pairs
+(``matcher.rules``) and judged by the same checker:
+
+* :func:`greedy_plan` — how coordinators match by hand: highest risk first, each takes
+  the nearest mentor who still has room; the same for jobs, then training seats.
+* :func:`mip_plan` — a generic model of the same lexicographic tiers: one CP-SAT Boolean
+  per feasible pair, every rule a linear constraint, one solve per tier with a time limit,
+  each tier fixed before the next.
+
+Both honour Pairs ``require`` rows first when every other rule allows (in row order, as
+the planner does) and say so in the plan's warnings when they cannot.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.domain import Roster
+from matcher.plan import Assignment, Plan, Tier
+from matcher.rules import (
+    MentorArcs,
+    People,
+    PlacementArcs,
+    job_arcs,
+    mentor_arcs,
+    people_arrays,
+    training_arcs,
+)
+from matcher.text import fold
+
+TRAVEL_UNITS_PER_KM = 100  # tiers M5/J5 count each pair's distance rounded to 10 m
+HOURS_SCALE = 10000  # CP-SAT hours in 1/10000 h: pair hours rounded up, budgets down
+EPS = 1e-9
+MENTOR_TIERS = ("M1", "M2", "M4", "M5")
+PLACEMENT_TIERS = ("J1", "J2", "J4", "J5")
+TIERS = MENTOR_TIERS + PLACEMENT_TIERS
+
+
+@dataclass
+class Pairs:
+    """Feasible pairs of a roster and the lookups both baselines need."""
+
+    roster: Roster
+    p: People
+    ma: MentorArcs
+    ja: PlacementArcs
+    ta: PlacementArcs
+    employer: np.ndarray  # per job: code of the folded employer name (rule 12)
+
+    @classmethod
+    def of(cls, roster: Roster) -> Pairs:
+        p = people_arrays(roster)
+        codes: dict[str, int] = {}
+        emp = np.array([codes.setdefault(fold(j.employer), len(codes)) for j in roster.jobs],
+                       dtype=np.int64)
+        return cls(roster, p, mentor_arcs(roster, p), job_arcs(roster, p),
+                   training_arcs(roster, p), emp)
+
+
+def _by_returnee(r: np.ndarray, km: np.ndarray, n: int) -> tuple[list[int], list[int],
+                                                                   list[int]]:
+    """Arc indices sorted by returnee then distance, and each returnee's slice."""
+    order = np.lexsort((np.arange(len(r)), km, r))
+    starts = np.searchsorted(r[order], np.arange(n))
+    ends = np.searchsorted(r[order], np.arange(n), side="right")
+    return order.tolist(), starts.tolist(), ends.tolist()
+
+
+def _requires(d: Pairs) -> tuple[list[int], list[int], list[str]]:
+    """Pairs ``require`` rows that every other rule allows, in row order (mentor arcs, job
+    arcs), and a note for each one that cannot be honoured."""
+    roster, p, ma, ja = d.roster, d.p, d.ma, d.ja
+    ri = {rid: i for i, rid in enumerate(p.r_ids)}
+    mi = {mid: i for i, mid in enumerate(p.m_ids)}
+    ji = {j.id: i for i, j in enumerate(roster.jobs)}
+    rows = [row for row in roster.pairs if row.rule == "require"]
+    if not rows:
+        return [], [], []
+    wanted = np.array(sorted({ri[row.returnee_id] for row in rows if row.returnee_id in ri}),
+                      dtype=np.int64)
+    m_pos = {(int(ma.r[k]), int(ma.m[k])): int(k) for k in np.flatnonzero(np.isin(ma.r, wanted))}
+    j_pos = {(int(ja.r[k]), int(ja.o[k])): int(k) for k in np.flatnonzero(np.isin(ja.r, wanted))}
+    load = np.zeros(p.n_mentors, dtype=np.int64)
+    hours = np.zeros(p.n_mentors)
+    slots = np.zeros(len(roster.jobs), dtype=np.int64)
+    groups: set[tuple[int, int]] = set()
+    emp_groups: set[tuple[int, int]] = set()
+    has_mentor: set[int] = set()
+    has_job: set[int] = set()
+    m_req, j_req, notes = [], [], []
+    for row in rows:
+        r = ri.get(row.returnee_id)
+        where = f"Pairs row {row.row}" if row.row else "Pairs"
+        target = row.mentor_id or row.job_id
+        problem = None
+        if r is None:
+            problem = "the returnee is not in the roster"
+        elif row.mentor_id:
+            m = mi.get(row.mentor_id)
+            k = m_pos.get((r, m)) if m is not None else None
+            g = int(p.r_group[r])
+            if k is None:
+                problem = "a hard rule forbids the pair"
+            elif r in has_mentor:
+                problem = f"{row.returnee_id} already has a required mentor"
+            elif load[m] + 1 > p.m_capacity[m]:
+                problem = f"mentor {row.mentor_id} is full"
+            elif hours[m] + ma.hours[k] > p.m_hours[m] + EPS:
+                problem = f"mentor {row.mentor_id} has no monthly hours left"
+            elif g >= 0 and (m, g) in groups:
+                problem = f"mentor {row.mentor_id} already has a co-offender"
+            else:
+                m_req.append(k)
+                has_mentor.add(r)
+                load[m] += 1
+                hours[m] += ma.hours[k]
+                if g >= 0:
+                    groups.add((m, g))
+        else:
+            o = ji.get(row.job_id)
+            k = j_pos.get((r, o)) if o is not None else None
+            g = int(p.r_group[r])
+            if k is None:
+                problem = "a hard rule forbids the pair"
+            elif r in has_job:
+                problem = f"{row.returnee_id} already has a required job"
+            elif slots[o] + 1 > roster.jobs[o].slots:
+                problem = f"job {row.job_id} is full"
+            elif g >= 0 and (int(d.employer[o]), g) in emp_groups:
+                problem = "a co-offender already works for this employer"
+            else:
+                j_req.append(k)
+                has_job.add(r)
+                slots[o] += 1
+                if g >= 0:
+                    emp_groups.add((int(d.employer[o]), g))
+        if problem:
+            notes.append(f"{where}: required pair {row.returnee_id}–{target} cannot be made: "
+                         f"{problem}")
+    return m_req, j_req, notes
+
+
+def _plan(d: Pairs, mentor_arc: np.ndarray, job_arc: np.ndarray, training_arc: np.ndarray,
+          notes: list[str], status: str, t0: float, timings: dict[str, float],
+          bounds: dict[str, tuple[float, bool]] | None = None) -> Plan:
+    """A :class:`Plan` from the chosen arc per returnee (-1: none); tier values are
+    recomputed by the checker, ``bounds`` gives (bound, proved) per tier (default: the
+    value, not proved)."""
+    from matcher.check import objective
+
+    roster, p, ma, ja, ta, s = d.roster, d.p, d.ma, d.ja, d.ta, d.roster.settings
+    assignments = []
+    for i, rid in enumerate(p.r_ids):
+        a = Assignment(returnee_id=rid)
+        k = int(mentor_arc[i])
+        if k >= 0:
+            a.mentor_id = p.m_ids[ma.m[k]]
+            a.mentor_km = float(ma.km[k])
+            a.approximate = bool(ma.approx[k])
+        k = int(job_arc[i])
+        if k >= 0:
+            a.job_id = roster.jobs[ja.o[k]].id
+            a.job_km = float(ja.km[k])
+        k = int(training_arc[i])
+        if k >= 0:
+            a.training_id = roster.trainings[ta.o[k]].id
+            a.training_km = float(ta.km[k])
+        assignments.append(a)
+    plan = Plan(plan_date=s.plan_date, settings=s.to_dict(), tiers={},
+                assignments=assignments, status=status,
+                sources=[{"name": f.name, "sha256": f.sha256} for f in roster.sources],
+                warnings=list(notes))
+    values = objective(roster, plan)
+    bounds = bounds or {}
+    plan.tiers = {name: Tier(name, float(values[name]),
+                             float(bounds.get(name, (values[name], False))[0]),
+                             bool(bounds.get(name, (values[name], False))[1]))
+                  for name in TIERS}
+    plan.stats = {"mentor_pairs": len(ma), "job_pairs": len(ja), "training_pairs": len(ta)}
+    plan.solve_seconds = time.perf_counter() - t0
+    plan.timings = {k: round(v, 4) for k, v in timings.items()}
+    return plan
+
+
+# ----------------------------------------------------------------------------- greedy
+
+def greedy_plan(roster: Roster) -> Plan:
+    """Coordinators' greedy: returnees by risk (high first, ties by id) each take the
+    nearest feasible mentor with room (capacity, monthly hours, no co-offender with that
+    mentor); then, in the same order, the nearest opening with a free slot and no
+    co-offender at its employer; then, for those who want training and got no job, the
+    nearest course with a free seat. Tiers are the checker's values (bound = value, not
+    proved)."""
+    t0 = time.perf_counter()
+    d = Pairs.of(roster)
+    timings = {"candidates": time.perf_counter() - t0}
+    p, ma, ja, ta = d.p, d.ma, d.ja, d.ta
+    n = p.n_returnees
+    order = sorted(range(n), key=lambda i: (-int(p.r_risk[i]), p.r_ids[i]))
+    group = p.r_group.tolist()
+    m_req, j_req, notes = _requires(d)
+
+    t1 = time.perf_counter()
+    mentor_of = [-1] * n
+    cap = p.m_capacity.tolist()
+    budget = p.m_hours.tolist()
+    am, ahours = ma.m.tolist(), ma.hours.tolist()
+    load = [0] * p.n_mentors
+    used = [0.0] * p.n_mentors
+    taken: set[tuple[int, int]] = set()
+
+    def take_mentor(r: int, k: int) -> None:
+        m = am[k]
+        mentor_of[r] = k
+        load[m] += 1
+        used[m] += ahours[k]
+        if group[r] >= 0:
+            taken.add((m, group[r]))
+
+    for k in m_req:
+        take_mentor(int(ma.r[k]), k)
+    arcs, starts, ends = _by_returnee(ma.r, ma.km, n)
+    for r in order:
+        if mentor_of[r] >= 0:
+            continue
+        g = group[r]
+        for k in arcs[starts[r]:ends[r]]:
+            m = am[k]
+            if (load[m] < cap[m] and used[m] + ahours[k] <= budget[m] + EPS
+                    and (g < 0 or (m, g) not in taken)):
+                take_mentor(r, k)
+                break
+    timings["mentors"] = time.perf_counter() - t1
+
+    t1 = time.perf_counter()
+    job_of, training_of = [-1] * n, [-1] * n
+    slots = [j.slots for j in roster.jobs]
+    seats = [t.seats for t in roster.trainings]
+    jo, to = ja.o.tolist(), ta.o.tolist()
+    emp = d.employer.tolist()
+    emp_taken: set[tuple[int, int]] = set()
+
+    def take_job(r: int, k: int) -> None:
+        o = jo[k]
+        job_of[r] = k
+        slots[o] -= 1
+        if group[r] >= 0:
+            emp_taken.add((emp[o], group[r]))
+
+    for k in j_req:
+        take_job(int(ja.r[k]), k)
+    arcs, starts, ends = _by_returnee(ja.r, ja.km, n)
+    for r in order:
+        if job_of[r] >= 0:
+            continue
+        g = group[r]
+        for k in arcs[starts[r]:ends[r]]:
+            o = jo[k]
+            if slots[o] > 0 and (g < 0 or (emp[o], g) not in emp_taken):
+                take_job(r, k)
+                break
+    arcs, starts, ends = _by_returnee(ta.r, ta.km, n)
+    for r in order:
+        if job_of[r] >= 0:
+            continue
+        for k in arcs[starts[r]:ends[r]]:
+            if seats[to[k]] > 0:
+                training_of[r] = k
+                seats[to[k]] -= 1
+                break
+    timings["jobs"] = time.perf_counter() - t1
+    return _plan(d, np.array(mentor_of), np.array(job_of), np.array(training_of), notes,
+                 "HEURISTIC", t0, timings)
+
+
+# ----------------------------------------------------------------------------- MIP
+
+def _groups(keys: np.ndarray) -> list[np.ndarray]:
+    """Indices sharing each key (keys >= 0 only)."""
+    idx = np.flatnonzero(keys >= 0)
+    if len(idx) == 0:
+        return []
+    order = idx[np.argsort(keys[idx], kind="stable")]
+    cuts = np.flatnonzero(np.diff(keys[order])) + 1
+    return np.split(order, cuts)
+
+
+def _lex_solve(model, tiers: list[tuple[str, object, bool, float]], variables: list,
+               time_limit: float, workers: int) -> tuple[dict[str, tuple[float, float, bool]],
+                                                         list[bool] | None]:
+    """Optimise ``tiers`` (name, expression, maximise, unit) one after the other, each
+    fixed at its value before the next. Returns per tier (value, bound, proved) in tier
+    units and the last solution found (None if none)."""
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.max_time_in_seconds = time_limit
+    results: dict[str, tuple[float, float, bool]] = {}
+    solution = None
+    proved_so_far = True
+    for name, expr, maximize, unit in tiers:
+        model.maximize(expr) if maximize else model.minimize(expr)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        value = solver.objective_value
+        proved = proved_so_far and status == cp_model.OPTIMAL
+        results[name] = (value / unit, solver.best_objective_bound / unit, proved)
+        proved_so_far = proved
+        solution = [bool(solver.boolean_value(v)) for v in variables]
+        model.clear_hints()
+        for v, b in zip(variables, solution):
+            model.add_hint(v, b)
+        model.add(expr >= round(value) if maximize else expr <= round(value))
+    return results, solution
+
+
+def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = None) -> Plan:
+    """The generic model: one Boolean per feasible mentor pair and per feasible job or
+    training pair; rules 1, 2, 6 (capacity, hours, co-offenders per mentor), 8, 12, 13
+    (slots, seats, co-offenders per employer, one placement) and Pairs require as
+    constraints; tiers M1, M2, M4 (with the spreading penalty ``weight_spread × k`` for a
+    mentor's (k+1)-th mentee), M5, then J1, J2, J4, J5, each solved with CP-SAT for at
+    most ``time_limit`` seconds and then fixed. Each tier reports the value, CP-SAT's
+    best bound and whether it is proved (a tier after an unproved one is never proved:
+    its bound holds only given the higher tiers' values). With no solution in time the
+    plan has no assignments and status ``NO_SOLUTION``."""
+    from ortools.sat.python import cp_model
+
+    t0 = time.perf_counter()
+    d = Pairs.of(roster)
+    timings = {"candidates": time.perf_counter() - t0}
+    roster_s = roster.settings
+    p, ma, ja, ta = d.p, d.ma, d.ja, d.ta
+    n = p.n_returnees
+    workers = workers or max(2, os.cpu_count() or 1)
+    m_req, j_req, notes = _requires(d)
+    results: dict[str, tuple[float, float, bool]] = {}
+
+    # mentors ----------------------------------------------------------------------------
+    t1 = time.perf_counter()
+    model = cp_model.CpModel()
+    x = [model.new_bool_var("") for _ in range(len(ma))]
+    for idx in _groups(ma.r):
+        if len(idx) > 1:
+            model.add_at_most_one([x[i] for i in idx.tolist()])
+    hours = np.ceil(ma.hours * HOURS_SCALE - 1e-6).astype(np.int64)
+    penalties_v, penalties_c = [], []
+    for idx in _groups(ma.m):
+        m = int(ma.m[idx[0]])
+        vs = [x[i] for i in idx.tolist()]
+        cap = int(p.m_capacity[m])
+        if len(vs) > cap:
+            model.add(cp_model.LinearExpr.sum(vs) <= cap)
+        if math.isfinite(p.m_hours[m]):
+            budget = int(math.floor(p.m_hours[m] * HOURS_SCALE + 1e-6))
+            if int(hours[idx].sum()) > budget:
+                model.add(cp_model.LinearExpr.weighted_sum(vs, hours[idx].tolist()) <= budget)
+        grp = p.r_group[ma.r[idx]]
+        for members in _groups(grp):
+            if len(members) > 1:
+                model.add_at_most_one([vs[i] for i in members.tolist()])
+        c = min(cap, len(vs))
+        if roster_s.weight_spread and c > 1:
+            ys = [model.new_bool_var("") for _ in range(c)]
+            model.add(cp_model.LinearExpr.sum(ys) == cp_model.LinearExpr.sum(vs))
+            for k in range(c - 1):
+                model.add_implication(ys[k + 1], ys[k])
+            penalties_v += ys[1:]
+            penalties_c += [roster_s.weight_spread * k for k in range(1, c)]
+    for k in m_req:
+        model.add(x[k] == 1)
+    score = ma.score(roster_s)
+    travel = np.rint(ma.km * TRAVEL_UNITS_PER_KM).astype(np.int64)
+    tiers = [("M1", cp_model.LinearExpr.sum(x), True, 1),
+             ("M2", cp_model.LinearExpr.weighted_sum(x, p.r_risk[ma.r].tolist()), True, 1)]
+    if (roster_s.weight_specialty or roster_s.weight_same_ward or roster_s.weight_affinity
+            or roster_s.weight_spread):
+        tiers.append(("M4", cp_model.LinearExpr.weighted_sum(x + penalties_v,
+                                                             score.tolist() +
+                                                             [-c for c in penalties_c]),
+                      True, 1))
+    if roster_s.weight_travel:
+        tiers.append(("M5", cp_model.LinearExpr.weighted_sum(x, travel.tolist()), False,
+                      TRAVEL_UNITS_PER_KM))
+    attempted = [name for name, *_ in tiers]
+    timings["mentor_model"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    res, sol = _lex_solve(model, tiers, x, time_limit, workers)
+    results.update(res)
+    mentor_of = np.full(n, -1, dtype=np.int64)
+    if sol is not None:
+        chosen = np.flatnonzero(np.array(sol, dtype=bool))
+        mentor_of[ma.r[chosen]] = chosen
+    timings["mentors"] = time.perf_counter() - t1
+    del model, x
+
+    # jobs and training --------------------------------------------------------------------
+    t1 = time.perf_counter()
+    model = cp_model.CpModel()
+    xj = [model.new_bool_var("") for _ in range(len(ja))]
+    xt = [model.new_bool_var("") for _ in range(len(ta))]
+    xs = xj + xt
+    owner = np.concatenate([ja.r, ta.r])
+    for idx in _groups(owner):
+        if len(idx) > 1:
+            model.add_at_most_one([xs[i] for i in idx.tolist()])
+    for idx in _groups(ja.o):
+        slots = roster.jobs[int(ja.o[idx[0]])].slots
+        if len(idx) > slots:
+            model.add(cp_model.LinearExpr.sum([xj[i] for i in idx.tolist()]) <= slots)
+    for idx in _groups(ta.o):
+        seats = roster.trainings[int(ta.o[idx[0]])].seats
+        if len(idx) > seats:
+            model.add(cp_model.LinearExpr.sum([xt[i] for i in idx.tolist()]) <= seats)
+    grp = p.r_group[ja.r]
+    gmax = int(p.r_group.max()) + 1 if n else 1
+    key = np.where(grp >= 0, d.employer[ja.o] * gmax + grp, -1) if len(ja) else grp
+    for idx in _groups(key):
+        if len(idx) > 1:
+            model.add_at_most_one([xj[i] for i in idx.tolist()])
+    for k in j_req:
+        model.add(xj[k] == 1)
+    pscore = np.concatenate([ja.score(roster_s), ta.score(roster_s)]).tolist()
+    ptravel = np.rint(np.concatenate([ja.km, ta.km]) * TRAVEL_UNITS_PER_KM).astype(np.int64)
+    tiers = [("J1", cp_model.LinearExpr.sum(xj), True, 1),
+             ("J2", cp_model.LinearExpr.sum(xt), True, 1),
+             ("J4", cp_model.LinearExpr.weighted_sum(xs, pscore), True, 1)]
+    if roster_s.weight_commute:
+        tiers.append(("J5", cp_model.LinearExpr.weighted_sum(xs, ptravel.tolist()), False,
+                      TRAVEL_UNITS_PER_KM))
+    timings["placement_model"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    res, sol = _lex_solve(model, tiers, xs, time_limit, workers)
+    results.update(res)
+    job_of = np.full(n, -1, dtype=np.int64)
+    training_of = np.full(n, -1, dtype=np.int64)
+    if sol is not None:
+        chosen = np.flatnonzero(np.array(sol, dtype=bool))
+        cj, ct = chosen[chosen < len(ja)], chosen[chosen >= len(ja)] - len(ja)
+        job_of[ja.r[cj]] = cj
+        training_of[ta.r[ct]] = ct
+    timings["jobs"] = time.perf_counter() - t1
+    del model, xj, xt, xs
+
+    attempted.extend(name for name, *_ in tiers)
+    if "M1" not in results or "J1" not in results:
+        status = "NO_SOLUTION"
+    elif all(name in results and results[name][2] for name in attempted):
+        status = "OPTIMAL"
+    else:
+        status = "FEASIBLE"
+    # required pairs the model did not place (no solution in time) are reported too
+    placed = {(p.r_ids[ma.r[k]], p.m_ids[ma.m[k]]) for k in mentor_of[mentor_of >= 0]}
+    placed |= {(p.r_ids[ja.r[k]], roster.jobs[ja.o[k]].id) for k in job_of[job_of >= 0]}
+    for k in m_req:
+        key_ = (p.r_ids[ma.r[k]], p.m_ids[ma.m[k]])
+        if key_ not in placed:
+            notes.append(f"Pairs: required pair {key_[0]}–{key_[1]} not placed: the MIP "
+                         f"found no solution in {time_limit:g} s")
+    for k in j_req:
+        key_ = (p.r_ids[ja.r[k]], roster.jobs[ja.o[k]].id)
+        if key_ not in placed:
+            notes.append(f"Pairs: required pair {key_[0]}–{key_[1]} not placed: the MIP "
+                         f"found no solution in {time_limit:g} s")
+    bounds = {name: (b, proved) for name, (_v, b, proved) in results.items()}
+    return _plan(d, mentor_of, job_of, training_of, notes, status, t0, timings, bounds)

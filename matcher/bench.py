@@ -1,0 +1,439 @@
+"""Benchmark (SPEC §10): the planner against a greedy baseline and a generic MIP, on the
+same generated instances in one run.
+
+For each scale and seed the roster is generated once (``matcher.generate``) and written to
+a temporary pickle; each method then runs in a fresh process (``multiprocessing`` spawn)
+that loads it, so one method's memory never counts against another:
+
+* ``planner``: :func:`matcher.split.solve_split` (independent regions in parallel on the
+  local cores, or on a Dask scheduler with ``scheduler=``);
+* ``plain``: :func:`matcher.solve.solve` in one process (ward and city by default);
+* ``greedy``: :func:`matcher.baselines.greedy_plan`;
+* ``mip``: :func:`matcher.baselines.mip_plan` (city scale and below by default: one
+  Boolean per feasible pair does not fit a time limit above that).
+
+Measured per run: wall time of the method alone (not loading the roster or checking the
+plan), peak memory of the method's processes (the larger of the kernel's peak resident
+size of the process and the sum of proportional set sizes of the process and its workers,
+sampled every 0.2 s), every tier with its proved bound, and the independent checker's
+verdict. Results go to ``results.json`` and ``results.md`` in the output directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import multiprocessing as mp
+import os
+import pickle
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+SCALES = ("ward", "city", "province", "national")
+METHODS = ("planner", "greedy", "mip")
+TIERS = ("M1", "M2", "M4", "M5", "J1", "J2", "J4", "J5")
+MAXIMISE = {"M1", "M2", "M4", "J1", "J2", "J4"}
+LABELS = {"planner": "planner (split, parallel)", "plain": "planner (one process)",
+          "greedy": "greedy", "mip": "generic MIP (CP-SAT)"}
+
+
+# ------------------------------------------------------------------------- child process
+
+def _run_method(method: str, roster, options: dict[str, Any]):
+    if method == "planner":
+        from matcher.split import solve_split
+
+        executor = "dask" if options.get("scheduler") else options.get("executor", "local")
+        return solve_split(roster, executor=executor, scheduler=options.get("scheduler"),
+                           workers=options.get("workers"))
+    if method == "plain":
+        from matcher.solve import solve
+
+        return solve(roster, schedule=False)
+    if method == "greedy":
+        from matcher.baselines import greedy_plan
+
+        return greedy_plan(roster)
+    if method == "mip":
+        from matcher.baselines import mip_plan
+
+        return mip_plan(roster, options["mip_time_limit"])
+    raise ValueError(f"unknown method {method!r}")
+
+
+def _preload() -> None:
+    """Import what the methods use, so their wall time is not import time."""
+    import ortools.graph.python.min_cost_flow  # noqa: F401
+    import ortools.sat.python.cp_model  # noqa: F401
+    import scipy.sparse.csgraph  # noqa: F401
+    import scipy.spatial  # noqa: F401
+
+    import matcher.baselines  # noqa: F401
+    import matcher.check  # noqa: F401
+    import matcher.explain  # noqa: F401
+    import matcher.solve  # noqa: F401
+    import matcher.split  # noqa: F401
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname} {record.name}: {record.getMessage()}")
+
+
+def _child(method: str, roster_path: str, options: dict[str, Any], conn) -> None:
+    """Runs in a fresh process: load the roster, run one method, check its plan."""
+    log = _Collect()
+    logging.getLogger().addHandler(log)
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        with open(roster_path, "rb") as f:
+            roster = pickle.load(f)
+        _preload()
+        conn.send({"phase": "start"})
+        t0 = time.perf_counter()
+        plan = _run_method(method, roster, options)
+        wall = time.perf_counter() - t0
+        from matcher.check import assert_plan_ok
+        from matcher.errors import PlanCheckError
+
+        try:
+            assert_plan_ok(roster, plan)
+            check: list[str] = []
+        except PlanCheckError as exc:
+            check = list(exc.violations)
+        self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        stats = {k: v for k, v in plan.stats.items()
+                 if isinstance(v, (int, float, str, list, dict))}
+        conn.send({
+            "phase": "done", "wall_s": wall, "status": plan.status,
+            "tiers": {k: t.to_dict() for k, t in plan.tiers.items()},
+            "timings": plan.timings, "stats": stats, "counts": plan.counts(),
+            "check": check, "maxrss_mb": max(self_kb, kids_kb) / 1024, "log": log.lines,
+        })
+    except BaseException as exc:  # noqa: BLE001 - report any failure to the parent
+        conn.send({"phase": "error", "error": f"{type(exc).__name__}: {exc}",
+                   "log": log.lines})
+    finally:
+        conn.close()
+
+
+def _tree_pss(proc) -> float:
+    """Proportional set size (MB) of a process and all its descendants; shared pages of
+    forked workers are counted once."""
+    import psutil
+
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            info = p.memory_full_info()
+            total += getattr(info, "pss", info.rss)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
+    return total / 2**20
+
+
+def measure(method: str, roster_path: str | Path, options: dict[str, Any],
+            poll: float = 0.2) -> dict[str, Any]:
+    """Run ``method`` on the pickled roster in a fresh spawned process; returns its result
+    with ``wall_s`` and ``peak_mb``."""
+    import psutil
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(method, str(roster_path), options, child),
+                       daemon=False)
+    proc.start()
+    child.close()
+    ps = psutil.Process(proc.pid)
+    peak = 0.0
+    result: dict[str, Any] | None = None
+    started = False
+    try:
+        while result is None:
+            if parent.poll(poll):
+                try:
+                    msg = parent.recv()
+                except EOFError:
+                    break
+                if msg["phase"] == "start":
+                    started = True
+                    continue
+                result = msg
+            elif not proc.is_alive():
+                break
+            if started:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    peak = max(peak, _tree_pss(ps))
+    finally:
+        proc.join()
+        parent.close()
+    if result is None:
+        result = {"phase": "error", "error": f"worker exited with code {proc.exitcode}"}
+    result["peak_mb"] = max(peak, result.get("maxrss_mb", 0.0))
+    return result
+
+
+# ------------------------------------------------------------------------------ the run
+
+def machine() -> dict[str, Any]:
+    import psutil
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        from ortools import __version__ as ortools_version
+    except ImportError:  # pragma: no cover
+        ortools_version = "?"
+    return {"cpu": cpu, "cores": os.cpu_count(),
+            "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "os": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version(), "ortools": ortools_version}
+
+
+def run_bench(scales: Sequence[str] = ("ward", "city"), seeds: int = 1,
+              methods: Sequence[str] = METHODS, *, mip_time_limit: float = 60.0,
+              mip_max_scale: str = "city", plain_max_scale: str = "city",
+              scheduler: str | None = None, out: str | Path = "bench",
+              progress: bool = True, say: Callable[[str], None] | None = None
+              ) -> dict[str, Any]:
+    """Run the benchmark; writes ``results.json`` and ``results.md`` in ``out`` and returns
+    the results."""
+    from tqdm import tqdm
+
+    from matcher.generate import counts, generate_roster
+
+    for s in scales:
+        if s not in SCALES:
+            raise ValueError(f"unknown scale {s!r} (one of {', '.join(SCALES)})")
+    for m in methods:
+        if m not in METHODS:
+            raise ValueError(f"unknown method {m!r} (one of {', '.join(METHODS)})")
+    say = say or (lambda msg: print(msg, file=sys.stderr))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rank = {s: i for i, s in enumerate(SCALES)}
+    options = {"mip_time_limit": mip_time_limit, "scheduler": scheduler}
+    tasks: list[tuple[str, int, str]] = []
+    notes: list[str] = []
+    skipped: list[dict[str, Any]] = []
+    for scale in scales:
+        for seed in range(1, seeds + 1):
+            for method in methods:
+                if method == "mip" and rank[scale] > rank[mip_max_scale]:
+                    skipped.append({"scale": scale, "seed": seed, "method": "mip",
+                                    "skipped": f"MIP not run above {mip_max_scale} scale"})
+                    continue
+                tasks.append((scale, seed, method))
+                if method == "planner" and rank[scale] <= rank[plain_max_scale]:
+                    tasks.append((scale, seed, "plain"))
+    if any(s["method"] == "mip" for s in skipped):
+        above = sorted({s["scale"] for s in skipped}, key=rank.get)
+        notes.append(f"The generic MIP is skipped above {mip_max_scale} scale "
+                     f"({', '.join(above)}): one Boolean per feasible pair (millions) does "
+                     f"not get through CP-SAT's presolve in any useful time.")
+        say(notes[-1])
+    runs: list[dict[str, Any]] = []
+    instances: dict[tuple[str, int], dict[str, Any]] = {}
+    bar = tqdm(total=len(tasks), desc="bench", unit="run", file=sys.stderr,
+               disable=not progress, dynamic_ncols=True)
+    current: tuple[str, int] | None = None
+    path = out / "instance.tmp"
+    try:
+        for scale, seed, method in tasks:
+            if current != (scale, seed):
+                bar.set_description(f"{scale} seed {seed}: generating")
+                t0 = time.perf_counter()
+                roster = generate_roster(scale, seed)
+                gen_s = time.perf_counter() - t0
+                instances[(scale, seed)] = {"scale": scale, "seed": seed,
+                                            "generate_s": round(gen_s, 2), **counts(roster)}
+                with open(path, "wb") as f:
+                    pickle.dump(roster, f, protocol=pickle.HIGHEST_PROTOCOL)
+                del roster
+                current = (scale, seed)
+            bar.set_description(f"{scale} seed {seed}: {method}")
+            res = measure(method, path, options)
+            run = {"scale": scale, "seed": seed, "method": method, **res}
+            run.pop("phase", None)
+            if run.get("error"):
+                say(f"{scale} seed {seed} {method} FAILED: {run['error']}")
+            elif run.get("check"):
+                say(f"{scale} seed {seed} {method}: the checker rejects the plan: "
+                    f"{run['check'][:3]}")
+            runs.append(run)
+            bar.update(1)
+    finally:
+        bar.close()
+        path.unlink(missing_ok=True)
+    runs += skipped
+    results = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "options": {"scales": list(scales), "seeds": seeds, "methods": list(methods),
+                    "mip_time_limit_s_per_tier": mip_time_limit,
+                    "mip_max_scale": mip_max_scale, "scheduler": scheduler},
+        "instances": list(instances.values()),
+        "runs": runs,
+        "ratios": ratios(runs),
+        "notes": notes,
+    }
+    (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
+                                      encoding="utf-8")
+    (out / "results.md").write_text(markdown(results), encoding="utf-8")
+    return results
+
+
+# ----------------------------------------------------------------------------- reporting
+
+def lex_key(tiers: dict[str, dict[str, Any]], names: Sequence[str]) -> tuple:
+    """Tier values as a tuple that compares lexicographically (bigger is better)."""
+    return tuple(tiers[n]["value"] if n in MAXIMISE else -tiers[n]["value"] for n in names)
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return None if not b else round(a / b, 3)
+
+
+def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per instance: planner / greedy on M1, M5 (travel) and J1; MIP / planner wall
+    time, and whether the MIP reached the planner's M1, M2, J1, J2."""
+    by: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
+    for r in runs:
+        if r.get("tiers"):
+            by.setdefault((r["scale"], r["seed"]), {})[r["method"]] = r
+    out = []
+    for (scale, seed), got in by.items():
+        pl = got.get("planner") or got.get("plain")
+        if pl is None:
+            continue
+        row: dict[str, Any] = {"scale": scale, "seed": seed}
+        t = pl["tiers"]
+        if "greedy" in got:
+            g = got["greedy"]["tiers"]
+            row.update({"M1_planner_over_greedy": _ratio(t["M1"]["value"], g["M1"]["value"]),
+                        "M5_planner_over_greedy": _ratio(t["M5"]["value"], g["M5"]["value"]),
+                        "J1_planner_over_greedy": _ratio(t["J1"]["value"], g["J1"]["value"]),
+                        "M4_planner_over_greedy": _ratio(t["M4"]["value"], g["M4"]["value"]),
+                        "J4_planner_over_greedy": _ratio(t["J4"]["value"], g["J4"]["value"])})
+        if "mip" in got:
+            m = got["mip"]
+            row["mip_wall_over_planner"] = _ratio(m["wall_s"], pl["wall_s"])
+            row["mip_same_M1_M2_J1_J2"] = all(
+                m["tiers"][n]["value"] == t[n]["value"] for n in ("M1", "M2", "J1", "J2"))
+        out.append(row)
+    return out
+
+
+def _num(x: float, digits: int = 1) -> str:
+    if x is None:
+        return "–"
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:,.{digits}f}"
+
+
+def gaps(tiers: dict[str, dict[str, Any]], status: str = "") -> str:
+    """Tiers not proved optimal with their gap to the bound ("proved" when none). After an
+    unproved tier, a lower tier's bound is conditional: shown as "n/p"."""
+    if status == "HEURISTIC":
+        return "no bound (heuristic)"
+    parts = []
+    for group in (("M1", "M2", "M4", "M5"), ("J1", "J2", "J4", "J5")):
+        blocked = False
+        for n in group:
+            t = tiers.get(n)
+            if t is None or t["optimal"]:
+                continue
+            if blocked:
+                parts.append(f"{n} n/p")
+                continue
+            gap = abs(t["bound"] - t["value"])
+            rel = 100 * gap / max(abs(t["bound"]), 1e-9)
+            parts.append(f"{n} {_num(gap, 2)} ({rel:.2g} %)")
+            blocked = True
+    return "proved" if not parts else "; ".join(parts)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"{results['date']} on {m['cpu']} ({m['cores']} cores), {m['ram_gb']} GB RAM, "
+        f"{m['os']}, Python {m['python']}, OR-Tools {m['ortools']}. MIP time limit "
+        f"{results['options']['mip_time_limit_s_per_tier']:g} s per tier.",
+        "",
+        "| scale | seed | method | wall s | peak MB | status | M1 | M2 | M4 | M5 km | J1 | J2 | "
+        "J4 | J5 km | gap to proved bound | M1 ÷greedy | M5 ÷greedy | J1 ÷greedy |",
+        "|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|",
+    ]
+    ratio = {(r["scale"], r["seed"]): r for r in results["ratios"]}
+    order = {s: i for i, s in enumerate(SCALES)}
+    morder = {"planner": 0, "plain": 1, "greedy": 2, "mip": 3}
+    for r in sorted(results["runs"], key=lambda r: (order[r["scale"]], r["seed"],
+                                                  morder[r["method"]])):
+        head = f"| {r['scale']} | {r['seed']} | {LABELS[r['method']]} |"
+        if r.get("skipped"):
+            lines.append(head + f" – | – | {r['skipped']} |" + " |" * 12)
+            continue
+        if r.get("error"):
+            lines.append(head + f" – | – | FAILED: {r['error']} |" + " |" * 12)
+            continue
+        t = r["tiers"]
+        vals = " | ".join(_num(t[n]["value"], 2 if n in ("M5", "J5") else 1) for n in TIERS)
+        q = ratio.get((r["scale"], r["seed"]), {})
+        rs = " | |  |"
+        if r["method"] in ("planner", "plain") and "M1_planner_over_greedy" in q:
+            rs = (f" {q['M1_planner_over_greedy']:.3f} | {q['M5_planner_over_greedy']:.2f} | "
+                  f"{q['J1_planner_over_greedy']:.3f} |")
+        status = r["status"] + (" **CHECK FAILED**" if r.get("check") else "")
+        lines.append(head + f" {r['wall_s']:.2f} | {r['peak_mb']:,.0f} | {status} | {vals} | "
+                     f"{gaps(t, r['status'])} |" + rs)
+    lines += ["", "Ratios per instance:", ""]
+    for q in results["ratios"]:
+        bits = [f"{k} {v}" for k, v in q.items() if k not in ("scale", "seed")]
+        lines.append(f"- {q['scale']} seed {q['seed']}: " + ", ".join(bits))
+    inst = results.get("instances", [])
+    if inst:
+        lines += ["", "Instances (generated in the same run):", ""]
+        for i in inst:
+            lines.append(f"- {i['scale']} seed {i['seed']}: {i['returnees']:,} returnees, "
+                         f"{i['mentors']:,} mentors, {i['jobs']:,} openings "
+                         f"({i['job_slots']:,} slots), {i['trainings']:,} courses, "
+                         f"{i['pairs']:,} Pairs rows; generated in {i['generate_s']} s")
+    where = [r for r in results["runs"] if r.get("timings") and r["method"] in
+             ("planner", "plain")]
+    if where:
+        lines += ["", "Where the planner's time goes (seconds; for the split planner the "
+                  "stage times are summed over its parts, i.e. process time):", ""]
+        for r in where:
+            tm = ", ".join(f"{k} {v:.2f}" for k, v in r["timings"].items())
+            lines.append(f"- {r['scale']} seed {r['seed']} {LABELS[r['method']]}: {tm}")
+    lines += ["", "Method notes: wall time is the method alone, in a fresh process (not "
+              "generating or loading the roster, not checking the plan); peak memory is "
+              "the larger of the kernel's peak resident size of that process and the "
+              "sampled (0.2 s) sum of proportional set sizes of the process and its "
+              "workers. Every plan is verified by the independent checker "
+              "(`matcher.check`). Gap: distance from the tier's value to its proved bound; "
+              "'n/p' where a higher tier is not proved (the bound is then conditional)."]
+    for n in results.get("notes", []):
+        lines += ["", n]
+    return "\n".join(lines) + "\n"
