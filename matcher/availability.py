@@ -301,13 +301,26 @@ _SLOT_PHRASE = {
     frozenset({"morning", "evening"}): "mornings and evenings",
     frozenset({"afternoon", "evening"}): "afternoons and evenings",
 }
+_SLOT_PHRASE_VI = {
+    frozenset(SLOTS): "cả ngày",
+    frozenset(DAYTIME): "sáng và chiều",
+    frozenset({"morning"}): "sáng",
+    frozenset({"afternoon"}): "chiều",
+    frozenset({"evening"}): "tối",
+    frozenset({"morning", "evening"}): "sáng và tối",
+    frozenset({"afternoon", "evening"}): "chiều và tối",
+}
+DAY_NAMES_VI = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
 
-def describe_days(days: Iterable[int]) -> str:
-    """'Mon–Fri', 'Mon, Wed, Fri', 'every day'."""
+def describe_days(days: Iterable[int], lang: str = "en") -> str:
+    """'Mon–Fri', 'Mon, Wed, Fri', 'every day'; with ``lang="vi"``: 'T2–T6', 'T2, T4, T6',
+    'hằng ngày'."""
+    vi = lang == "vi"
+    names = DAY_NAMES_VI if vi else DAY_NAMES
     ds = sorted(set(days))
     if len(ds) == 7:
-        return "every day"
+        return "hằng ngày" if vi else "every day"
     runs: list[list[int]] = []
     for d in ds:
         if runs and runs[-1][-1] == d - 1:
@@ -317,23 +330,28 @@ def describe_days(days: Iterable[int]) -> str:
     parts = []
     for run in runs:
         if len(run) >= 3:
-            parts.append(f"{DAY_NAMES[run[0]]}–{DAY_NAMES[run[-1]]}")
+            parts.append(f"{names[run[0]]}–{names[run[-1]]}")
         else:
-            parts.extend(DAY_NAMES[d] for d in run)
+            parts.extend(names[d] for d in run)
     return ", ".join(parts)
 
 
-def describe(slots: Iterable[tuple[int, str]], sep: str = "; ") -> str:
-    """Plain English for a set of weekly slots: 'Mon–Fri mornings; Sat all day'."""
+def describe(slots: Iterable[tuple[int, str]], sep: str = "; ", lang: str = "en") -> str:
+    """Plain words for a set of weekly slots: 'Mon–Fri mornings; Sat all day', or with
+    ``lang="vi"`` (time of day first, as coordinators write it): 'sáng T2–T6; cả ngày T7'."""
+    vi = lang == "vi"
     by_day: dict[int, frozenset[str]] = {}
     for d, s in slots:
         by_day[d] = by_day.get(d, frozenset()) | {s}
     if not by_day:
-        return "never"
+        return "không lúc nào" if vi else "never"
     by_set: dict[frozenset[str], list[int]] = {}
     for d in sorted(by_day):
         by_set.setdefault(by_day[d], []).append(d)
     order = sorted(by_set.items(), key=lambda kv: (kv[1][0], len(kv[0])))
     if len(order) == 1 and len(order[0][1]) == 7 and len(order[0][0]) == 3:
-        return "any time"
+        return "bất kỳ lúc nào" if vi else "any time"
+    if vi:
+        return sep.join(f"{_SLOT_PHRASE_VI[s]} {describe_days(days, 'vi')}"
+                        for s, days in order)
     return sep.join(f"{describe_days(days)} {_SLOT_PHRASE[s]}" for s, days in order)

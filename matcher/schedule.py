@@ -59,6 +59,7 @@ from matcher.availability import (
     parse_availability,
 )
 from matcher.domain import Roster
+from matcher.explain import Bi, vi_of
 from matcher.plan import Assignment, Plan, Visit
 
 MAX_PER_DAY = 3
@@ -75,21 +76,26 @@ PreviousVisits = Mapping[tuple[str, str], dt.date]
 # ---------------------------------------------------------------------- rules (shared)
 
 def busy_hours(job, training) -> list[tuple[str, frozenset[tuple[int, str]], dt.date | None]]:
-    """The returnee's fixed hours: (plain description, weekly slots, from date)."""
+    """The returnee's fixed hours: (plain description, weekly slots, from date); the
+    description is a :class:`~matcher.explain.Bi` carrying its Vietnamese in ``.vi``."""
     out = []
     if job is not None and job.shift == "day":
-        out.append(("works day shift (busy Mon–Sat mornings and afternoons)",
+        out.append((Bi("works day shift (busy Mon–Sat mornings and afternoons)",
+                       "làm ca ngày (bận sáng và chiều T2–T7)"),
                     frozenset((d, s) for d in WORK_DAYS for s in DAYTIME), job.start_date))
     elif job is not None and job.shift == "night":
-        out.append(("works night shift (busy Mon–Sat mornings and evenings)",
+        out.append((Bi("works night shift (busy Mon–Sat mornings and evenings)",
+                       "làm ca đêm (bận sáng và tối T2–T7)"),
                     frozenset((d, s) for d in WORK_DAYS for s in ("morning", "evening")),
                     job.start_date))
     if training is not None and training.schedule == "day":
-        out.append(("attends a day course (busy Mon–Fri mornings and afternoons)",
+        out.append((Bi("attends a day course (busy Mon–Fri mornings and afternoons)",
+                       "học lớp ban ngày (bận sáng và chiều T2–T6)"),
                     frozenset((d, s) for d in STUDY_DAYS for s in DAYTIME),
                     training.start_date))
     elif training is not None and training.schedule == "evening":
-        out.append(("attends an evening course (busy Mon–Fri evenings)",
+        out.append((Bi("attends an evening course (busy Mon–Fri evenings)",
+                       "học lớp buổi tối (bận tối T2–T6)"),
                     frozenset((d, "evening") for d in STUDY_DAYS), training.start_date))
     return out
 
@@ -575,11 +581,11 @@ def schedule_visits(roster: Roster, plan: Plan,
                 else:
                     lo, hi = (x.task.lo0, x.task.hi0) if k == 0 else (prev + x.task.g,
                                                                      prev + x.task.G)
+                    reason = _reason(plan.plan_date, x, lo, min(hi, last), mine, per_day)
                     unscheduled.append({
                         "mentor_id": mid, "returnee_id": x.returnee.id,
                         "due": date.isoformat(), "kind": kind,
-                        "reason": _reason(plan.plan_date, x, lo, min(hi, last), mine,
-                                          per_day)})
+                        "reason": str(reason), "reason_vi": vi_of(reason)})
                 prev = d
     order = {name: i for i, name in enumerate(SLOTS)}
     plan.visits = sorted(visits, key=lambda v: (v.date, order[v.slot], v.mentor_id,
@@ -604,41 +610,63 @@ def _run_cpsat(problems: list[MentorProblem]) -> Iterable[tuple[str, list[Events
             yield _cpsat(p)
 
 
-def _default(text: str | None) -> str:
-    return " (none given: any daytime)" if text is None or not str(text).strip() else ""
+def _default(text: str | None, lang: str = "en") -> str:
+    if text is not None and str(text).strip():
+        return ""
+    return " (không ghi: coi như rảnh sáng và chiều)" if lang == "vi" else (
+        " (none given: any daytime)")
 
 
 def _reason(day0: dt.date, x: _Pair, lo: int, hi: int, mine: dict[tuple[int, int], str],
-            per_day: dict[int, int]) -> str:
-    """Plain words for a missed visit: which rule leaves no slot."""
+            per_day: dict[int, int]) -> Bi:
+    """Plain words for a missed visit: which rule leaves no slot (English, with the
+    Vietnamese in ``.vi``: dates dd/mm/yyyy, days T2..CN, sáng/chiều/tối)."""
     def iso(d: int) -> str:
         return (day0 + dt.timedelta(days=d)).isoformat()
 
+    def vn(d: int) -> str:
+        return f"{day0 + dt.timedelta(days=d):%d/%m/%Y}"
+
     t, mid, rid = x.task, x.mentor.id, x.returnee.id
     when = f"between {iso(lo)} and {iso(hi)}" if hi > lo else f"on {iso(lo)}"
+    when_vi = f"từ {vn(lo)} đến {vn(hi)}" if hi > lo else f"ngày {vn(lo)}"
     common = [(d, sl) for d in range(lo, hi + 1) for sl in t.free.get(d, ())]
     if not common:
         m_free = describe(x.mentor_slots, " + ") + _default(x.mentor.availability)
         r_free = describe(x.returnee_slots, " + ") + _default(x.returnee.availability)
+        m_vi = describe(x.mentor_slots, " + ", lang="vi") + _default(x.mentor.availability,
+                                                                     "vi")
+        r_vi = describe(x.returnee_slots, " + ", lang="vi") + _default(
+            x.returnee.availability, "vi")
         parts = [f"no common free slot {when}: mentor {mid} free {m_free}",
                  f"{rid} free {r_free}"]
+        parts_vi = [f"không có buổi rảnh chung {when_vi}: CCB {mid} rảnh {m_vi}",
+                    f"{rid} rảnh {r_vi}"]
         start = day0 + dt.timedelta(days=lo)
         end = day0 + dt.timedelta(days=hi)
         for text, _, since in x.busy:
             if since is None or since <= end:
-                parts.append(f"{rid} {text}" + (f" from {since.isoformat()}"
-                                                 if since and since > start else ""))
-        return "; ".join(parts)
+                late = bool(since and since > start)
+                parts.append(f"{rid} {text}" + (f" from {since.isoformat()}" if late else ""))
+                parts_vi.append(f"{rid} {vi_of(text)}" + (f" từ {since:%d/%m/%Y}" if late
+                                                          else ""))
+        return Bi("; ".join(parts), "; ".join(parts_vi))
     others = sorted({mine[k] for k in common if k in mine} | {
         r for (d, _), r in mine.items() if per_day.get(d, 0) >= MAX_PER_DAY
         and any(c[0] == d for c in common)} - {rid})
     blocked = all(k in mine or per_day.get(k[0], 0) >= MAX_PER_DAY for k in common)
     names = ", ".join(others) if others else "other mentees"
+    names_vi = ", ".join(others) if others else "những người khác CCB giúp đỡ"
     if blocked:
-        return (f"mentor {mid}'s free slots shared with {rid} {when} are all taken by visits "
-                f"to {names} (one visit per slot, at most {MAX_PER_DAY} a day)")
-    return (f"the free slots shared by mentor {mid} and {rid} {when} are needed to keep "
-            f"the visits to {names} on time")
+        return Bi(f"mentor {mid}'s free slots shared with {rid} {when} are all taken by "
+                  f"visits to {names} (one visit per slot, at most {MAX_PER_DAY} a day)",
+                  f"các buổi rảnh chung của CCB {mid} và {rid} {when_vi} đều đã dành cho "
+                  f"lượt thăm {names_vi} (mỗi buổi một lượt, tối đa {MAX_PER_DAY} lượt "
+                  "một ngày)")
+    return Bi(f"the free slots shared by mentor {mid} and {rid} {when} are needed to keep "
+              f"the visits to {names} on time",
+              f"các buổi rảnh chung của CCB {mid} và {rid} {when_vi} cần dành cho lượt thăm "
+              f"{names_vi} để kịp hạn")
 
 
 # ------------------------------------------------------------------------------ checker

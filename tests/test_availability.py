@@ -10,6 +10,7 @@ from matcher.availability import (
     AvailabilityError,
     check_availability,
     describe,
+    describe_days,
     parse_availability,
 )
 
@@ -125,3 +126,38 @@ def test_describe_is_plain_english() -> None:
     assert describe(parse_availability("T2,T4,T6 sáng")) == "Mon, Wed, Fri mornings"
     assert describe(ALWAYS) == "any time"
     assert describe(frozenset()) == "never"
+
+
+VI_TABLE = [
+    ("Mon-Fri evening; Sat", "tối T2–T6; sáng và chiều T7"),
+    ("T2-T6 sáng", "sáng T2–T6"),
+    ("T2,T4,T6 sáng", "sáng T2, T4, T6"),
+    ("CN chiều", "chiều CN"),
+    ("hàng ngày", "sáng và chiều hằng ngày"),
+    ("tối", "tối hằng ngày"),
+    ("Sat all day", "cả ngày T7"),
+    ("T2 sáng, tối", "sáng và tối T2"),
+    ("T3, T5 chiều, tối", "chiều và tối T3, T5"),
+    ("T3 sáng\nT5 chiều", "sáng T3; chiều T5"),
+    ("Sat-Mon", "sáng và chiều T2, T7, CN"),
+    ("every day except Sunday evening", "tối T2–T7"),
+    ("T2-T6 tối; T7, CN cả ngày", "tối T2–T6; cả ngày T7, CN"),
+    ("all day", "bất kỳ lúc nào"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), VI_TABLE, ids=[t for t, _ in VI_TABLE])
+def test_describe_in_vietnamese(text: str, expected: str) -> None:
+    """describe(lang="vi") puts the time of day (sáng/chiều/tối) before days T2..T7/CN."""
+    assert describe(parse_availability(text), lang="vi") == expected
+
+
+def test_describe_vietnamese_edge_cases() -> None:
+    """No slot, a custom separator, and describe_days in both languages."""
+    assert describe(frozenset(), lang="vi") == "không lúc nào"
+    assert describe(parse_availability("T2 sáng; T4 chiều"), " + ", lang="vi") == (
+        "sáng T2 + chiều T4")
+    assert describe_days(range(5), lang="vi") == "T2–T6"
+    assert describe_days([0, 2, 6], lang="vi") == "T2, T4, CN"
+    assert describe_days(range(7), lang="vi") == "hằng ngày"
+    assert describe_days(range(5)) == "Mon–Fri" and describe_days(range(7)) == "every day"

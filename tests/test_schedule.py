@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import random
+import re
 from collections import Counter
 
 import pytest
@@ -187,6 +189,152 @@ def test_missed_first_visit_reason_names_the_conflict() -> None:
     dues = [u["due"] for u in plan.unscheduled]
     assert dues == ["2026-12-08", "2026-12-15", "2026-12-22"]
     assert set(u["mentor_id"] for u in plan.unscheduled) == {"M1"}
+
+
+# ------------------------------------------------------------------ Vietnamese reasons
+
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def assert_vi_twin(u: dict) -> str:
+    """The entry's reason_vi names the same mentor, returnee and dates (as dd/mm/yyyy) as
+    its English reason, with no ISO date and no English slot or day name."""
+    en, vi = u["reason"], u.get("reason_vi")
+    assert vi and vi != en
+    assert u["mentor_id"] in vi and u["returnee_id"] in vi
+    assert f"CCB {u['mentor_id']}" in vi
+    for iso in ISO.findall(en):
+        assert dt.date.fromisoformat(iso).strftime("%d/%m/%Y") in vi
+    assert not ISO.search(vi)
+    assert not re.search(r"\b(?:mornings?|afternoons?|evenings?|Mon|Tue|Wed|Thu|Fri|Sat|Sun"
+                         r"|mentor|free|between)\b", vi)
+    return vi
+
+
+def test_missed_first_visit_reason_in_vietnamese() -> None:
+    """No common slot: the Vietnamese twin gives both sides' free times and the job hours."""
+    ros = roster([returnee("R105", risk=3)], [mentor("M1", availability="T2-T6 sáng")],
+                 jobs=[job("J1", shift="day")])
+    plan = scheduled(ros, {"R105": "M1"}, R105={"job_id": "J1"})
+    first = plan.unscheduled[0]
+    vi = assert_vi_twin(first)
+    assert vi.startswith("không có buổi rảnh chung từ 01/12/2026 đến 08/12/2026: "
+                         "CCB M1 rảnh sáng T2–T6; R105 rảnh sáng và chiều hằng ngày (không ghi")
+    assert "R105 làm ca ngày (bận sáng và chiều T2–T7)" in vi
+    assert first["reason"].startswith("no common free slot between 2026-12-01 and 2026-12-08")
+    assert all(assert_vi_twin(u) for u in plan.unscheduled)
+
+
+def test_busy_from_a_later_start_date_in_vietnamese() -> None:
+    """Job hours that start inside the window say from when, as dd/mm/yyyy."""
+    start = PLAN_DATE + 3 * DAY
+    ros = roster([returnee("R1", risk=3, availability="T2-T6")],
+                 [mentor("M1", availability="CN")],
+                 jobs=[job("J1", shift="day", start_date=start)])
+    plan = scheduled(ros, {"R1": "M1"}, R1={"job_id": "J1"})
+    late = [u for u in plan.unscheduled if "from 2026-12-04" in u["reason"]]
+    assert late
+    for u in late:
+        assert "R1 làm ca ngày (bận sáng và chiều T2–T7) từ 04/12/2026" in assert_vi_twin(u)
+
+
+@pytest.mark.parametrize(("kw", "en", "vi"), [
+    ({"job": job("J1", shift="day")}, "works day shift", "làm ca ngày (bận sáng và chiều T2–T7)"),
+    ({"job": job("J1", shift="night")}, "works night shift",
+     "làm ca đêm (bận sáng và tối T2–T7)"),
+    ({"training": course("C1", schedule="day")}, "attends a day course",
+     "học lớp ban ngày (bận sáng và chiều T2–T6)"),
+    ({"training": course("C1", schedule="evening")}, "attends an evening course",
+     "học lớp buổi tối (bận tối T2–T6)"),
+])
+def test_busy_hours_have_vietnamese(kw, en, vi) -> None:
+    """Each job shift and course schedule has its Vietnamese description in ``.vi``."""
+    (text, _, _), = sched.busy_hours(kw.get("job"), kw.get("training"))
+    assert text.startswith(en) and text.vi == vi
+
+
+@pytest.mark.parametrize(("shift", "busy_vi"), [("night", "làm ca đêm"),
+                                                ("course-day", "học lớp ban ngày"),
+                                                ("course-evening", "học lớp buổi tối")])
+def test_other_busy_reasons_in_vietnamese(shift: str, busy_vi: str) -> None:
+    """Night shift and courses appear in the Vietnamese reason of a missed visit."""
+    jobs, trainings, fields = [], [], {}
+    if shift == "night":
+        jobs, fields = [job("J1", shift="night")], {"job_id": "J1"}
+        availability = "T2-T6 sáng, tối"
+    else:
+        kind = shift.split("-")[1]
+        trainings, fields = [course("C1", schedule=kind)], {"training_id": "C1"}
+        availability = "T2-T6 tối" if kind == "evening" else "T2-T6"
+    ros = roster([returnee("R7", risk=3, availability=availability)],
+                 [mentor("M2", availability=availability)], jobs=jobs, trainings=trainings)
+    plan = scheduled(ros, {"R7": "M2"}, R7=fields)
+    assert plan.visits == [] and plan.unscheduled
+    for u in plan.unscheduled:
+        assert f"R7 {busy_vi}" in assert_vi_twin(u)
+
+
+def test_taken_slots_reason_in_vietnamese() -> None:
+    """All shared slots taken: the Vietnamese twin names the mentees who have them."""
+    rs = [returnee(f"R{i}", x=i * 0.3, risk=3, availability="Mon all day") for i in range(5)]
+    ros = roster(rs, [mentor("M1", capacity=5, availability="T2 cả ngày")])
+    plan = scheduled(ros, {r.id: "M1" for r in rs})
+    firsts = [u for u in plan.unscheduled if u["kind"] == "first"]
+    assert len(firsts) == 2
+    for u in firsts:
+        vi = assert_vi_twin(u)
+        assert vi.startswith(f"các buổi rảnh chung của CCB M1 và {u['returnee_id']} từ ")
+        assert "đều đã dành cho lượt thăm R" in vi and "tối đa 3 lượt một ngày" in vi
+        taken = u["reason"].split("visits to ")[1].split(" (")[0]
+        assert f"lượt thăm {taken} (" in vi
+
+
+def test_needed_slots_and_single_day_reasons_in_vietnamese() -> None:
+    """Free slots kept for other visits, and a window of one day ("ngày dd/mm/yyyy")."""
+    ros = roster([returnee("R1", risk=3), returnee("R2", x=0.5, risk=3)],
+                 [mentor("M1", capacity=2)])
+    pairs = sched._build(ros, make_plan(ros, {"R1": "M1", "R2": "M1"}), {}, [])["M1"]
+    x = next(p for p in pairs if p.returnee.id == "R1")
+    d = next(iter(x.task.free))
+    slot = x.task.free[d][0]
+    needed = sched._reason(PLAN_DATE, x, d, d + 6, {}, {})
+    assert needed.startswith("the free slots shared by mentor M1 and R1")
+    u = {"mentor_id": "M1", "returnee_id": "R1", "reason": str(needed), "reason_vi": needed.vi}
+    vi = assert_vi_twin(u)
+    assert vi.endswith("cần dành cho lượt thăm những người khác CCB giúp đỡ để kịp hạn")
+    taken = sched._reason(PLAN_DATE, x, d, d, {(d, slot): "R2"} | {
+        (d, s): "R2" for s in x.task.free[d]}, {d: 1})
+    day = (PLAN_DATE + d * DAY).strftime("%d/%m/%Y")
+    assert str(taken).startswith("mentor M1's free slots shared with R1 on ")
+    assert taken.vi.startswith(f"các buổi rảnh chung của CCB M1 và R1 ngày {day} đều đã dành "
+                               "cho lượt thăm R2")
+
+
+def test_vietnamese_reason_survives_json_and_fills_the_workbook(tmp_path) -> None:
+    """reason_vi goes through the plan JSON; the Vietnamese workbook shows it (sheet of
+    unscheduled visits and warnings), the English workbook the English reason."""
+    from openpyxl import load_workbook
+
+    from matcher.io.plan_writer import TEXT, write_plan_workbook
+
+    ros = roster([returnee("R105", risk=3)], [mentor("M1", availability="T2-T6 sáng")],
+                 jobs=[job("J1", shift="day")])
+    plan = scheduled(ros, {"R105": "M1"}, R105={"job_id": "J1"})
+    back = Plan.from_json(json.loads(json.dumps(plan.to_json(), default=str)))
+    assert back.unscheduled == plan.unscheduled and back.unscheduled[0]["reason_vi"]
+    for lang, key in (("vi", "reason_vi"), ("en", "reason")):
+        path = tmp_path / f"plan-{lang}.xlsx"
+        write_plan_workbook(back, ros, path, lang=lang)
+        wb = load_workbook(path)
+        sheet = TEXT["sheet:unscheduled"][lang == "vi"]
+        rows = [r for r in wb[sheet].iter_rows(values_only=True) if any(r)]
+        head = next(i for i, r in enumerate(rows) if r[0] == TEXT["col:due"][lang == "vi"])
+        reasons = [r[8] for r in rows[head + 1:]]
+        assert reasons == [u[key] for u in back.unscheduled]
+        warnings = " ".join(str(c) for r in wb[TEXT["sheet:warnings"][lang == "vi"]]
+                            .iter_rows(values_only=True) for c in r if c)
+        assert all(u[key] in warnings for u in back.unscheduled)
+    assert reasons[0].startswith("no common free slot")
 
 
 def test_kept_pair_continues_from_previous_visit() -> None:

@@ -539,7 +539,7 @@ def _unscheduled_table(plan: Plan, look: _Lookup, lang: str) -> _Table:
                        u.get("mentor_id"), m.full_name if m else None,
                        m.phone if m else None, u.get("returnee_id"),
                        r.full_name if r else None, _ward(r, lang) if r else None,
-                       u.get("reason") or None])
+                       _unscheduled_reason(u, lang) or None])
     return t
 
 
@@ -683,7 +683,15 @@ def _unscheduled_text(item: Any, lang: str) -> str:
         due = str(item.get("due"))
     return _t("word:unscheduled", lang).format(
         kind=_word("", item.get("kind"), lang), due=due, mentor=item.get("mentor_id"),
-        returnee=item.get("returnee_id"), reason=item.get("reason") or "")
+        returnee=item.get("returnee_id"), reason=_unscheduled_reason(item, lang))
+
+
+def _unscheduled_reason(item: dict, lang: str) -> str:
+    """The reason of an unscheduled visit in ``lang``: ``reason_vi`` in Vietnamese when the
+    plan has it (older plans have only the English ``reason``)."""
+    if lang == "vi" and item.get("reason_vi"):
+        return str(item["reason_vi"])
+    return str(item.get("reason") or "")
 
 
 def _plain(value: Any) -> Any:
