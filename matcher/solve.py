@@ -154,17 +154,18 @@ def _effective_capacity(p: People, arcs: MentorArcs, cap: np.ndarray,
     """Most mentees each mentor can take within its hour budget (cheapest pairs first):
     a relaxation of the hour rule that keeps the flow valid."""
     eff = cap.copy()
-    limited = np.flatnonzero(np.isfinite(budget) & (cap > 0))
-    if len(limited) == 0 or len(arcs) == 0:
+    limited = np.isfinite(budget) & (cap > 0)
+    if not limited.any() or len(arcs) == 0:
         return eff
-    order = np.lexsort((arcs.hours, arcs.m))
-    m_sorted = arcs.m[order]
-    h_sorted = arcs.hours[order]
-    starts = np.searchsorted(m_sorted, limited)
-    ends = np.searchsorted(m_sorted, limited, side="right")
-    for m, a, b in zip(limited, starts, ends):
-        c = np.cumsum(h_sorted[a:b])
-        eff[m] = min(cap[m], int(np.searchsorted(c, budget[m] + 1e-9, side="right")))
+    sel = np.flatnonzero(limited[arcs.m])
+    order = sel[np.lexsort((arcs.hours[sel], arcs.m[sel]))]
+    m_sorted, h_sorted = arcs.m[order], arcs.hours[order]
+    total = np.cumsum(h_sorted)
+    first = np.searchsorted(m_sorted, m_sorted)  # start of each mentor's run
+    before = np.where(first > 0, total[first - 1], 0.0)
+    within = (total - before) <= budget[m_sorted] + 1e-9  # prefix of cheapest pairs fits
+    fits = np.bincount(m_sorted[within], minlength=p.n_mentors)
+    eff[limited] = np.minimum(cap[limited], fits[limited])
     return eff
 
 
@@ -437,7 +438,8 @@ def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None =
 def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: np.ndarray,
                          cap: np.ndarray, budget: np.ndarray, pre: np.ndarray,
                          pre_load: np.ndarray, over: np.ndarray, relaxed: dict[str, float], s,
-                         time_limit: float) -> tuple[np.ndarray, dict[str, float], int, dict[str, bool]]:
+                         time_limit: float
+                         ) -> tuple[np.ndarray, dict[str, float], int, dict[str, bool]]:
     """Make the flow relaxation respect hour budgets by re-solving, exactly with CP-SAT, a
     growing region of the candidate graph around the over-budget mentors while the rest of
     the plan stays fixed. Stops as soon as M1 and M2 meet the relaxation's bound (which
