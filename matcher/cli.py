@@ -220,8 +220,7 @@ register("generate", "Write a realistic synthetic roster (Vietnamese names, real
 
 
 # sub-commands defined in their own modules register themselves on import
-from matcher import cli_bench  # noqa: E402,F401,I001
-from matcher import cli_plan  # noqa: F401
+from matcher import cli_bench, cli_plan, cli_users  # noqa: E402,F401
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,31 @@
+"""`python run.py create-user`: accounts for scripts, password from standard input."""
+
+from __future__ import annotations
+
+import io
+
+from matcher.cli import main
+
+
+def test_create_user_from_stdin_then_refuses_duplicates_and_short_passwords(
+        tmp_path, monkeypatch, capsys):
+    """The account is created with a hashed password; a taken name and a short password are
+    refused with exit 2 and a plain message."""
+    monkeypatch.setenv("PLANNER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-secret\n"))
+    assert main(["create-user", "lan", "--role", "admin"]) == 0
+    assert "Created admin 'lan'" in capsys.readouterr().out
+    from web import db
+    from web.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        row = db.user_by_name(db.get_db(), "lan")
+    assert row is not None and row["role"] == "admin"
+    assert "a-long-enough-secret" not in str(dict(row))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-secret\n"))
+    assert main(["create-user", "lan"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["create-user", "minh"]) == 2
+    err = capsys.readouterr().err
+    assert "taken" in err and "too short" in err and "Traceback" not in err
