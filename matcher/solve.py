@@ -169,6 +169,29 @@ def _effective_capacity(p: People, arcs: MentorArcs, cap: np.ndarray,
     return eff
 
 
+def _group_nodes(grp: np.ndarray, target: np.ndarray, target_node: np.ndarray,
+                 head: np.ndarray, extra_t: list, extra_h: list, next_node: int) -> int:
+    """Co-offenders through one (target, group) node of capacity 1: pair arcs of group
+    members that share a target are redirected (in ``head``) to that node, whose single
+    arc to the target is appended to ``extra_t``/``extra_h``. Returns the next free node."""
+    gi = np.flatnonzero(grp >= 0)
+    if len(gi) == 0:
+        return next_node
+    gmax = int(grp.max()) + 1
+    keys = target[gi].astype(np.int64) * gmax + grp[gi]
+    _uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    shared = counts[inv] >= 2
+    if not shared.any():
+        return next_node
+    sel = gi[shared]
+    u_sel, u_inv = np.unique(keys[shared], return_inverse=True)
+    g_nodes = next_node + np.arange(len(u_sel))
+    head[sel] = g_nodes[u_inv]
+    extra_t.append(g_nodes)
+    extra_h.append(target_node[(u_sel // gmax).astype(np.int64)])
+    return next_node + len(u_sel)
+
+
 def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
                   pre_load: np.ndarray, s) -> tuple[np.ndarray, list[int], int]:
     """Lexicographic flow over candidate arcs ``cand``; returns chosen arc per returnee."""
@@ -181,20 +204,7 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     grp = p.r_group[ar]
     head = m_node[am].copy()
     extra_t, extra_h = [], []
-    next_node = 2 + n + m
-    if (grp >= 0).any():
-        gi = np.flatnonzero(grp >= 0)
-        keys = am[gi].astype(np.int64) * (int(p.r_group.max()) + 1) + grp[gi]
-        _uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        shared = counts[inv] >= 2
-        if shared.any():
-            sel = gi[shared]
-            u_sel, u_inv = np.unique(keys[shared], return_inverse=True)
-            g_nodes = next_node + np.arange(len(u_sel))
-            next_node += len(u_sel)
-            head[sel] = g_nodes[u_inv]
-            extra_t.append(g_nodes)
-            extra_h.append(m_node[(u_sel // (int(p.r_group.max()) + 1)).astype(np.int64)])
+    next_node = _group_nodes(grp, am, m_node, head, extra_t, extra_h, 2 + n + m)
     # spreading arcs: the k-th mentee of a mentor (k counted after required ones)
     slot_m = np.repeat(np.arange(m), np.maximum(cap, 0))
     slot_k = (np.arange(len(slot_m)) - np.repeat(np.cumsum(np.maximum(cap, 0)) -
@@ -580,19 +590,8 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         if (grp >= 0).any():
             # (job, group) nodes keep co-offenders out of the same opening exactly; the
             # employer-wide rule across several openings is checked after the flow
-            gi = np.flatnonzero(grp >= 0)
-            gmax = int(p.r_group.max()) + 1
-            keys = ja.o[gi] * gmax + grp[gi]
-            _uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
-            shared = counts[inv] >= 2
-            if shared.any():
-                sel = gi[shared]
-                u_sel, u_inv = np.unique(keys[shared], return_inverse=True)
-                g_nodes = next_node + np.arange(len(u_sel))
-                next_node += len(u_sel)
-                job_head[sel] = g_nodes[u_inv]
-                extra_t.append(g_nodes)
-                extra_h.append(j_node[(u_sel // gmax).astype(np.int64)])
+            next_node = _group_nodes(grp, ja.o, j_node, job_head, extra_t, extra_h,
+                                     next_node)
         seekers = np.unique(np.concatenate([ja.r, ta.r]))
         slots = np.maximum(np.array([j.slots for j in roster.jobs], dtype=np.int64) - used_slots, 0)
         seats = np.array([t.seats for t in roster.trainings], dtype=np.int64)
