@@ -16,6 +16,7 @@ import pytest
 
 from matcher import schema, values
 from matcher.domain import OFFENSES, Location, Returnee, Roster
+from matcher.gazetteer import Gazetteer
 from matcher.generate import (
     DATA_DIR,
     SAMPLE,
@@ -372,7 +373,11 @@ def test_writer_round_trips_every_value(tmp_path: Path, lang: str, options: dict
                     assert raw == (None if loc.from_ward_point else getattr(loc, col.key))
                     continue
                 if col.key == "ward":
-                    assert fold(raw) == fold(obj.location.ward)
+                    if strip:  # without accents a name may match several units
+                        assert fold(raw).startswith(fold(obj.location.ward))
+                    else:  # the unit, resolved the way the reader does
+                        hit = Gazetteer.bundled().resolve(raw)
+                        assert hit.status == "ok" and hit.point.name == obj.location.ward
                     continue
                 if col.kind == "date" and raw is not None:
                     assert isinstance(raw, str if options.get("dates_as_text") else dt.datetime)

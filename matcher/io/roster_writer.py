@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -106,7 +107,9 @@ class _Formatter:
     def ward(self, loc: Location) -> str | None:
         if loc.ward is None:
             return None
-        return self.text(self.old_ward_names.get(loc.ward, loc.ward))
+        if loc.ward in self.old_ward_names:
+            return self.text(self.old_ward_names[loc.ward])
+        return self.text(_unambiguous(loc.ward))
 
     def skills(self, skills: frozenset[str]) -> str | None:
         shown = sorted(self.sector_display.get(s, s) for s in skills)
@@ -182,6 +185,20 @@ def _sheet_name(sheet: schema.Sheet, lang: str) -> str:
     return getattr(sheet, lang)
 
 
+@functools.lru_cache(maxsize=4096)
+def _unambiguous(ward: str) -> str:
+    """A 2025 unit name that is also the name of other (pre-2025) units is written as a
+    2025 address, "<name>, tỉnh Thanh Hóa", so that it reads back without ambiguity."""
+    from matcher.gazetteer import AMBIGUOUS, OK, Gazetteer
+
+    gaz = Gazetteer.bundled()
+    if gaz.resolve(ward).status != AMBIGUOUS:
+        return ward
+    qualified = f"{ward}, tỉnh Thanh Hóa"
+    hit = gaz.resolve(qualified)
+    return qualified if hit.status == OK and hit.point.name == ward else ward
+
+
 def write_roster(roster: Roster, path: str | Path, *, lang: str = "en",
                  strip_accents: bool = False, dates_as_text: bool = False,
                  old_ward_names: dict[str, str] | None = None,
@@ -193,8 +210,9 @@ def write_roster(roster: Roster, path: str | Path, *, lang: str = "en",
     ``dates_as_text``. A location is written as its ward and, unless it is the ward's
     own point, its lat/lon. ``old_ward_names`` maps a 2025 ward name to the name to
     write instead (e.g. a pre-2025 name). ``skill_names`` spells folded skills with
-    their accents (otherwise the roster's own sectors are used). Settings: every setting that differs from its
-    default, plus plan_date.
+    their accents (otherwise the roster's own sectors are used). Settings: every setting
+    that differs from its default, plus plan_date. A 2025 ward name shared with pre-2025
+    units is written with ", tỉnh Thanh Hóa" so that it reads back unambiguously.
     """
     fmt = _Formatter(roster, lang=lang, strip_accents=strip_accents,
                      old_ward_names=old_ward_names, skill_names=skill_names)
