@@ -43,6 +43,7 @@ from matcher.rules import (
     people_arrays,
     training_arcs,
 )
+from matcher.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -555,7 +556,8 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
     n, nj, nt = p.n_returnees, len(roster.jobs), len(roster.trainings)
     employers: dict[str, int] = {}
-    emp = np.array([employers.setdefault(j.employer.strip().casefold(), len(employers))
+    # one employer however it is spelt (accents, case, spaces), as the checker reads it
+    emp = np.array([employers.setdefault(fold(j.employer), len(employers))
                     for j in roster.jobs], dtype=np.int64)
     frozen = np.zeros(n, dtype=bool)
     used_slots = np.zeros(nj, dtype=np.int64)

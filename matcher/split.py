@@ -84,8 +84,6 @@ def find_regions(roster: Roster) -> Regions:
     o_e = n + m + nj + nt
     keys: dict[tuple[int, str], int] = {}
     emp_fold = [keys.setdefault((0, fold(j.employer)), len(keys)) for j in roster.jobs]
-    emp_case = [keys.setdefault((1, j.employer.strip().casefold()), len(keys))
-                for j in roster.jobs]
     ri = {r.id: i for i, r in enumerate(roster.returnees)}
     mi = {x.id: i for i, x in enumerate(roster.mentors)}
     ji = {x.id: i for i, x in enumerate(roster.jobs)}
@@ -101,11 +99,10 @@ def find_regions(roster: Roster) -> Regions:
             row_a.append(r)
             row_b.append(o_j + ji[row.job_id])
     job_nodes = o_j + np.arange(nj, dtype=np.int64)
-    a = np.concatenate([ma.r, ja.r, ta.r, job_nodes, job_nodes,
+    a = np.concatenate([ma.r, ja.r, ta.r, job_nodes,
                         np.asarray(row_a, dtype=np.int64)]).astype(np.int64)
     b = np.concatenate([o_m + ma.m, o_j + ja.o, o_t + ta.o,
                         o_e + np.asarray(emp_fold, dtype=np.int64),
-                        o_e + np.asarray(emp_case, dtype=np.int64),
                         np.asarray(row_b, dtype=np.int64)]).astype(np.int64)
     size = o_e + len(keys)
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(size, size)).tocsr()

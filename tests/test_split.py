@@ -98,11 +98,9 @@ def test_employer_keeps_regions_together_and_rule_12_holds():
     assert len(plan.stats["parts"]) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="matcher.solve keys employers by strip().casefold(), "
-                   "the checker by fold() (accents, inner spaces): the planner itself puts "
-                   "both co-offenders with 'Công ty Hưng Phát' / 'cong ty hung phat' — "
-                   "reported; remove this mark when solve uses fold()")
 def test_employer_spelt_without_accents_is_the_same_employer():
+    """Regression: 'Công ty Hưng Phát' and 'cong ty hung phat' are one employer for rule 12
+    in the planner as in the checker."""
     ro = _two_offices("cong ty hung phat")
     assert find_regions(ro).count == 2  # the split keeps them together either way
     assert_plan_ok(ro, solve_split(ro, executor="serial", batches=2))
