@@ -362,7 +362,7 @@ def gaps(tiers: dict[str, dict[str, Any]], status: str = "") -> str:
             t = tiers.get(n)
             if t is None or t["optimal"]:
                 continue
-            if blocked:
+            if blocked or t["bound"] is None:
                 parts.append(f"{n} n/p")
                 continue
             gap = abs(t["bound"] - t["value"])

@@ -62,7 +62,8 @@ def summary_lines(plan) -> list[str]:
     ]
     for name, t in plan.tiers.items():
         desc = TIER_INFO.get(name, ("", name, ""))[1]
-        lines.append(f"  {name:3} {t.value:>10g} / {t.bound:<10g} "
+        bound = "—" if t.bound is None else f"{t.bound:g}"
+        lines.append(f"  {name:3} {t.value:>10g} / {bound:<10} "
                      f"{'proved optimal' if t.optimal else 'not proved'}  {desc}")
     if plan.changes:
         ch = plan.changes.get("counts", {})

@@ -25,13 +25,18 @@ TIER_INFO: dict[str, tuple[str, str, str]] = {
 
 @dataclass
 class Tier:
+    """A tier's value, the best bound proved for it (None when no valid bound is known,
+    e.g. below a tier that is not proved optimal) and whether the value is proved optimal."""
+
     name: str
     value: float
-    bound: float
+    bound: float | None
     optimal: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": _num(self.value), "bound": _num(self.bound), "optimal": self.optimal}
+        return {"value": _num(self.value),
+                "bound": None if self.bound is None else _num(self.bound),
+                "optimal": self.optimal}
 
 
 def _num(x: float) -> float | int:

@@ -303,8 +303,10 @@ def _changes(ctx, prev: PreviousPlan, ms, ps, fixed: np.ndarray, prev_mask: np.n
     j3 = ps.tiers["J3"]
     jprev = int(ctx.jarcs.prev.sum() + ctx.tarcs.prev.sum())
     extra = {
-        "M3": Tier("M3", prev_pairs + m3.value, prev_pairs + m3.bound, m3.optimal),
-        "J3": Tier("J3", jprev + j3.value, jprev + j3.bound, j3.optimal),
+        "M3": Tier("M3", prev_pairs + m3.value,
+                   None if m3.bound is None else prev_pairs + m3.bound, m3.optimal),
+        "J3": Tier("J3", jprev + j3.value,
+                   None if j3.bound is None else jprev + j3.bound, j3.optimal),
     }
     changes = {"counts": counts, "list": items, "previous": prev.source,
                "warnings": [i.message("en") for i in prev.issues if i.severity != ERROR]}

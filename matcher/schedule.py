@@ -476,8 +476,9 @@ def _build(roster: Roster, plan: Plan, previous: PreviousVisits,
                 target0 = p + c
                 due0 = min(max(lo0, target0), hi0)
                 asap = False
-            else:
-                lo0, hi0, due0, asap = 0, F, F, True
+            else:  # no record, or overdue: due from now (or from a future release)
+                start = max(0, (r.release_date - day0).days)
+                lo0, hi0, due0, asap = start, start + F, start + F, True
         else:
             first, asap = True, True
             start = max(0, (r.release_date - day0).days)
@@ -798,13 +799,15 @@ def _check_chain(s, day0: dt.date, end: dt.date, a: Assignment, r,
         lo = max(day0, r.release_date)
         hi = lo + F * day
     elif previous is None:
-        lo, hi = day0, day0 + max(F, G) * day
+        lo = max(day0, r.release_date)
+        hi = lo + max(F, G) * day
     else:
         p = previous.get((a.mentor_id, r.id))
         if p is not None and p + G * day >= day0:
             lo, hi = max(day0, p + g * day), p + G * day
         else:
-            lo, hi = day0, day0 + F * day
+            lo = max(day0, r.release_date)
+            hi = lo + F * day
     bad: list[str] = []
     if not evs:
         if hi <= end:
@@ -818,7 +821,8 @@ def _check_chain(s, day0: dt.date, end: dt.date, a: Assignment, r,
     if kind0 != first_kind:
         bad.append(f"{pair}: first {what0} on {d0} has kind {kind0!r}, expected "
                    f"{first_kind!r}")
-    if what0 == "missed" and hi > end:
+    # without the previous visits a kept pair's window is only known loosely
+    if what0 == "missed" and hi > end and (new or previous is not None):
         bad.append(f"{pair}: first visit listed as unscheduled though not due in the horizon")
     for (d1, _, _), (d2, what2, kind2) in itertools.pairwise(evs):
         gap = (d2 - d1).days

@@ -414,16 +414,18 @@ def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None =
     proved = {name: True for name in MENTOR_TIERS}
     bounds = dict(relaxed)
     status = "OPTIMAL"
-    if dropped:
+    if dropped:  # tiers left out of the flow: no proof and no bound
         for name in ("M5", "M4", "M3")[:dropped]:
             proved[name] = False
+            bounds[name] = None
     if len(over):
         chosen, final, region_size, proofs = _repair_mentor_hours(
             p, arcs, cand, chosen, cap, budget, pre, pre_load, over, relaxed, s, time_limit)
         # the flow relaxation bounds every tier while the higher tiers equal its values
         tight = relax_valid = True
         for name in MENTOR_TIERS:
-            bounds[name] = relaxed[name]
+            # the relaxation bounds this tier only while every higher tier equals its value
+            bounds[name] = relaxed[name] if relax_valid else None
             proved[name] = bool(tight and (
                 (relax_valid and abs(final[name] - relaxed[name]) < 1e-6)
                 or proofs.get(name, False)))
@@ -438,8 +440,8 @@ def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None =
     values = relaxed
     tiers = {}
     for name in MENTOR_TIERS:
-        tiers[name] = Tier(name, values[name], bounds[name] if not proved[name] else
-                           values[name], proved[name])
+        tiers[name] = Tier(name, values[name], values[name] if proved[name] else
+                           bounds[name], proved[name])
     final_chosen = np.where(pre >= 0, pre, chosen)
     mentor_of = np.full(p.n_returnees, -1, dtype=np.int64)
     mentor_of[final_chosen >= 0] = arcs.m[final_chosen[final_chosen >= 0]]
@@ -797,7 +799,8 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
     for name in PLACEMENT_TIERS:
         meets = abs(best_vals[name] - relaxed[name]) < 1e-6
         proved[name] = bool(tight and ((relax_valid and meets) or proofs.get(name, False)))
-        bounds[name] = best_vals[name] if proved[name] else relaxed[name]
+        bounds[name] = best_vals[name] if proved[name] else (
+            relaxed[name] if relax_valid else None)
         tight = tight and proved[name]
         relax_valid = relax_valid and meets
     return best[0], best[1], best_vals, bounds, proved

@@ -351,12 +351,15 @@ def merge_plans(roster: Roster, plans: Sequence[Plan]) -> Plan:
     tiers = {}
     for name in names:
         got = [p.tiers[name] for p in plans if name in p.tiers]
+        known = all(t.bound is not None for t in got)
         if name in KM_TIERS:  # km with 10 m resolution: add exactly
             value = sum(round(t.value * 100) for t in got) / 100
-            bound = sum(round(t.bound * 100) for t in got) / 100
+            bound = sum(round(t.bound * 100) for t in got) / 100 if known else None
         else:
-            value, bound = sum(t.value for t in got), sum(t.bound for t in got)
-        tiers[name] = Tier(name, float(value), float(bound), all(t.optimal for t in got))
+            value = sum(t.value for t in got)
+            bound = sum(t.bound for t in got) if known else None
+        tiers[name] = Tier(name, float(value), None if bound is None else float(bound),
+                           all(t.optimal for t in got))
     statuses = {p.status for p in plans}
     status = "OPTIMAL" if statuses <= {"OPTIMAL"} else (
         "FEASIBLE" if "FEASIBLE" in statuses else sorted(statuses - {"OPTIMAL"})[0])

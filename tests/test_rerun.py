@@ -264,3 +264,36 @@ def test_rerun_workbook_has_the_change_report(tmp_path):
                                                  for c in r))
         text = " ".join(str(c.value) for r in ws.iter_rows() for c in r if c.value)
         assert word in text and target in text
+
+
+def test_regression_cli_rerun_from_workbook_with_new_releases(tmp_path, capsys):
+    """Regression: a rerun from the plan workbook (which carries no visit history) with a
+    file of new releases passes the checker, schedule included, and prints the change
+    counts; kept pairs of people released later are visited from their release."""
+    from pathlib import Path
+
+    from openpyxl import load_workbook as open_book
+
+    from matcher.io.reader import read_roster
+    from matcher.io.roster_writer import write_roster
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "roster.xlsx"
+    xlsx = tmp_path / "plan.xlsx"
+    assert main(["plan", str(sample), "--out", str(xlsx), "--quiet"]) == 0
+    base = read_roster(sample)
+    donor = generate_roster("city", 5)
+    new = tuple(dataclasses.replace(r, id=f"N{i:03d}", group=None)
+                for i, r in enumerate(donor.returnees[:30]))
+    releases = tmp_path / "new_releases.xlsx"
+    write_roster(dataclasses.replace(base, returnees=new, mentors=(), jobs=(), trainings=(),
+                                     pairs=()), releases, lang="vi")
+    wb = open_book(releases)
+    for name in wb.sheetnames[1:]:  # only the Returnees sheet
+        del wb[name]
+    wb.save(releases)
+    capsys.readouterr()
+    code = main(["plan", str(sample), str(releases), "--previous", str(xlsx), "--quiet",
+                 "--json", str(tmp_path / "plan2.json")])
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+    assert "Changes: new 31" in out.out or "Changes: new 30" in out.out

@@ -374,7 +374,8 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
     for name, tier in plan.tiers.items():
         sense, en, vi = TIER_INFO.get(name, ("max", name, name))
         meaning = f"{vi if lang == 'vi' else en} ({_t('sum:' + sense, lang)})"
-        row(name, _num(tier.value), _num(tier.bound), _yes(tier.optimal, lang), meaning)
+        row(name, _num(tier.value), None if tier.bound is None else _num(tier.bound),
+            _yes(tier.optimal, lang), meaning)
     section("sum:solve")
     status = plan.status or ""
     row(_t("sum:status", lang), _word("", status, lang) if status else None)
