@@ -336,6 +336,7 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
     for i, c in enumerate(cand.tolist()):
         model.add_hint(xs[i], c in hint_set)
     solver = cp_model.CpSolver()
+    started = time.perf_counter()
     solver.parameters.num_workers = 2
     solver.parameters.max_time_in_seconds = time_limit
     results = {}
@@ -350,8 +351,9 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
             model.maximize(expr)
         else:
             model.minimize(expr)
+        left = max(0.1, time_limit - (time.perf_counter() - started))  # one budget for all
         solver.parameters.max_time_in_seconds = (
-            time_limit if name in ("M1", "M2", "M3", "J1", "J2", "J3") else min(time_limit, 2.0))
+            left if name in ("M1", "M2", "M3", "J1", "J2", "J3") else min(left, 2.0))
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
@@ -880,6 +882,7 @@ def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tse
     for v, k in zip(xt, tsel.tolist()):
         model.add_hint(v, training_of[int(ta.r[k])] == k)
     solver = cp_model.CpSolver()
+    started = time.perf_counter()
     solver.parameters.num_workers = 2
     solver.parameters.max_time_in_seconds = time_limit
     res = {}
@@ -889,8 +892,9 @@ def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tse
         if name == "J5" and s.weight_commute == 0:
             break
         model.maximize(expr) if maximize else model.minimize(expr)
+        left = max(0.1, time_limit - (time.perf_counter() - started))  # one budget for all
         solver.parameters.max_time_in_seconds = (
-            time_limit if name in ("M1", "M2", "M3", "J1", "J2", "J3") else min(time_limit, 2.0))
+            left if name in ("M1", "M2", "M3", "J1", "J2", "J3") else min(left, 2.0))
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
