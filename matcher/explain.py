@@ -53,19 +53,41 @@ def _n(k: int, word: str) -> str:
 
 
 def _mentor_index(ctx: Context) -> PointIndex:
+    return _cached(ctx, "mindex", lambda: PointIndex(ctx.people.m_lat, ctx.people.m_lon))
+
+
+def _nearest(index: PointIndex, lat: float, lon: float) -> tuple[int, float]:
+    """The nearest point and its distance; among equally near points the first one, so
+    that the answer does not depend on the tree (or on how a roster was split)."""
+    from matcher.geo import unit_xyz
+
+    _, cand = index.tree.query(unit_xyz(np.array([lat]), np.array([lon])),
+                               k=min(16, len(index.lat)))
+    cand = np.atleast_1d(cand).ravel()
+    cand = cand[cand < len(index.lat)]
+    dist = haversine_km(lat, lon, index.lat[cand], index.lon[cand])
+    d, j = min(zip(np.round(dist, 6).tolist(), cand.tolist()))
+    return int(j), float(d)
+
+
+def _cached(ctx: Context, key: str, make):
     cache = ctx.__dict__.setdefault("_cache", {})
-    if "mindex" not in cache:
-        cache["mindex"] = PointIndex(ctx.people.m_lat, ctx.people.m_lon)
-    return cache["mindex"]
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
 
 
 def _forbid_rows(ctx: Context, kind: str) -> dict[tuple[str, str], int | None]:
-    out = {}
-    for row in ctx.roster.pairs:
-        target = row.mentor_id if kind == "mentor" else row.job_id
-        if row.rule == "forbid" and target:
-            out[(row.returnee_id, target)] = row.row
-    return out
+    """Pairs-sheet forbid rows (returnee, mentor or job) -> Excel row, built once."""
+    def make() -> dict[tuple[str, str], int | None]:
+        out = {}
+        for row in ctx.roster.pairs:
+            target = row.mentor_id if kind == "mentor" else row.job_id
+            if row.rule == "forbid" and target:
+                out[(row.returnee_id, target)] = row.row
+        return out
+
+    return _cached(ctx, "forbid_" + kind, make)
 
 
 def pair_blockers(ctx: Context, r: int | None, m: int | None) -> list[str]:
@@ -162,11 +184,8 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
     reasons: list[str] = list(ctx.require_failures.get(rid, []))
     if len(mj) == 0:
         if idx.tree is not None and p.n_mentors:
-            from matcher.geo import unit_xyz
 
-            _, near = idx.tree.query(unit_xyz(p.r_lat[r:r + 1], p.r_lon[r:r + 1]), k=1)
-            m0 = int(np.atleast_1d(near)[0])
-            d0 = float(haversine_km(p.r_lat[r], p.r_lon[r], p.m_lat[m0], p.m_lon[m0]))
+            m0, d0 = _nearest(idx, p.r_lat[r], p.r_lon[r])
             reasons.append(Bi(
                 f"rule 3: no mentor within {s.mentor_max_km:g} km (nearest: {p.m_ids[m0]}, "
                 f"{d0:.1f} km)",
@@ -299,16 +318,16 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
         limit = min(limit, returnee.max_commute_km)
     if not items:
         return [Bi(f"no {word}s in the roster", f"danh sách không có {wvi} nào")]
-    lat = np.array([o.location.lat for o in items])
-    lon = np.array([o.location.lon for o in items])
-    km = haversine_km(p.r_lat[r], p.r_lon[r], lat, lon)
-    near = np.flatnonzero(km <= limit + 1e-9)
+    index = _cached(ctx, "index_" + kind, lambda: PointIndex(
+        np.array([o.location.lat for o in items]), np.array([o.location.lon for o in items])))
+    _qi, near, dist = index.pairs_within(p.r_lat[r:r + 1], p.r_lon[r:r + 1], limit)
     if len(near) == 0:
-        j0 = int(np.argmin(km))
+
+        j0, d0 = _nearest(index, p.r_lat[r], p.r_lon[r])
         return [Bi(f"rule 9: no {word} within {limit:g} km (nearest: {items[j0].id}, "
-                   f"{km[j0]:.1f} km)",
+                   f"{d0:.1f} km)",
                    f"quy tắc 9: không có {wvi} nào trong bán kính {limit:g} km (gần nhất: "
-                   f"{items[j0].id}, {km[j0]:.1f} km)")]
+                   f"{items[j0].id}, {d0:.1f} km)")]
     buckets: dict[str, list[str]] = defaultdict(list)
     age = returnee.age(s.plan_date)
     from matcher.text import fold
@@ -451,15 +470,22 @@ def explain_unassigned(ctx: Context, plan: Plan) -> list[Unassigned]:
 
 def _assigned_hours(ctx: Context, r: int, m: int, km: float | None) -> float:
     s = ctx.roster.settings
-    rid, mid = ctx.people.r_ids[r], ctx.people.m_ids[m]
+    rows = _cached(ctx, "mentor_pair_rows", lambda: _pair_rows(ctx))
     travel = None
-    for row in ctx.roster.pairs:
-        if row.returnee_id == rid and row.mentor_id == mid:
-            if row.visit_hours_per_month is not None:
-                return float(row.visit_hours_per_month)
-            if row.travel_minutes is not None:
-                travel = np.array([row.travel_minutes])
+    for row in rows.get((ctx.people.r_ids[r], ctx.people.m_ids[m]), ()):
+        if row.visit_hours_per_month is not None:
+            return float(row.visit_hours_per_month)
+        if row.travel_minutes is not None:
+            travel = np.array([row.travel_minutes])
     return float(pair_hours(s, ctx.people.r_risk[r:r + 1], np.array([km or 0.0]), travel)[0])
+
+
+def _pair_rows(ctx: Context) -> dict[tuple[str, str], list]:
+    out: dict[tuple[str, str], list] = defaultdict(list)
+    for row in ctx.roster.pairs:
+        if row.mentor_id:
+            out[(row.returnee_id, row.mentor_id)].append(row)
+    return out
 
 
 # ------------------------------------------------------------------------------ capacity gaps
