@@ -690,8 +690,8 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     if solution is not None:
         job_of, training_of = solution
         values = _placement_values(ctx, job_of, training_of)
-        tiers = {name: Tier(name, values[name], values[name], proved[name])
-                 for name in PLACEMENT_TIERS}
+        tiers = {name: Tier(name, values[name], values[name] if proved[name] else None,
+                            proved[name]) for name in PLACEMENT_TIERS}
         return PlacementSolution(job_of, training_of, tiers)
     # out of nodes or time: repair the best open node with CP-SAT, bounded by the open nodes
     key, _, _, job_of, training_of = heap[0] if heap else (key, 0, None, job_of, training_of)
