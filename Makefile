@@ -27,6 +27,7 @@ run: $(STAMP)
 	$(BIN)/python run.py
 
 test: $(STAMP) system-deps
+	$(BIN)/ruff check matcher web tests run.py
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

@@ -159,10 +159,10 @@ def check_plan(roster: Roster, plan: Plan) -> list[str]:
         got = a.mentor_id if row.mentor_id else a.job_id
         if row.rule == "forbid" and got == target:
             bad.append(f"rule 7: forbidden pair {row.returnee_id}-{target} is in the plan")
-        if row.rule == "require" and got != target:
-            if f"{row.returnee_id}–{target}" not in notes:
-                bad.append(f"rule 7: required pair {row.returnee_id}-{target} missing and not "
-                           "reported")
+        if (row.rule == "require" and got != target
+                and f"{row.returnee_id}–{target}" not in notes):
+            bad.append(f"rule 7: required pair {row.returnee_id}-{target} missing and not "
+                       "reported")
     if plan.visits or plan.unscheduled:
         from matcher.schedule import check_schedule  # the schedule rules of SPEC section 6
 

@@ -324,7 +324,8 @@ def _check_ods_extent(z: zipfile.ZipFile, wanted: set[str]) -> None:
                     name = elem.get(f"{_ODS_TABLE}name")
                     row, rmin, cmin, rmax, cmax = 0, 10**12, 10**12, 0, 0
                 else:
-                    if name in wanted and rmax and (rmax - rmin + 1) * (cmax - cmin + 1) > MAX_CELLS:
+                    area = (rmax - rmin + 1) * (cmax - cmin + 1)
+                    if name in wanted and rmax and area > MAX_CELLS:
                         raise _Unreadable("sheet too large", code="sheet_too_large",
                                           rows=rmax - rmin + 1, cols=cmax - cmin + 1,
                                           cell=f"{_col_letters(min(cmax, 18278))}{rmax}")
