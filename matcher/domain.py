@@ -248,9 +248,12 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "được đánh dấu).", 0, 3650),
     SettingSpec("time_limit_s", float, 60.0, "Solver time limit per stage (seconds).",
                 "Giới hạn thời gian cho mỗi bước giải (giây).", 0.1, 3600),
-    SettingSpec("candidates_k", int, 50,
-                "Nearest feasible mentors kept per returnee before the exactness check widens "
-                "the set.", "Số cựu chiến binh gần nhất giữ lại cho mỗi người.", 5, 100000),
+    SettingSpec("candidates_k", int, 20,
+                "Cheapest candidate pairs per returnee given to the flow first; a reduced-cost "
+                "certificate adds any other pair that could improve the plan, so the answer "
+                "does not depend on it (only the speed).",
+                "Số cặp ứng viên tốt nhất của mỗi người đưa vào bài toán luồng trước; chứng "
+                "nhận chi phí rút gọn bổ sung mọi cặp khác có thể cải thiện kế hoạch.", 5, 100000),
     SettingSpec("weight_specialty", int, 3,
                 "M4: points when the mentor's specialty fits (drugs/women/youth).",
                 "M4: điểm khi chuyên môn phù hợp (ma túy/phụ nữ/thanh niên).", 0, 1000),
@@ -291,7 +294,7 @@ class Settings:
     horizon_weeks: int = 4
     confirm_after_days: int = 0
     time_limit_s: float = 60.0
-    candidates_k: int = 50
+    candidates_k: int = 20
     weight_specialty: int = 3
     weight_same_ward: int = 2
     weight_affinity: int = 1

@@ -74,14 +74,24 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         flows[idx] = sub_flows
         if keep.all():
             break
-        d = _potentials(num_nodes, source, sink, tails[idx], heads[idx], caps[idx], cost[idx],
-                        sub_flows, max_flow)
-        if d is None or rounds >= 8:
+        out = np.flatnonzero(~keep)
+        bad = None
+        # two optimal duals: distances from a virtual root (largest potentials) and minus
+        # distances to a virtual sink (smallest); either certifies; keep the one that
+        # leaves fewer left-out arcs with a negative reduced cost
+        for reverse in (True, False):
+            d = _potentials(num_nodes, source, sink, tails[idx], heads[idx], caps[idx],
+                            cost[idx], sub_flows, max_flow, reverse=reverse)
+            if d is None:
+                continue
+            viol = out[cost[out] + d[tails[out]] - d[heads[out]] < 0]
+            if bad is None or len(viol) < len(bad):
+                bad = viol
+            if len(bad) == 0:
+                break
+        if bad is None or rounds >= 8:
             keep[:] = True  # no certificate: solve the full network
             continue
-        out = np.flatnonzero(~keep)
-        reduced = cost[out] + d[tails[out]] - d[heads[out]]
-        bad = out[reduced < 0]
         if len(bad) == 0:
             break
         keep[bad] = True
@@ -139,10 +149,12 @@ def _solve(num_nodes, source, sink, tails, heads, caps, cost) -> tuple[np.ndarra
 
 
 def _potentials(num_nodes, source, sink, tails, heads, caps, cost, flows,
-                max_flow) -> np.ndarray | None:
-    """Shortest distances from a virtual root in the residual graph (Bellman-Ford, vectorised,
-    relaxing only arcs whose tail improved). They exist because the flow is optimal; they
-    certify optimality for any arc whose reduced cost they leave non-negative."""
+                max_flow, *, reverse: bool = False) -> np.ndarray | None:
+    """Node potentials of an optimal flow: shortest distances from a virtual root in the
+    residual graph (or, with ``reverse``, minus the distances to a virtual sink), by a
+    vectorised Bellman-Ford that relaxes only arcs whose end improved. They exist because
+    the flow is optimal; they certify optimality for any arc whose reduced cost they leave
+    non-negative."""
     big = (num_nodes + 2) * (int(np.abs(cost).max(initial=0)) + 1)
     fwd = flows < caps
     bwd = flows > 0
@@ -150,6 +162,14 @@ def _potentials(num_nodes, source, sink, tails, heads, caps, cost, flows,
     v = np.concatenate([heads[fwd], tails[bwd], [source], [sink] if max_flow else []])
     c = np.concatenate([cost[fwd], -cost[bwd], [-big], [big] if max_flow else []])
     u, v, c = u.astype(np.int64), v.astype(np.int64), c.astype(np.int64)
+    if reverse:  # distances to the sink are distances from it in the reversed graph
+        d = _bellman_ford(num_nodes, v, u, c)
+        return None if d is None else -d
+    return _bellman_ford(num_nodes, u, v, c)
+
+
+def _bellman_ford(num_nodes: int, u: np.ndarray, v: np.ndarray,
+                  c: np.ndarray) -> np.ndarray | None:
     d = np.zeros(num_nodes, dtype=np.int64)
     active = np.ones(num_nodes, dtype=bool)
     for _ in range(20 * num_nodes + 10):
