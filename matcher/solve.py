@@ -28,8 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from matcher.domain import Roster
 from matcher.flow import lex_max_flow_min_cost
@@ -273,13 +271,6 @@ def _tier_values(p: People, arcs: MentorArcs, chosen: np.ndarray, s) -> dict[str
     }
 
 
-def _components(n: int, m: int, r: np.ndarray, mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components of the returnee-mentor candidate graph."""
-    g = coo_matrix((np.ones(len(r)), (r, n + mm)), shape=(n + m, n + m))
-    _, labels = connected_components(g, directed=False)
-    return labels[:n], labels[n:]
-
-
 def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
                    budget: np.ndarray, pre_load: np.ndarray, hint: np.ndarray, s,
                    time_limit: float) -> tuple[np.ndarray, dict[str, tuple[float, float, bool]]]:
@@ -378,9 +369,10 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
     return chosen, results
 
 
-def solve_mentors(ctx: Context, *, time_limit: float, fixed: np.ndarray | None = None,
-                  keep_bonus: np.ndarray | None = None) -> MentorSolution:
-    """Tiers M1, M2, M4, M5 (M3 hook: ``fixed`` arcs are forced, as required pairs are)."""
+def solve_mentors(ctx: Context, *, time_limit: float,
+                  fixed: np.ndarray | None = None) -> MentorSolution:
+    """Tiers M1 to M5. ``fixed`` (arc per returnee or -1) are pairs that must stay, like
+    confirmed pairs on a rerun; M3 counts the previous pairs marked in ``ctx.marcs.prev``."""
     p, arcs, s = ctx.people, ctx.marcs, ctx.roster.settings
     pre, notes = _require_rows(ctx)
     ctx.notes.extend(notes)
