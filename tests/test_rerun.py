@@ -75,6 +75,22 @@ def test_city_amnesty_keeps_confirmed_and_matches_fresh_m1_m2():
     assert counts["new"] >= 150 - 5 and counts["kept"] > 0
 
 
+def test_city_seed1_amnesty_as_the_issue_states():
+    """`generate --scale city --seed 1`, planned with a third of the pairs confirmed; 150
+    arrivals; rerun: confirmed pairs kept, M1/M2 equal a fresh plan's, M3 proved."""
+    roster = generate_roster("city", 1)
+    plan = confirm_some(solve(roster, schedule=False), every=3)
+    wave = amnesty(roster, 150, seed=7)
+    fresh = solve(wave, schedule=False)
+    rerun = solve(wave, previous=plan, schedule=False)
+    assert_plan_ok(wave, rerun)
+    assert all(rerun.assignment(a.returnee_id).mentor_id == a.mentor_id
+               for a in plan.assignments if a.confirmed)
+    for name in ("M1", "M2"):
+        assert rerun.tiers[name].value == fresh.tiers[name].value and rerun.tiers[name].optimal
+    assert rerun.tiers["M3"].optimal and rerun.tiers["M3"].value == rerun.tiers["M3"].bound
+
+
 def _mip_min_changes(roster, previous: Plan) -> tuple[float, float, float]:
     """Independent lexicographic MIP: M1, then M2, then fewest changed previous pairs, with
     confirmed pairs fixed and every pair checked by the independent checker."""
