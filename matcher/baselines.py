@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.cpsat import lex_solve
 from matcher.domain import Roster
 from matcher.plan import Assignment, Plan, Tier
 from matcher.rules import (
@@ -290,37 +291,6 @@ def _groups(keys: np.ndarray) -> list[np.ndarray]:
     return np.split(order, cuts)
 
 
-def _lex_solve(model, tiers: list[tuple[str, object, bool, float]], variables: list,
-               time_limit: float, workers: int) -> tuple[dict[str, tuple[float, float, bool]],
-                                                         list[bool] | None]:
-    """Optimise ``tiers`` (name, expression, maximise, unit) one after the other, each
-    fixed at its value before the next. Returns per tier (value, bound, proved) in tier
-    units and the last solution found (None if none)."""
-    from ortools.sat.python import cp_model
-
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.max_time_in_seconds = time_limit
-    results: dict[str, tuple[float, float, bool]] = {}
-    solution = None
-    proved_so_far = True
-    for name, expr, maximize, unit in tiers:
-        model.maximize(expr) if maximize else model.minimize(expr)
-        status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-        value = solver.objective_value
-        proved = proved_so_far and status == cp_model.OPTIMAL
-        results[name] = (value / unit, solver.best_objective_bound / unit, proved)
-        proved_so_far = proved
-        solution = [bool(solver.boolean_value(v)) for v in variables]
-        model.clear_hints()
-        for v, b in zip(variables, solution):
-            model.add_hint(v, b)
-        model.add(expr >= round(value) if maximize else expr <= round(value))
-    return results, solution
-
-
 def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = None) -> Plan:
     """The generic model: one Boolean per feasible mentor pair and per feasible job or
     training pair; rules 1, 2, 6 (capacity, hours, co-offenders per mentor), 8, 12, 13
@@ -392,7 +362,7 @@ def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = 
     attempted = [name for name, *_ in tiers]
     timings["mentor_model"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    res, sol = _lex_solve(model, tiers, x, time_limit, workers)
+    res, sol = lex_solve(model, tiers, x, time_limit=time_limit, workers=workers)
     results.update(res)
     mentor_of = np.full(n, -1, dtype=np.int64)
     if sol is not None:
@@ -437,7 +407,7 @@ def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = 
                       TRAVEL_UNITS_PER_KM))
     timings["placement_model"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    res, sol = _lex_solve(model, tiers, xs, time_limit, workers)
+    res, sol = lex_solve(model, tiers, xs, time_limit=time_limit, workers=workers)
     results.update(res)
     job_of = np.full(n, -1, dtype=np.int64)
     training_of = np.full(n, -1, dtype=np.int64)

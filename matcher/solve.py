@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matcher.cpsat import lex_solve
 from matcher.domain import Roster
 from matcher.flow import lex_max_flow_min_cost
 from matcher.plan import Assignment, Plan, Tier
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 TRAVEL_UNITS_PER_KM = 100  # travel and commute are optimised in units of 10 m
 MENTOR_TIERS = ("M1", "M2", "M3", "M4", "M5")
+LOWER_TIERS = ("M4", "M5", "J4", "J5")  # CP-SAT repairs give these at most 2 s each
 PLACEMENT_TIERS = ("J1", "J2", "J3", "J4", "J5")
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 
@@ -326,41 +328,14 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
     hint_set = set(hint[hint >= 0].tolist())
     for i, c in enumerate(cand.tolist()):
         model.add_hint(xs[i], c in hint_set)
-    solver = cp_model.CpSolver()
-    started = time.perf_counter()
-    solver.parameters.num_workers = 2
-    solver.parameters.max_time_in_seconds = time_limit
-    results = {}
-    chosen_idx = None
-    for name, expr, maximize in tiers:
-        if name == "M5" and s.weight_travel == 0:
-            break
-        if name == "M4" and not (s.weight_specialty or s.weight_same_ward or s.weight_affinity
-                                 or s.weight_spread):
-            continue
-        if maximize:
-            model.maximize(expr)
-        else:
-            model.minimize(expr)
-        left = max(0.1, time_limit - (time.perf_counter() - started))  # one budget for all
-        solver.parameters.max_time_in_seconds = (
-            left if name in ("M1", "M2", "M3", "J1", "J2", "J3") else min(left, 2.0))
-        status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-        value, bound = solver.objective_value, solver.best_objective_bound
-        results[name] = (value, bound, status == cp_model.OPTIMAL)
-        chosen_idx = [i for i in range(len(cand)) if solver.boolean_value(xs[i])]
-        # fix this tier and hint the next stage with the incumbent
-        model.clear_hints()
-        for i in range(len(cand)):
-            model.add_hint(xs[i], i in set(chosen_idx))
-        if maximize:
-            model.add(expr >= round(value))
-        else:
-            model.add(expr <= round(value))
-        if status != cp_model.OPTIMAL:
-            break
+    m4_on = bool(s.weight_specialty or s.weight_same_ward or s.weight_affinity
+                 or s.weight_spread)
+    tiers = [(name, expr, maximize, 1) for name, expr, maximize in tiers
+             if (name != "M4" or m4_on) and (name != "M5" or s.weight_travel)]
+    results, solution = lex_solve(model, tiers, xs, time_limit=time_limit,
+                                  shared_budget=True, quick=LOWER_TIERS,
+                                  stop_when_unproved=True)
+    chosen_idx = None if solution is None else [i for i, b in enumerate(solution) if b]
     chosen = np.full(p.n_returnees, -1, dtype=np.int64)
     if chosen_idx is not None:
         chosen[ar[chosen_idx]] = cand[chosen_idx]
@@ -873,35 +848,14 @@ def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tse
         model.add_hint(v, job_of[int(ja.r[k])] == k)
     for v, k in zip(xt, tsel.tolist()):
         model.add_hint(v, training_of[int(ta.r[k])] == k)
-    solver = cp_model.CpSolver()
-    started = time.perf_counter()
-    solver.parameters.num_workers = 2
-    solver.parameters.max_time_in_seconds = time_limit
-    res = {}
-    new_j, new_t = fixed_j.copy(), fixed_t.copy()
-    picked = None
-    for name, expr, maximize in tiers:
-        if name == "J5" and s.weight_commute == 0:
-            break
-        model.maximize(expr) if maximize else model.minimize(expr)
-        left = max(0.1, time_limit - (time.perf_counter() - started))  # one budget for all
-        solver.parameters.max_time_in_seconds = (
-            left if name in ("M1", "M2", "M3", "J1", "J2", "J3") else min(left, 2.0))
-        status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-        res[name] = (solver.objective_value, solver.best_objective_bound,
-                     status == cp_model.OPTIMAL)
-        picked = ([solver.boolean_value(v) for v in xj], [solver.boolean_value(v) for v in xt])
-        model.clear_hints()
-        for v, b in zip(xj + xt, picked[0] + picked[1]):
-            model.add_hint(v, b)
-        model.add(expr >= round(solver.objective_value) if maximize
-                  else expr <= round(solver.objective_value))
-        if status != cp_model.OPTIMAL:
-            break
-    if picked is None:  # nothing in time: keep the hint
+    tiers = [(name, expr, maximize, 1) for name, expr, maximize in tiers
+             if name != "J5" or s.weight_commute]
+    res, solution = lex_solve(model, tiers, xj + xt, time_limit=time_limit,
+                              shared_budget=True, quick=LOWER_TIERS, stop_when_unproved=True)
+    if solution is None:  # nothing in time: keep the hint
         return job_of.copy(), training_of.copy(), {}
+    new_j, new_t = fixed_j.copy(), fixed_t.copy()
+    picked = (solution[:len(xj)], solution[len(xj):])
     for b, k in zip(picked[0], jsel.tolist()):
         if b:
             new_j[ja.r[k]] = k
