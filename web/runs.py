@@ -213,12 +213,18 @@ def _grouped(issues: list[dict], lang: str) -> list[tuple[str, list[dict]]]:
     return sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
 
 
-@bp.get("/runs/<int:run_id>")
-def show(run_id: int):
+def _live_run(conn, run_id: int):
+    """The user's run (404 otherwise), marked failed first if its worker has died."""
     run = get_run_or_404(run_id)
-    conn = db.get_db()
     if jobs.fail_if_orphaned(conn, run):
         run = db.get_run(conn, run_id)
+    return run
+
+
+@bp.get("/runs/<int:run_id>")
+def show(run_id: int):
+    conn = db.get_db()
+    run = _live_run(conn, run_id)
     report = _report(run_id)
     issues = report.get("issues", [])
     return render_template(
@@ -258,10 +264,8 @@ def checked_roster(run_id: int):
 
 @bp.get("/runs/<int:run_id>/status")
 def status(run_id: int):
-    run = get_run_or_404(run_id)
     conn = db.get_db()
-    if jobs.fail_if_orphaned(conn, run):
-        run = db.get_run(conn, run_id)
+    run = _live_run(conn, run_id)
     return jsonify({
         "status": run["status"],
         "status_text": _("status." + run["status"]),
