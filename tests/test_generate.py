@@ -497,7 +497,8 @@ def test_ward_scale_file_reads_back_equal_to_generated_roster(tmp_path: Path) ->
     """Written in English and in Vietnamese (dates as text too), the ward-scale workbook
     reads back through matcher.io.reader to a Roster equal to the generated one, and so
     does the CSV set."""
-    reader = pytest.importorskip("matcher.io.reader")
+    from matcher.io import reader
+
     roster = generate_roster("ward", 3).with_settings(mentor_max_km=4.5)
     for lang, opts in (("en", {}), ("vi", {"dates_as_text": True})):
         path = tmp_path / f"{lang}.xlsx"

@@ -804,7 +804,6 @@ def test_reading_speed_20k_rows(tmp_path):
 
 def test_unreadable_availability_is_reported():
     """Availability text the availability parser cannot read is a located error."""
-    pytest.importorskip("matcher.availability")
     with tempfile.TemporaryDirectory() as tmp:
         path = write_xlsx(Path(tmp) / "a.xlsx", minimal_sheets(
             n=3, availability=["T2-T6 tối; T7", "whenever you like", None]))

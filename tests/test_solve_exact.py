@@ -177,8 +177,9 @@ def test_ward_scale_against_mip(seed, mentors):
     be covered) the M1, M2, J1, J2 values equal an independent MIP's."""
     import dataclasses
 
-    generate = pytest.importorskip("matcher.generate")
-    ro = generate.generate_roster("ward", seed)
+    from matcher.generate import generate_roster
+
+    ro = generate_roster("ward", seed)
     if mentors:
         ro = dataclasses.replace(ro, mentors=ro.mentors[:mentors])
     plan = solve(ro, schedule=False)
