@@ -36,13 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from matcher.availability import SLOT_HOURS
 from matcher.check import monthly_hours
@@ -824,16 +819,10 @@ def _clean_text(text: str) -> str:
 
 # ------------------------------------------------------------------------------ xlsx
 
-_HEADER_FONT = Font(name="Calibri", size=11, bold=True)
-_TITLE_FONT = Font(name="Calibri", size=13, bold=True)
-_THIN = Side(style="thin", color="808080")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 TITLE_POINTS = 20.0  # row height of a block title
 BOXED_POINTS = 20.0  # least height of a bordered row (room to write on the printout)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-_HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_TOP = Alignment(vertical="top")
+HEADER_FILL = "#DDE4EE"
+BORDER_COLOR = "#808080"
 
 
 def _display_len(value: Any, col: _Col) -> int:
@@ -890,149 +879,175 @@ def _height(values: Sequence[Any], cols: Sequence[_Col], widths: Sequence[float]
     return min(MAX_ROW_POINTS, lines * LINE_POINTS) if lines > 1 else None
 
 
-def _cell(ws: Any, value: Any, col: _Col, *, bold: bool = False, tall: bool = False,
-          title: bool = False) -> Any:
-    """A value for ``ws.append``: the plain value when it needs no style (fast), else a
-    styled cell. Text is always a string cell, never a formula or an error value."""
-    value, col = _unwrap(value, col)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = _clean_text(value)
-        risky = formula_like(value)
-        if not (risky or value in ERROR_CODES or col.wrap or bold or tall or title):
-            return value  # openpyxl stores other text as a plain string cell
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        if risky:
-            cell.quotePrefix = True
-    else:
-        fmt = (DATE_FORMAT if isinstance(value, (dt.date, dt.datetime))
-               else col.fmt if isinstance(value, float) else None)
-        if not (fmt or bold or tall):
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-        if fmt:
-            cell.number_format = fmt
-    if col.wrap and isinstance(value, str):
-        cell.alignment = _WRAP
-    elif tall:
-        cell.alignment = _TOP
-    if title:
-        cell.font = _TITLE_FONT
-    elif bold:
-        cell.font = _HEADER_FONT
-    return cell
-
-
 def _hf_text(text: str) -> str:
     return _clean_text(text).replace("&", "&&")[:80]
 
 
-def _header_cells(ws: Any, texts: Sequence[Any], *, boxed: bool = False) -> list[Any]:
-    out = []
-    for text in texts:
+class _Formats:
+    """XlsxWriter formats, created once per combination of properties and reused (a
+    workbook holds each style once)."""
+
+    def __init__(self, wb: Any) -> None:
+        self.wb = wb
+        self.cache: dict[tuple, Any] = {}
+
+    def get(self, *, num: str | None = None, bold: bool = False, title: bool = False,
+            wrap: bool = False, top: bool = False, box: bool = False, quote: bool = False,
+            header: bool = False) -> Any:
+        key = (num, bold, title, wrap, top, box, quote, header)
+        if key == (None, False, False, False, False, False, False, False):
+            return None
+        fmt = self.cache.get(key)
+        if fmt is None:
+            props: dict[str, Any] = {"font_name": "Calibri", "font_size": 13 if title else 11}
+            if num:
+                props["num_format"] = num
+            if bold or title or header:
+                props["bold"] = True
+            if wrap or header:
+                props["text_wrap"] = True
+            if wrap or top or header:
+                props["valign"] = "top"
+            if box:
+                props.update(border=1, border_color=BORDER_COLOR)
+            if quote:
+                props["quote_prefix"] = True
+            if header:
+                props.update(pattern=1, bg_color=HEADER_FILL)
+            fmt = self.cache[key] = self.wb.add_format(props)
+        return fmt
+
+
+def _put(ws: Any, formats: _Formats, r: int, c: int, value: Any, col: _Col, *,
+         bold: bool = False, tall: bool = False, title: bool = False,
+         box: bool = False) -> None:
+    """Write one cell. Text is always a string cell, never a formula or an error value;
+    text a spreadsheet would run as a formula also gets the quote prefix."""
+    value, col = _unwrap(value, col)
+    if value is None:
+        if box:
+            ws.write_blank(r, c, None, formats.get(box=True))
+        return
+    if isinstance(value, str):
+        value = _clean_text(value)
+        fmt = formats.get(bold=bold, title=title, wrap=col.wrap, top=tall and not col.wrap,
+                          box=box, quote=formula_like(value))
+        ws.write_string(r, c, value, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, formats.get(bold=bold, title=title, top=tall, box=box))
+    elif isinstance(value, (dt.date, dt.datetime)):
+        ws.write_datetime(r, c, value, formats.get(num=DATE_FORMAT, bold=bold, title=title,
+                                                   top=tall, box=box))
+    elif isinstance(value, (int, float)):
+        num = col.fmt if isinstance(value, float) else None
+        if isinstance(value, float) and not math.isfinite(value):
+            ws.write_string(r, c, str(value), formats.get(bold=bold, top=tall, box=box))
+        else:
+            ws.write_number(r, c, value, formats.get(num=num, bold=bold, title=title,
+                                                     top=tall, box=box))
+    else:
+        text = _clean_text(str(value))
+        ws.write_string(r, c, text, formats.get(bold=bold, title=title, top=tall, box=box,
+                                                quote=formula_like(text)))
+
+
+def _put_headers(ws: Any, formats: _Formats, r: int, texts: Sequence[Any], *,
+                 boxed: bool = False) -> None:
+    for c, text in enumerate(texts):
         if text is None:
-            out.append(None)
             continue
-        cell = WriteOnlyCell(ws, value=_clean_text(str(text)))
-        if boxed:
-            cell.border = _BOX
-        cell.data_type = "s"
-        if formula_like(cell.value):
-            cell.quotePrefix = True
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = _HEADER_ALIGN
-        out.append(cell)
-    return out
+        value = _clean_text(str(text))
+        ws.write_string(r, c, value, formats.get(header=True, box=boxed,
+                                                 quote=formula_like(value)))
 
 
-def _write_sheet(wb: Workbook, t: _Table, plan: Plan, lang: str) -> None:
-    ws = wb.create_sheet(t.title)
+def _write_sheet(wb: Any, formats: _Formats, t: _Table, plan: Plan, lang: str) -> None:
+    ws = wb.add_worksheet(t.title)
     ncols = len(t.cols)
     widths = _widths(t)
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    first = 2 if t.header else 1  # the row of t.rows[0]
+    for i, width in enumerate(widths):
+        ws.set_column(i, i, width)
+    first = 1 if t.header else 0  # the 0-based row of t.rows[0]
     if t.header:
-        height = _height(t.headers, t.cols, widths, wrap_all=True)
-        if height:
-            ws.row_dimensions[1].height = height
-        ws.freeze_panes = "A2"
-        ws.print_title_rows = "1:1"
+        ws.set_row(0, _height(t.headers, t.cols, widths, wrap_all=True))
+        ws.freeze_panes(1, 0)
+        ws.repeat_rows(0)
     if t.autofilter and t.header:
-        last = get_column_letter(ncols)
-        ws.auto_filter.ref = f"A1:{last}{max(1, len(t.rows)) + 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = PAPER_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.gridLines = t.header
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.page_margins.header = ws.page_margins.footer = 0.25
+        ws.autofilter(0, 0, max(1, len(t.rows)), ncols - 1)
+    ws.set_landscape()
+    ws.set_paper(PAPER_A4)
+    ws.fit_to_pages(1, 0)
+    ws.hide_gridlines(0 if t.header else 1)  # print the grid of tables, not of forms
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     date_text = plan.plan_date.strftime("%d/%m/%Y")
-    ws.oddHeader.left.text = _hf_text(_t("word:plan_of", lang).format(date=date_text))
-    ws.oddHeader.center.text = _hf_text(t.label)
-    ws.oddHeader.center.font = "-,Bold"
-    ws.oddHeader.right.text = _t("word:page", lang)
+    header = (f"&L{_hf_text(_t('word:plan_of', lang).format(date=date_text))}"
+              f'&C&"-,Bold"{_hf_text(t.label)}&R{_t("word:page", lang)}')
     src = plan.sources[0] if plan.sources else None
+    footer = ""
     if src:
-        ws.oddFooter.left.text = _hf_text(f"{src.get('name')} · SHA-256 "
-                                          f"{str(src.get('sha256'))[:12]}…")
-    ws.oddFooter.right.text = _hf_text(date_text) + " · " + _t("word:page", lang)
+        footer += "&L" + _hf_text(f"{src.get('name')} · SHA-256 "
+                                  f"{str(src.get('sha256'))[:12]}…")
+    footer += "&R" + _hf_text(date_text) + " · " + _t("word:page", lang)
+    ws.set_header(header, {"margin": 0.25})
+    ws.set_footer(footer, {"margin": 0.25})
     if t.header:
-        ws.append(_header_cells(ws, t.headers))
+        _put_headers(ws, formats, 0, t.headers)
     wrapping = any(c.wrap for c in t.cols)
+    breaks = []
+    cols = t.cols
     for n, row in enumerate(t.rows):
-        excel_row = n + first
-        if n in t.breaks and excel_row > 1:
-            ws.row_breaks.append(Break(id=excel_row - 1))  # a new page from excel_row
+        r = n + first
+        if n in t.breaks and r > 0:
+            breaks.append(r)  # a new page from this row
         if n in t.header_rows:
-            height = _height(row, t.cols, widths, wrap_all=True)
+            height = _height(row, cols, widths, wrap_all=True)
             if height:
-                ws.row_dimensions[excel_row].height = height
-            ws.append(_header_cells(ws, row, boxed=n in t.boxed_rows))
+                ws.set_row(r, height)
+            _put_headers(ws, formats, r, row, boxed=n in t.boxed_rows)
             continue
         title = n in t.title_rows
-        height = _height(row, t.cols, widths) if wrapping else None
+        box = n in t.boxed_rows
+        height = _height(row, cols, widths) if wrapping else None
         if title:
             height = max(height or 0, TITLE_POINTS)
-        elif n in t.boxed_rows:
+        elif box:
             height = max(height or 0, BOXED_POINTS)
         if height:
-            ws.row_dimensions[excel_row].height = height
+            ws.set_row(r, height)
         bold = n in t.bold_rows
-        cells = [_cell(ws, row[i] if i < len(row) else None, col, bold=bold,
-                       tall=height is not None and not title, title=title)
-                 for i, col in enumerate(t.cols)]
-        if n in t.boxed_rows:
-            cells = [_boxed(ws, c) for c in cells]
-        ws.append(cells)
+        tall = height is not None and not title
+        if not (bold or tall or title or box):
+            for c, col in enumerate(cols):
+                if c < len(row) and row[c] is not None:
+                    _put(ws, formats, r, c, row[c], col)
+            continue
+        for c, col in enumerate(cols):
+            _put(ws, formats, r, c, row[c] if c < len(row) else None, col, bold=bold,
+                 tall=tall, title=title, box=box)
+    if breaks:
+        ws.set_h_pagebreaks(breaks[:MAX_PAGE_BREAKS])
 
 
-def _boxed(ws: Any, value: Any) -> Any:
-    """``value`` (a plain value or a styled cell from :func:`_cell`) with thin borders."""
-    if not isinstance(value, Cell):
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # plain text from _cell is never formula-like
-    else:
-        cell = value
-    cell.border = _BOX
-    return cell
+# Excel keeps at most 1,023 manual page breaks per sheet
+MAX_PAGE_BREAKS = 1023
 
 
 def write_plan_workbook(plan: Plan, roster: Roster, path: str | Path, *,
                         lang: str = "vi") -> None:
     """Write the plan workbook (SPEC section 7) to ``path`` in ``lang`` ("vi" or "en")."""
+    import xlsxwriter
+
     tables = _tables(plan, roster, lang)
-    wb = Workbook(write_only=True)
+    # text is never read as a formula, number or link: every string is a string cell
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+                                         "strings_to_numbers": False,
+                                         "strings_to_urls": False,
+                                         "in_memory": True,
+                                         "remove_timezone": True})
+    formats = _Formats(wb)
     for t in tables:
-        _write_sheet(wb, t, plan, lang)
-    wb.save(str(path))
+        _write_sheet(wb, formats, t, plan, lang)
+    wb.close()
 
 
 # ------------------------------------------------------------------------------ csv, json
