@@ -1,10 +1,14 @@
-"""Lexicographic min-cost max-flow on OR-Tools' network simplex-free cost-scaling solver.
+"""Lexicographic min-cost max-flow on OR-Tools' cost-scaling min-cost-flow solver.
 
 Tiers are combined into one integer cost with weights large enough that a lower tier can
 never outweigh one unit of a higher tier; the weights come from proven bounds on each
-tier's total, so the optimum of the combined cost is exactly the lexicographic optimum.
-If the combined cost would overflow the solver's 64-bit range, the lowest tiers are
-dropped (and reported as not optimised) rather than silently rounded.
+tier's total. When all tiers together would overflow the solver's 64-bit cost range (the
+solver multiplies costs by the number of nodes), the tiers are split into consecutive
+groups that each fit, solved one after the other: after a group is optimal, optimal node
+potentials describe the set of all its optimal flows (complementary slackness: arcs with
+a positive reduced cost carry nothing, arcs with a negative one are full, the rest are
+free), and the next group is optimised over that set only. Every tier is therefore exact;
+none is dropped or rounded.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ class FlowResult:
     flows: np.ndarray
     max_flow: int
     tier_values: list[int]  # total of each tier's coefficients over the flow (minimised sense)
-    dropped: int  # number of lowest tiers that could not be included
+    stages: int = 1  # groups of tiers solved one after the other
+    keep: np.ndarray | None = None  # the arcs given to the solver in the end
     arcs_used: int = 0  # arcs given to the solver (after pruning with a certificate)
     rounds: int = 1
 
@@ -45,88 +50,155 @@ def lexicographic_weights(ranges: list[int]) -> list[int]:
 def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndarray,
                           heads: np.ndarray, caps: np.ndarray, tier_costs: list[np.ndarray],
                           tier_ranges: list[int], *, optional: np.ndarray | None = None,
-                          keep_per_tail: int = 0) -> FlowResult:
+                          keep_per_tail: int = 0,
+                          initial_keep: np.ndarray | None = None) -> FlowResult:
     """Maximum flow from ``source`` to ``sink`` that is lexicographically cheapest over
     ``tier_costs`` (each an integer cost per arc, to be minimised, highest priority first).
     ``tier_ranges[k]`` must bound the spread (max - min) of tier k's total over feasible
     flows; for a tier whose costs have one sign per arc, sum over the tails of max |cost|.
 
     With ``optional`` (a mask of unit-capacity arcs, e.g. returnee-mentor pairs) and
-    ``keep_per_tail``, only the cheapest optional arcs of each tail node are given to the
-    solver at first. The answer is then *proved* optimal for the full network: node
-    potentials of the pruned optimum (shortest distances in its residual graph, the
-    max-flow requirement being a return arc of cost -BIG) must leave every left-out arc
-    with a non-negative reduced cost; arcs that do not are added and the flow re-solved."""
+    ``keep_per_tail``, only the lexicographically cheapest optional arcs of each tail node
+    are given to the solver at first. The answer is then *proved* optimal for the full
+    network: optimal node potentials of each stage must leave every left-out arc with a
+    lexicographically non-negative vector of reduced costs (a combined dual of all stages
+    then certifies it); arcs that do not are added and the flow re-solved.
+    ``initial_keep`` adds arcs to the first pruned network (e.g. the arcs a closely related
+    network ended with), which can spare certificate rounds."""
     tails = np.asarray(tails, dtype=np.int64)
     heads = np.asarray(heads, dtype=np.int64)
     caps = np.asarray(caps, dtype=np.int64)
-    cost, dropped = _combined_cost(num_nodes, tails, tier_costs, tier_ranges)
+    costs = [_combined(tier_costs[a:b], tier_ranges[a:b])
+             for a, b in _tier_groups(num_nodes, tier_costs, tier_ranges)]
+    if len(costs) > 1:
+        log.info("lexicographic flow in %d stages (cost range too wide for one)", len(costs))
     keep = np.ones(len(tails), dtype=bool)
     if optional is not None and keep_per_tail and optional.sum() > keep_per_tail * 4:
-        keep = ~optional | _cheapest_per_group(tails, cost, optional, keep_per_tail)
+        keep = ~optional | _cheapest_per_group(tails, tier_costs, optional, keep_per_tail)
+        if initial_keep is not None:
+            keep |= initial_keep
     rounds = 0
     while True:
         rounds += 1
         idx = np.flatnonzero(keep)
-        sub_flows, max_flow = _solve(num_nodes, source, sink, tails[idx], heads[idx],
-                                     caps[idx], cost[idx])
+        out = np.flatnonzero(~keep)
+        sub_flows, max_flow, bad = _solve_stages(
+            num_nodes, source, sink, tails[idx], heads[idx], caps[idx],
+            [c[idx] for c in costs], tails[out], heads[out], [c[out] for c in costs])
         flows = np.zeros(len(tails), dtype=np.int64)
         flows[idx] = sub_flows
         if keep.all():
             break
-        out = np.flatnonzero(~keep)
-        bad = None
-        # two optimal duals: distances from a virtual root (largest potentials) and minus
-        # distances to a virtual sink (smallest); either certifies; keep the one that
-        # leaves fewer left-out arcs with a negative reduced cost
-        for reverse in (True, False):
-            d = _potentials(num_nodes, source, sink, tails[idx], heads[idx], caps[idx],
-                            cost[idx], sub_flows, max_flow, reverse=reverse)
-            if d is None:
-                continue
-            viol = out[cost[out] + d[tails[out]] - d[heads[out]] < 0]
-            if bad is None or len(viol) < len(bad):
-                bad = viol
-            if len(bad) == 0:
-                break
         if bad is None or rounds >= 8:
             keep[:] = True  # no certificate: solve the full network
             continue
         if len(bad) == 0:
             break
-        keep[bad] = True
+        keep[out[bad]] = True
     values = [int(np.dot(flows, c)) for c in tier_costs]
-    return FlowResult(flows=flows, max_flow=max_flow, tier_values=values, dropped=dropped,
-                      arcs_used=int(keep.sum()), rounds=rounds)
+    return FlowResult(flows=flows, max_flow=max_flow, tier_values=values, stages=len(costs),
+                      keep=keep, arcs_used=int(keep.sum()), rounds=rounds)
 
 
-def _combined_cost(num_nodes: int, tails: np.ndarray, tier_costs: list[np.ndarray],
-                   tier_ranges: list[int]) -> tuple[np.ndarray, int]:
-    dropped = 0
-    while True:
-        use = len(tier_costs) - dropped
-        weights = lexicographic_weights(tier_ranges[:use])
-        magnitude = 0
-        for w, c in zip(weights, tier_costs[:use]):
-            magnitude += w * int(np.abs(c).max(initial=0))
-        if magnitude * 4 * (num_nodes + 2) < _COST_LIMIT or use == 0:
-            cost = np.zeros(len(tails), dtype=np.int64)
-            for w, c in zip(weights, tier_costs[:use]):
-                cost += np.int64(w) * np.asarray(c, dtype=np.int64)
-            return cost, dropped
-        dropped += 1
-        log.warning("cost range too wide for one flow; dropping tier %d", use - 1)
+def _tier_groups(num_nodes: int, tier_costs: list[np.ndarray],
+                 tier_ranges: list[int]) -> list[tuple[int, int]]:
+    """Consecutive groups of tiers whose combined cost fits the solver's range."""
+    groups = []
+    a = 0
+    while a < len(tier_costs):
+        b = a + 1
+        while b < len(tier_costs) and _fits(num_nodes, tier_costs[a:b + 1],
+                                            tier_ranges[a:b + 1]):
+            b += 1
+        groups.append((a, b))
+        a = b
+    return groups
 
 
-def _cheapest_per_group(tails: np.ndarray, cost: np.ndarray, optional: np.ndarray,
+def _fits(num_nodes: int, tier_costs: list[np.ndarray], tier_ranges: list[int]) -> bool:
+    weights = lexicographic_weights(tier_ranges)
+    magnitude = sum(w * int(np.abs(c).max(initial=0)) for w, c in zip(weights, tier_costs))
+    return magnitude * 4 * (num_nodes + 2) < _COST_LIMIT
+
+
+def _combined(tier_costs: list[np.ndarray], tier_ranges: list[int]) -> np.ndarray:
+    cost = np.zeros(len(tier_costs[0]), dtype=np.int64)
+    for w, c in zip(lexicographic_weights(tier_ranges), tier_costs):
+        cost += np.int64(w) * np.asarray(c, dtype=np.int64)
+    return cost
+
+
+def _cheapest_per_group(tails: np.ndarray, tier_costs: list[np.ndarray], optional: np.ndarray,
                         k: int) -> np.ndarray:
+    """The ``k`` optional arcs of each tail that come first in the lexicographic order of
+    ``tier_costs`` (most important first)."""
     idx = np.flatnonzero(optional)
-    order = idx[np.lexsort((cost[idx], tails[idx]))]
+    keys = [c[idx] for c in tier_costs[::-1]] + [tails[idx]]
+    order = idx[np.lexsort(keys)]
     t = tails[order]
     rank = np.arange(len(order)) - np.searchsorted(t, t)
     keep = np.zeros(len(tails), dtype=bool)
     keep[order[rank < k]] = True
     return keep
+
+
+def _solve_stages(num_nodes, source, sink, tails, heads, caps, costs, out_t, out_h,
+                  out_costs) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """Solve the stages of a lexicographic flow on the given arcs and check the left-out
+    arcs (``out_*``) against each stage's potentials. Returns the flows, the flow value and
+    the left-out arcs whose reduced costs are lexicographically negative (None when no
+    potentials could be computed)."""
+    flows = np.zeros(len(tails), dtype=np.int64)
+    free = np.ones(len(tails), dtype=bool)  # arcs not yet forced empty or full
+    supply = np.zeros(num_nodes, dtype=np.int64)
+    tight = np.ones(len(out_t), dtype=bool)  # left-out arcs with zero reduced costs so far
+    bad = []
+    max_flow = 0
+    for g, cost in enumerate(costs):
+        fi = np.flatnonzero(free)
+        ft, fh, fc, fk = tails[fi], heads[fi], caps[fi], cost[fi]
+        if g == 0:
+            f, max_flow = _solve(num_nodes, source, sink, ft, fh, fc, fk)
+            supply[source] += max_flow
+            supply[sink] -= max_flow
+        else:
+            f = _solve_supplies(num_nodes, ft, fh, fc, fk, supply)
+        flows[fi] = f
+        last = g == len(costs) - 1
+        if last and len(out_t) == 0:
+            break
+        # two optimal duals: distances from a virtual root (largest potentials) and minus
+        # distances to a virtual sink (smallest); either certifies; keep the one that
+        # leaves fewer left-out arcs with a negative reduced cost
+        best = None
+        for reverse in (True, False):
+            d = _potentials(num_nodes, source, sink, ft, fh, fc, fk, f, max_flow,
+                            reverse=reverse, max_flow_arc=g == 0)
+            if d is None:
+                continue
+            rc_out = out_costs[g] + d[out_t] - d[out_h]
+            n_bad = int(np.count_nonzero(tight & (rc_out < 0)))
+            if best is None or n_bad < best[0]:
+                best = (n_bad, d, rc_out)
+            if n_bad == 0:
+                break
+        if best is None:
+            return flows, max_flow, None
+        _, d, rc_out = best
+        bad.append(np.flatnonzero(tight & (rc_out < 0)))
+        tight &= rc_out == 0
+        if last:
+            break
+        # the optimal face of this stage: positive reduced cost -> empty, negative -> full
+        rc = fk + d[ft] - d[fh]
+        full, empty = fi[rc < 0], fi[rc > 0]
+        if (flows[full] != caps[full]).any() or flows[empty].any():
+            raise RuntimeError("potentials do not match the flow")  # cannot happen
+        free[full] = False
+        free[empty] = False
+        np.add.at(supply, tails[full], -caps[full])
+        np.add.at(supply, heads[full], caps[full])
+    return flows, max_flow, np.unique(np.concatenate(bad)) if bad else np.zeros(0, np.int64)
 
 
 def _solve(num_nodes, source, sink, tails, heads, caps, cost) -> tuple[np.ndarray, int]:
@@ -148,19 +220,41 @@ def _solve(num_nodes, source, sink, tails, heads, caps, cost) -> tuple[np.ndarra
     return np.asarray(flows, dtype=np.int64), int(smcf.maximum_flow())
 
 
+def _solve_supplies(num_nodes, tails, heads, caps, cost, supply) -> np.ndarray:
+    """Min-cost flow meeting the node supplies exactly (they are feasible: a flow meeting
+    them is known)."""
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    if len(tails):
+        smcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32),
+                                                  heads.astype(np.int32), caps, cost)
+    smcf.set_nodes_supplies(np.arange(num_nodes, dtype=np.int32), supply)
+    status = smcf.solve()
+    if status != smcf.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    if not len(tails):
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(smcf.flows(np.arange(len(tails), dtype=np.int32)), dtype=np.int64)
+
+
 def _potentials(num_nodes, source, sink, tails, heads, caps, cost, flows,
-                max_flow, *, reverse: bool = False) -> np.ndarray | None:
+                max_flow, *, reverse: bool = False,
+                max_flow_arc: bool = True) -> np.ndarray | None:
     """Node potentials of an optimal flow: shortest distances from a virtual root in the
     residual graph (or, with ``reverse``, minus the distances to a virtual sink), by a
     vectorised Bellman-Ford that relaxes only arcs whose end improved. They exist because
     the flow is optimal; they certify optimality for any arc whose reduced cost they leave
-    non-negative."""
+    non-negative. With ``max_flow_arc`` the flow value is part of the objective (a return
+    arc of cost -BIG from sink to source); without, it is fixed."""
     big = (num_nodes + 2) * (int(np.abs(cost).max(initial=0)) + 1)
     fwd = flows < caps
     bwd = flows > 0
-    u = np.concatenate([tails[fwd], heads[bwd], [sink], [source] if max_flow else []])
-    v = np.concatenate([heads[fwd], tails[bwd], [source], [sink] if max_flow else []])
-    c = np.concatenate([cost[fwd], -cost[bwd], [-big], [big] if max_flow else []])
+    ret = max_flow_arc
+    u = np.concatenate([tails[fwd], heads[bwd], [sink] if ret else [],
+                        [source] if ret and max_flow else []])
+    v = np.concatenate([heads[fwd], tails[bwd], [source] if ret else [],
+                        [sink] if ret and max_flow else []])
+    c = np.concatenate([cost[fwd], -cost[bwd], [-big] if ret else [],
+                        [big] if ret and max_flow else []])
     u, v, c = u.astype(np.int64), v.astype(np.int64), c.astype(np.int64)
     if reverse:  # distances to the sink are distances from it in the reversed graph
         d = _bellman_ford(num_nodes, v, u, c)

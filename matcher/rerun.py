@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,10 +120,10 @@ def _is_confirmed(row: PrevRow, prev: PreviousPlan, settings) -> bool:
 
 
 def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
-                timings: dict[str, float], schedule: bool) -> Plan:
+                timings: dict[str, float], schedule: bool, parallel: bool = True) -> Plan:
     from matcher import explain
     from matcher.explain import pair_blockers
-    from matcher.solve import finish_plan, solve_mentors, solve_placements
+    from matcher.solve import finish_plan, solve_both
 
     prev = as_previous(previous)
     _roster, p, arcs, s = ctx.roster, ctx.people, ctx.marcs, ctx.roster.settings
@@ -186,16 +185,10 @@ def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
         if p.r_group[r] >= 0:
             groups[m].add(int(p.r_group[r]))
     arcs.prev = prev_mask
-    progress(0.25, "mentors")
-    t1 = time.perf_counter()
-    ms = solve_mentors(ctx, time_limit=time_limit, fixed=fixed)
-    timings["mentors"] = time.perf_counter() - t1
     # placements: hired ones are facts, proposed ones are preferred (J3)
-    progress(0.55, "jobs and training")
-    t1 = time.perf_counter()
     fixed_jobs, job_notes = _placement_prev(ctx, prev)
-    ps = solve_placements(ctx, time_limit=time_limit, fixed_jobs=fixed_jobs)
-    timings["jobs"] = time.perf_counter() - t1
+    ms, ps = solve_both(ctx, time_limit=time_limit, say=progress, timings=timings,
+                        parallel=parallel, fixed=fixed, fixed_jobs=fixed_jobs)
     rows, changes, extra = _changes(ctx, prev, ms, ps, fixed, prev_mask, ended_reason)
     ctx.notes.extend(job_notes)
     ctx.notes.extend(f"previous plan {i.where}: {i.message('en')}" for i in prev.issues)

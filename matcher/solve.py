@@ -51,6 +51,8 @@ TRAVEL_UNITS_PER_KM = 100  # travel and commute are optimised in units of 10 m
 MENTOR_TIERS = ("M1", "M2", "M3", "M4", "M5")
 LOWER_TIERS = ("M4", "M5", "J4", "J5")  # CP-SAT repairs give these at most 2 s each
 PLACEMENT_TIERS = ("J1", "J2", "J3", "J4", "J5")
+BNB_MAX_CLASHES = 3  # co-offender clashes at one employer that branch and bound takes on
+J5_EXTRA_NODES = 8  # branch-and-bound nodes spent on closing a commute gap once J1-J4 hold
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 
 
@@ -255,7 +257,7 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     used = res.flows[sizes[0]:sizes[0] + sizes[1]] > 0
     chosen = np.full(n, -1, dtype=np.int64)
     chosen[ar[used]] = cand[used]
-    return chosen, res.tier_values, res.dropped
+    return chosen, res.tier_values
 
 
 def _tier_values(p: People, arcs: MentorArcs, chosen: np.ndarray, s) -> dict[str, float]:
@@ -373,7 +375,7 @@ def solve_mentors(ctx: Context, *, time_limit: float,
             cand_mask &= ~clash
     cand = np.flatnonzero(cand_mask)
     eff = _effective_capacity(p, arcs.take(cand_mask), cap, budget)
-    chosen, _, dropped = _flow_mentors(p, arcs, cand, eff, pre_load, s)
+    chosen, _ = _flow_mentors(p, arcs, cand, eff, pre_load, s)
     relaxed = _tier_values(p, arcs, np.where(pre >= 0, pre, chosen), s)
     # hour budgets: the flow is a relaxation; repair exactly where it is violated
     k = chosen[chosen >= 0]
@@ -383,10 +385,6 @@ def solve_mentors(ctx: Context, *, time_limit: float,
     proved = {name: True for name in MENTOR_TIERS}
     bounds = dict(relaxed)
     status = "OPTIMAL"
-    if dropped:  # tiers left out of the flow: no proof and no bound
-        for name in ("M5", "M4", "M3")[:dropped]:
-            proved[name] = False
-            bounds[name] = None
     if len(over):
         chosen, final, region_size, proofs = _repair_mentor_hours(
             p, arcs, cand, chosen, cap, budget, pre, pre_load, over, relaxed, s, time_limit)
@@ -496,11 +494,11 @@ def _repair_hours(p: People, arcs: MentorArcs, chosen: np.ndarray,
     """Drop the lowest-risk, longest pairs of over-budget mentors until budgets hold."""
     out = chosen.copy()
     ks = out[out >= 0]
-    for mentor in np.unique(arcs.m[ks]):
+    used = np.zeros(p.n_mentors)
+    np.add.at(used, arcs.m[ks], arcs.hours[ks])
+    for mentor in np.flatnonzero(used > budget + 1e-9):
         mine = ks[arcs.m[ks] == mentor]
         total = arcs.hours[mine].sum()
-        if total <= budget[mentor] + 1e-9:
-            continue
         order = sorted(mine.tolist(), key=lambda k: (p.r_risk[arcs.r[k]], -arcs.hours[k]))
         for k in order:
             if total <= budget[mentor] + 1e-9:
@@ -547,8 +545,9 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         if taken:
             keys = emp[fa.o] * gmax + p.r_group[fa.r]
             jkeep &= ~((p.r_group[fa.r] >= 0) & np.isin(keys, list(taken)))
-    def run(forbid: np.ndarray):
-        """One lexicographic flow with the arcs in ``forbid`` left out."""
+    def run(forbid: np.ndarray, kept: tuple[np.ndarray, np.ndarray] | None = None):
+        """One lexicographic flow with the arcs in ``forbid`` left out; ``kept`` (job and
+        training pair masks) start the pruned network, e.g. where the parent node's ended."""
         jk = jkeep & ~forbid
         jidx, tidx = np.flatnonzero(jk), np.flatnonzero(tkeep)
         ja, ta = ctx.jarcs.take(jk), ctx.tarcs.take(tkeep)
@@ -613,9 +612,16 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         r3 = len(np.unique(np.concatenate([ja.r[ja.prev], ta.r[ta.prev]])))
         optional = layer({1: np.ones(len(ja), dtype=np.int64),
                           2: np.ones(len(ta), dtype=np.int64)}).astype(bool)
+        initial = None
+        if kept is not None:
+            initial = layer({1: kept[0][jidx], 2: kept[1][tidx]}).astype(bool)
         res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j3, j4, j5],
                                     [r1, r2, r3, r4, r5], optional=optional,
-                                    keep_per_tail=s.candidates_k)
+                                    keep_per_tail=s.candidates_k, initial_keep=initial)
+        kj = np.zeros(len(ctx.jarcs), dtype=bool)
+        kt = np.zeros(len(ctx.tarcs), dtype=bool)
+        kj[jidx] = res.keep[offsets[1]:offsets[2]]
+        kt[tidx] = res.keep[offsets[2]:offsets[3]]
         fj = res.flows[offsets[1]:offsets[2]] > 0
         ft = res.flows[offsets[2]:offsets[3]] > 0
         job_of = np.full(n, -1, dtype=np.int64)
@@ -624,24 +630,43 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
             job_of[frozen] = fixed_jobs[frozen]
         training_of = np.full(n, -1, dtype=np.int64)
         training_of[ta.r[ft]] = tidx[np.flatnonzero(ft)]
-        return job_of, training_of, tuple(res.tier_values), res.dropped
+        return job_of, training_of, tuple(res.tier_values), (kj, kt)
 
     # Rule 12 spans all openings of an employer, which one flow cannot express exactly.
     # Branch and bound on flows: a node's flow is a lexicographic relaxation; a clash of
     # co-offenders at one employer branches into "only member c may work there" for each
     # member c (every feasible plan lies in one branch). Best-first, so the first node
-    # without a clash is optimal.
+    # without a clash is optimal. Many nodes can tie on J1-J4 and differ only in commute
+    # (J5): once a clash-free node (the incumbent) ties with the best open node on J1-J4,
+    # those tiers are proved; J5 is then proved when the search closes its gap within a
+    # few more nodes, else reported with the best open node's commute as its bound.
     import heapq
 
     ja_all = ctx.jarcs
     root_forbid = np.zeros(len(ja_all), dtype=bool)
-    job_of, training_of, key, dropped = run(root_forbid)
-    heap = [(key, 0, root_forbid, job_of, training_of)]
+    job_of, training_of, key, kept = run(root_forbid)
+    heap = [(key, 0, root_forbid, job_of, training_of, kept)]
     counter = 1
     deadline = time.perf_counter() + time_limit
-    solution = None
-    while heap and counter < 400 and time.perf_counter() < deadline:
-        key, _, forbid, job_of, training_of = heapq.heappop(heap)
+    solution = incumbent = None
+    settled = None  # nodes popped when J1-J4 were first settled
+    popped = 0
+    root_clashes = _employer_clash_groups(p, emp, ja_all, job_of)
+    search = len(root_clashes) <= BNB_MAX_CLASHES
+    if not search:
+        # many clashes would make the search one level deep per clash: dive instead,
+        # resolving every clash at once (the member with the better fit, then the shorter
+        # commute, keeps the employer) until none is left; the root bounds the result
+        incumbent = _dive(run, p, emp, ja_all, ja_all.score(s), root_forbid, root_clashes,
+                          (key, job_of, training_of, kept))
+        ctx.stats["placement_dive"] = True
+    while search and heap and counter < 400 and time.perf_counter() < deadline:
+        if incumbent is not None and incumbent[0][:4] == heap[0][0][:4]:
+            settled = popped if settled is None else settled
+            if popped - settled >= J5_EXTRA_NODES:
+                break
+        key, _, forbid, job_of, training_of, kept = heapq.heappop(heap)
+        popped += 1
         clash = _employer_clash_groups(p, emp, ja_all, job_of)
         if not clash:
             solution = (job_of, training_of)
@@ -650,18 +675,48 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         at_e = (emp[ja_all.o] == e) & (p.r_group[ja_all.r] == g)
         for c in members:
             child = forbid | (at_e & (ja_all.r != c))
-            cj, ct, ckey, _ = run(child)
-            heapq.heappush(heap, (ckey, counter, child, cj, ct))
+            cj, ct, ckey, ckept = run(child, kept)
+            heapq.heappush(heap, (ckey, counter, child, cj, ct, ckept))
             counter += 1
-    proved = {"J1": True, "J2": True, "J3": dropped < 3, "J4": dropped < 2, "J5": dropped < 1}
+            if (incumbent is None or ckey < incumbent[0]) and \
+                    not _employer_clash_groups(p, emp, ja_all, cj):
+                incumbent = (ckey, cj, ct)
+    ctx.stats["placement_nodes"] = counter
+    proved = dict.fromkeys(PLACEMENT_TIERS, True)
     if solution is not None:
         job_of, training_of = solution
         values = _placement_values(ctx, job_of, training_of)
         tiers = {name: Tier(name, values[name], values[name] if proved[name] else None,
                             proved[name]) for name in PLACEMENT_TIERS}
         return PlacementSolution(job_of, training_of, tiers)
+    if incumbent is not None and heap and incumbent[0][:4] == heap[0][0][:4]:
+        # J1-J4 proved; every plan with these J1-J4 lies under an open node that ties on
+        # them, whose commute bounds its subtree's
+        _, job_of, training_of = incumbent
+        values = _placement_values(ctx, job_of, training_of)
+        j5_bound = min(k[4] for k, *_ in heap if k[:4] == incumbent[0][:4])
+        tiers = {name: Tier(name, values[name], values[name], True)
+                 for name in PLACEMENT_TIERS if name != "J5"}
+        if s.weight_commute:
+            tiers["J5"] = Tier("J5", values["J5"], j5_bound / TRAVEL_UNITS_PER_KM,
+                               j5_bound == incumbent[0][4])
+        else:  # commute is not optimised: the tier only reports it
+            tiers["J5"] = Tier("J5", values["J5"], values["J5"], True)
+        return PlacementSolution(job_of, training_of, tiers)
+    if incumbent is not None:  # J1-J4 not settled: the best open node bounds each tier
+        _, job_of, training_of = incumbent
+        values = _placement_values(ctx, job_of, training_of)
+        bound_vals = _placement_values(ctx, heap[0][3], heap[0][4])
+        tiers, tight, valid = {}, True, True
+        for name in PLACEMENT_TIERS:
+            meets = abs(values[name] - bound_vals[name]) < 1e-6
+            tiers[name] = Tier(name, values[name], bound_vals[name] if valid else None,
+                               tight and meets)
+            tight, valid = tight and meets, valid and meets
+        return PlacementSolution(job_of, training_of, tiers)
     # out of nodes or time: repair the best open node with CP-SAT, bounded by the open nodes
-    key, _, _, job_of, training_of = heap[0] if heap else (key, 0, None, job_of, training_of)
+    key, _, _, job_of, training_of, _ = heap[0] if heap else (key, 0, None, job_of,
+                                                               training_of, None)
     relaxed = _placement_values(ctx, job_of, training_of)
     values, bounds = relaxed, dict(relaxed)
     clash = _employer_clashes(p, emp, ctx.jarcs, job_of)
@@ -672,6 +727,23 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     tiers = {name: Tier(name, values[name], bounds[name], proved[name])
              for name in PLACEMENT_TIERS}
     return PlacementSolution(job_of, training_of, tiers)
+
+
+def _dive(run, p: People, emp: np.ndarray, ja: PlacementArcs, score: np.ndarray,
+          forbid: np.ndarray, clashes: list, node: tuple, rounds: int = 12):
+    """Resolve all co-offender clashes at once, re-solve, repeat: a clash-free plan
+    (key, job_of, training_of) or None."""
+    forbid = forbid.copy()
+    key, job_of, training_of, kept = node
+    for _ in range(rounds):
+        if not clashes:
+            return key, job_of, training_of
+        for e, g, members in clashes:
+            stay = min(members, key=lambda r: (-score[job_of[r]], ja.km[job_of[r]], r))
+            forbid |= (emp[ja.o] == e) & (p.r_group[ja.r] == g) & (ja.r != stay)
+        job_of, training_of, key, kept = run(forbid, kept)
+        clashes = _employer_clash_groups(p, emp, ja, job_of)
+    return None
 
 
 def _employer_clash_groups(p: People, emp: np.ndarray, ja: PlacementArcs,
@@ -867,12 +939,42 @@ def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tse
 
 # ------------------------------------------------------------------------------- top level
 
+PARALLEL_MIN_RETURNEES = 300  # below this a second process costs more than it saves
+
+
+def solve_both(ctx: Context, *, time_limit: float, say: Progress, timings: dict[str, float],
+               parallel: bool = True, fixed: np.ndarray | None = None,
+               fixed_jobs: np.ndarray | None = None
+               ) -> tuple[MentorSolution, PlacementSolution]:
+    """Mentors and placements are independent problems: with ``parallel`` (and a second
+    core, and a roster big enough to gain) the placements are solved in a forked child
+    while this process solves the mentors."""
+    from matcher import forked
+
+    def placements() -> tuple[PlacementSolution, float]:
+        t = time.perf_counter()
+        ps = solve_placements(ctx, time_limit=time_limit, fixed_jobs=fixed_jobs)
+        return ps, time.perf_counter() - t
+
+    job = forked.start(placements, parallel=parallel and
+                       ctx.people.n_returnees >= PARALLEL_MIN_RETURNEES)
+    say(0.25, "mentors")
+    t1 = time.perf_counter()
+    ms = solve_mentors(ctx, time_limit=time_limit, fixed=fixed)
+    timings["mentors"] = time.perf_counter() - t1
+    say(0.55, "jobs and training")
+    ps, timings["jobs"] = job.result()
+    return ms, ps
+
+
 def solve(roster: Roster, *, progress: Progress | None = None,
           time_limit: float | None = None, schedule: bool = True,
-          previous=None) -> Plan:
+          previous=None, parallel: bool = True, context: Context | None = None) -> Plan:
     """Plan mentors, jobs and training for ``roster``; returns a :class:`Plan`.
 
-    ``previous`` (a Plan) switches on rerun mode (tiers M3/J3)."""
+    ``previous`` (a Plan) switches on rerun mode (tiers M3/J3). ``parallel``: solve the
+    placements in a second process while the mentors are solved. ``context``: candidate
+    pairs already built for this roster (:func:`build_context`)."""
     from matcher import explain
 
     t0 = time.perf_counter()
@@ -881,21 +983,14 @@ def solve(roster: Roster, *, progress: Progress | None = None,
     s = roster.settings
     limit = s.time_limit_s if time_limit is None else time_limit
     say(0.05, "candidates")
-    ctx = build_context(roster)
+    ctx = context if context is not None else build_context(roster)
     timings["candidates"] = time.perf_counter() - t0
     if previous is not None:
         from matcher.rerun import solve_rerun
 
         return solve_rerun(ctx, previous, progress=say, time_limit=limit, t0=t0,
-                           timings=timings, schedule=schedule)
-    say(0.25, "mentors")
-    t1 = time.perf_counter()
-    ms = solve_mentors(ctx, time_limit=limit)
-    timings["mentors"] = time.perf_counter() - t1
-    say(0.55, "jobs and training")
-    t1 = time.perf_counter()
-    ps = solve_placements(ctx, time_limit=limit)
-    timings["jobs"] = time.perf_counter() - t1
+                           timings=timings, schedule=schedule, parallel=parallel)
+    ms, ps = solve_both(ctx, time_limit=limit, say=say, timings=timings, parallel=parallel)
     return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule,
                        explain_mod=explain)
 

@@ -64,6 +64,7 @@ class Regions:
     training: np.ndarray
     weight: np.ndarray
     pairs: int
+    context: object = None  # the whole roster's candidate pairs (matcher.solve.Context)
 
     @property
     def count(self) -> int:
@@ -72,12 +73,10 @@ class Regions:
 
 def find_regions(roster: Roster) -> Regions:
     """Connected components of the candidate graph (see the module docstring)."""
-    from matcher.rules import job_arcs, mentor_arcs, people_arrays, training_arcs
+    from matcher.solve import build_context
 
-    p = people_arrays(roster)
-    ma = mentor_arcs(roster, p)
-    ja = job_arcs(roster, p)
-    ta = training_arcs(roster, p)
+    ctx = build_context(roster)
+    ma, ja, ta = ctx.marcs, ctx.jarcs, ctx.tarcs
     n, m, nj, nt = len(roster.returnees), len(roster.mentors), len(roster.jobs), \
         len(roster.trainings)
     o_m, o_j, o_t = n, n + m, n + m + nj
@@ -117,7 +116,8 @@ def find_regions(roster: Roster) -> Regions:
     for arcs in (ma.r, ja.r, ta.r):
         weight += np.bincount(lab[arcs], minlength=len(has_r))
     return Regions(returnee=lab[:n], mentor=lab[o_m:o_j], job=lab[o_j:o_t],
-                   training=lab[o_t:o_e], weight=weight, pairs=len(ma) + len(ja) + len(ta))
+                   training=lab[o_t:o_e], weight=weight, pairs=len(ma) + len(ja) + len(ta),
+                   context=ctx)
 
 
 def pack(weights: np.ndarray, batches: int) -> np.ndarray:
@@ -149,6 +149,8 @@ def _split(roster: Roster, batches: int | None) -> tuple[list[Roster], Regions]:
         return [], regions
     batch_of = pack(regions.weight, batches or os.cpu_count() or 1)
     n_batches = int(batch_of.max()) + 1
+    if n_batches == 1:  # one batch is the whole roster
+        return [roster], regions
     where = {k: np.where(v >= 0, batch_of[np.maximum(v, 0)], -1)
              for k, v in (("returnee", regions.returnee), ("mentor", regions.mentor),
                           ("job", regions.job), ("training", regions.training))}
@@ -227,12 +229,16 @@ def _context(roster: Roster, where: dict[str, np.ndarray], n_batches: int
 _PARTS: list[Roster] | None = None  # batches handed to forked workers without pickling
 
 
-def solve_part(part: Roster, time_limit: float | None = None) -> Plan:
-    """Solve one part (no visit schedule); runs in a worker process."""
+def solve_part(part: Roster, time_limit: float | None = None, *, parallel: bool = False,
+               context=None) -> Plan:
+    """Solve one part (no visit schedule); runs in a worker process, or in this one when
+    there is a single part (then ``parallel`` lets it use a second core, and ``context``
+    saves building the candidate pairs again)."""
     from matcher.solve import solve
 
     t0 = time.perf_counter()
-    plan = solve(part, schedule=False, time_limit=time_limit)
+    plan = solve(part, schedule=False, time_limit=time_limit, parallel=parallel,
+                 context=context)
     plan.stats["part_seconds"] = time.perf_counter() - t0
     return plan
 
@@ -303,11 +309,15 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
     t0 = time.perf_counter()
     n_workers = workers or (2 if executor == "dask" and not scheduler else os.cpu_count() or 1)
     parts, regions = _split(roster, batches or n_workers)
-    if len(parts) == 1:  # one region: the whole roster is the part (nothing to merge)
-        parts = [roster]
+    context, regions.context = regions.context, None
     t_split = time.perf_counter() - t0
     t1 = time.perf_counter()
-    if executor == "serial":
+    if len(parts) == 1:  # one region: the whole roster is the part (nothing to merge),
+        # solved here with the candidate pairs already built and both cores
+        parts = [roster]
+        plans = [solve_part(roster, time_limit, parallel=executor != "serial",
+                            context=context)]
+    elif executor == "serial":
         plans = [solve_part(x, time_limit) for x in parts]
     elif executor == "local":
         plans = _run_local(parts, n_workers, time_limit)
