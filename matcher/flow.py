@@ -74,7 +74,8 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         log.info("lexicographic flow in %d stages (cost range too wide for one)", len(costs))
     keep = np.ones(len(tails), dtype=bool)
     if optional is not None and keep_per_tail and optional.sum() > keep_per_tail * 4:
-        keep = ~optional | _cheapest_per_group(tails, tier_costs, optional, keep_per_tail)
+        # the stages' costs order each tail's arcs lexicographically over every tier
+        keep = ~optional | _cheapest_per_group(tails, costs, optional, keep_per_tail)
         if initial_keep is not None:
             keep |= initial_keep
     rounds = 0
@@ -128,12 +129,12 @@ def _combined(tier_costs: list[np.ndarray], tier_ranges: list[int]) -> np.ndarra
     return cost
 
 
-def _cheapest_per_group(tails: np.ndarray, tier_costs: list[np.ndarray], optional: np.ndarray,
+def _cheapest_per_group(tails: np.ndarray, costs: list[np.ndarray], optional: np.ndarray,
                         k: int) -> np.ndarray:
     """The ``k`` optional arcs of each tail that come first in the lexicographic order of
-    ``tier_costs`` (most important first)."""
+    ``costs`` (most important first)."""
     idx = np.flatnonzero(optional)
-    keys = [c[idx] for c in tier_costs[::-1]] + [tails[idx]]
+    keys = [c[idx] for c in costs[::-1]] + [tails[idx]]
     order = idx[np.lexsort(keys)]
     t = tails[order]
     rank = np.arange(len(order)) - np.searchsorted(t, t)
