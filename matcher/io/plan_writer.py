@@ -844,10 +844,15 @@ def _widths(t: _Table) -> list[float]:
         if col.width is not None:
             out.append(col.width)
             continue
-        longest = max((_display_len(*_unwrap(row[i], col)) for n, row in enumerate(t.rows)
-                       if i < len(row) and n not in t.header_rows
-                       and not (i == 0 and n in t.bold_rows)),
-                      default=0)
+        skip = t.header_rows | (t.bold_rows if i == 0 else set())
+        longest = 0
+        for n, row in enumerate(t.rows):
+            if i >= len(row) or n in skip:
+                continue
+            v = row[i]
+            # plain one-line text is the common case: its length is its width
+            plain = type(v) is str and "\n" not in v
+            longest = max(longest, len(v) if plain else _display_len(*_unwrap(v, col)))
         head = len(t.headers[i])
         # a long header wraps over two lines rather than widening a narrow column
         head_need = head if head <= 14 else max(10, (head + 1) // 2 + 1)
@@ -995,6 +1000,7 @@ def _write_sheet(wb: Any, formats: _Formats, t: _Table, plan: Plan, lang: str) -
     wrapping = any(c.wrap for c in t.cols)
     breaks = []
     cols = t.cols
+    quote = formats.get(quote=True)
     for n, row in enumerate(t.rows):
         r = n + first
         if n in t.breaks and r > 0:
@@ -1017,9 +1023,16 @@ def _write_sheet(wb: Any, formats: _Formats, t: _Table, plan: Plan, lang: str) -
         bold = n in t.bold_rows
         tall = height is not None and not title
         if not (bold or tall or title or box):
-            for c, col in enumerate(cols):
-                if c < len(row) and row[c] is not None:
-                    _put(ws, formats, r, c, row[c], col)
+            for c, v in enumerate(row[:len(cols)]):
+                if v is None:
+                    continue
+                if type(v) is str and not cols[c].wrap:  # the common case, fast
+                    v = _clean_text(v)
+                    ws.write_string(r, c, v, quote if v.startswith(FORMULA_STARTS) else None)
+                elif type(v) is int:
+                    ws.write_number(r, c, v)
+                else:
+                    _put(ws, formats, r, c, v, cols[c])
             continue
         for c, col in enumerate(cols):
             _put(ws, formats, r, c, row[c] if c < len(row) else None, col, bold=bold,
