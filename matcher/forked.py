@@ -29,6 +29,9 @@ class _Inline:
     def result(self) -> Any:
         return self.fn()
 
+    def cancel(self) -> None:
+        pass
+
 
 class _Child:
     def __init__(self, fn: Callable[[], Any]) -> None:
@@ -51,6 +54,13 @@ class _Child:
         if status == "error":
             raise RuntimeError(f"solver child process failed:\n{value}")
         return value
+
+
+    def cancel(self) -> None:
+        """Stop the child (the caller failed and will not ask for the result)."""
+        self.proc.terminate()
+        self.proc.join()
+        self.recv.close()
 
 
 def _child_main(fn: Callable[[], Any], send) -> None:

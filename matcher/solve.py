@@ -960,7 +960,11 @@ def solve_both(ctx: Context, *, time_limit: float, say: Progress, timings: dict[
                        ctx.people.n_returnees >= PARALLEL_MIN_RETURNEES)
     say(0.25, "mentors")
     t1 = time.perf_counter()
-    ms = solve_mentors(ctx, time_limit=time_limit, fixed=fixed)
+    try:
+        ms = solve_mentors(ctx, time_limit=time_limit, fixed=fixed)
+    except BaseException:
+        job.cancel()
+        raise
     timings["mentors"] = time.perf_counter() - t1
     say(0.55, "jobs and training")
     ps, timings["jobs"] = job.result()

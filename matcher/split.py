@@ -19,8 +19,10 @@ every region.
 
 Mentors, openings and courses with no feasible pair at all take part in no region (they
 can never be assigned). Small regions are packed into a few balanced batches (largest
-first onto the lightest batch), so there are never thousands of tiny solves. A batch also
-carries, without any feasible pair, the mentors, openings and courses of other batches
+first onto the lightest batch), so there are never thousands of tiny solves; a big roster
+gets more batches than workers (about 10,000 returnees each, unless one region is bigger),
+because solve time grows faster than size and a worker holds only its current batch. A
+batch also carries, without any feasible pair, the mentors, openings and courses of other batches
 that its explanations name (within range but infeasible, or the nearest one), so "why no
 mentor / job" reads exactly as after one solve of the whole roster.
 
@@ -49,6 +51,7 @@ from matcher.plan import Plan, Tier
 from matcher.text import fold
 
 EXECUTORS = ("local", "dask", "serial")
+PART_RETURNEES = 10000  # aim for parts about this big when the roster is larger
 TIER_ORDER = ("M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5")
 KM_TIERS = ("M5", "J5")
 
@@ -140,14 +143,20 @@ def split_roster(roster: Roster, batches: int | None = None) -> list[Roster]:
     """Independent parts of ``roster`` (at most ``batches``, default the number of CPU
     cores), each a :class:`Roster` with the same settings; returnees keep their order.
     Every returnee is in exactly one part; Pairs rows go with their returnee."""
-    return _split(roster, batches)[0]
+    return _split(roster, batches, batches)[0]
 
 
-def _split(roster: Roster, batches: int | None) -> tuple[list[Roster], Regions]:
+def _split(roster: Roster, batches: int | None, workers: int | None = None
+           ) -> tuple[list[Roster], Regions]:
     regions = find_regions(roster)
     if regions.count == 0:
         return [], regions
-    batch_of = pack(regions.weight, batches or os.cpu_count() or 1)
+    if not batches:
+        # at least one part per worker, and parts of about PART_RETURNEES returnees: solve
+        # time grows faster than size, and a worker then holds one part at a time
+        in_regions = int((regions.returnee >= 0).sum())
+        batches = max(workers or os.cpu_count() or 1, -(-in_regions // PART_RETURNEES))
+    batch_of = pack(regions.weight, batches)
     n_batches = int(batch_of.max()) + 1
     if n_batches == 1:  # one batch is the whole roster
         return [roster], regions
@@ -303,12 +312,12 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
     ``executor``: ``local`` (processes on this machine, ``workers`` default the number of
     cores), ``dask`` (``scheduler`` address, or a local cluster of ``workers`` (2)
     processes), ``serial``. ``batches``: how many parts at most (default: the number of
-    workers)."""
+    workers, or more so that parts hold about :data:`PART_RETURNEES` returnees)."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     t0 = time.perf_counter()
     n_workers = workers or (2 if executor == "dask" and not scheduler else os.cpu_count() or 1)
-    parts, regions = _split(roster, batches or n_workers)
+    parts, regions = _split(roster, batches, n_workers)
     context, regions.context = regions.context, None
     t_split = time.perf_counter() - t0
     t1 = time.perf_counter()

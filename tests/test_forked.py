@@ -35,3 +35,11 @@ def test_child_result_error_and_death():
         forked.start(boom).result()
     with pytest.raises(RuntimeError, match="died"):
         forked.start(lambda: os._exit(3)).result()
+
+
+def test_cancel_stops_the_child():
+    import time
+
+    job = forked.start(lambda: time.sleep(60))
+    job.cancel()
+    assert not job.proc.is_alive()

@@ -114,3 +114,17 @@ def test_regions_cover_everyone_and_pack_balanced():
     assert sorted(loads.tolist()) == [54.0, 55.0]
     with pytest.raises(ValueError):
         solve_split(roster([returnee("R1")], [mentor("M1")]), executor="spark")
+
+
+def test_big_rosters_get_more_parts_than_workers(city, local_plan, monkeypatch):
+    """Parts of about PART_RETURNEES returnees: with a small target the city becomes more
+    parts than the two workers, which solve them in turn; the merged tiers are the same."""
+    import matcher.split as split_mod
+
+    monkeypatch.setattr(split_mod, "PART_RETURNEES", 300)
+    plan = solve_split(city, executor="local", workers=2)
+    assert len(plan.stats["parts"]) >= 3  # 1,000 returnees, parts of about 300
+    assert_plan_ok(city, plan)
+    for name in local_plan.tiers:
+        assert plan.tiers[name].value == pytest.approx(local_plan.tiers[name].value), name
+        assert plan.tiers[name].optimal == local_plan.tiers[name].optimal, name
