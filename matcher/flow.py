@@ -79,23 +79,37 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         if initial_keep is not None:
             keep |= initial_keep
     rounds = 0
+    flows = added = None
     while True:
         rounds += 1
         idx = np.flatnonzero(keep)
         out = np.flatnonzero(~keep)
-        sub_flows, max_flow, bad = _solve_stages(
-            num_nodes, source, sink, tails[idx], heads[idx], caps[idx],
-            [c[idx] for c in costs], tails[out], heads[out], [c[out] for c in costs])
+        args = (num_nodes, source, sink, tails[idx], heads[idx], caps[idx],
+                [c[idx] for c in costs], tails[out], heads[out], [c[out] for c in costs])
+        start = None
+        if added is not None:
+            # a few arcs were added to an optimal flow: re-optimise the first stage only
+            # around them; its potentials then certify the result on the whole network,
+            # or a full solve follows (later stages are solved over its optimal face)
+            start = _local_repair(num_nodes, source, sink, tails[idx], heads[idx],
+                                  caps[idx], costs[0][idx], flows[idx],
+                                  np.searchsorted(idx, added))
+        sub_flows, max_flow, bad = _solve_stages(*args, start=start)
+        if start is not None and bad is None:
+            log.info("local re-optimisation not certified; solving the whole network")
+            sub_flows, max_flow, bad = _solve_stages(*args)
         flows = np.zeros(len(tails), dtype=np.int64)
         flows[idx] = sub_flows
         if keep.all():
             break
         if bad is None or rounds >= 8:
             keep[:] = True  # no certificate: solve the full network
+            added = None
             continue
         if len(bad) == 0:
             break
-        keep[out[bad]] = True
+        added = out[bad]
+        keep[added] = True
     values = [int(np.dot(flows, c)) for c in tier_costs]
     return FlowResult(flows=flows, max_flow=max_flow, tier_values=values, stages=len(costs),
                       keep=keep, arcs_used=int(keep.sum()), rounds=rounds)
@@ -144,11 +158,14 @@ def _cheapest_per_group(tails: np.ndarray, costs: list[np.ndarray], optional: np
 
 
 def _solve_stages(num_nodes, source, sink, tails, heads, caps, costs, out_t, out_h,
-                  out_costs) -> tuple[np.ndarray, int, np.ndarray | None]:
+                  out_costs, *, start: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, int, np.ndarray | None]:
     """Solve the stages of a lexicographic flow on the given arcs and check the left-out
     arcs (``out_*``) against each stage's potentials. Returns the flows, the flow value and
     the left-out arcs whose reduced costs are lexicographically negative (None when no
-    potentials could be computed)."""
+    potentials could be computed). ``start``: a feasible flow to certify instead of
+    solving the first stage; None is returned for the left-out arcs when it is not
+    optimal for that stage."""
     flows = np.zeros(len(tails), dtype=np.int64)
     free = np.ones(len(tails), dtype=bool)  # arcs not yet forced empty or full
     supply = np.zeros(num_nodes, dtype=np.int64)
@@ -159,7 +176,11 @@ def _solve_stages(num_nodes, source, sink, tails, heads, caps, costs, out_t, out
         fi = np.flatnonzero(free)
         ft, fh, fc, fk = tails[fi], heads[fi], caps[fi], cost[fi]
         if g == 0:
-            f, max_flow = _solve(num_nodes, source, sink, ft, fh, fc, fk)
+            if start is not None:
+                f = start
+                max_flow = int(f[ft == source].sum() - f[fh == source].sum())
+            else:
+                f, max_flow = _solve(num_nodes, source, sink, ft, fh, fc, fk)
             supply[source] += max_flow
             supply[sink] -= max_flow
         else:
@@ -174,8 +195,11 @@ def _solve_stages(num_nodes, source, sink, tails, heads, caps, costs, out_t, out
         best = None
         for reverse in (True, False):
             d = _potentials(num_nodes, source, sink, ft, fh, fc, fk, f, max_flow,
-                            reverse=reverse, max_flow_arc=g == 0)
+                            reverse=reverse, max_flow_arc=g == 0,
+                            max_rounds=VERIFY_ROUNDS if start is not None else None)
             if d is None:
+                if start is not None:
+                    break  # not optimal: no potentials exist, whichever construction
                 continue
             rc_out = out_costs[g] + d[out_t] - d[out_h]
             n_bad = int(np.count_nonzero(tight & (rc_out < 0)))
@@ -237,9 +261,69 @@ def _solve_supplies(num_nodes, tails, heads, caps, cost, supply) -> np.ndarray:
     return np.asarray(smcf.flows(np.arange(len(tails), dtype=np.int32)), dtype=np.int64)
 
 
+def _local_repair(num_nodes, source, sink, tails, heads, caps, cost, flows,
+                  added, hops: int = 4) -> np.ndarray | None:
+    """Re-optimise ``flows`` (optimal before the arcs ``added`` were included; they carry
+    nothing) near those arcs only: a min-cost circulation on the residual graph of the
+    arcs within ``hops`` steps of them (fewer when the region would pass
+    :data:`LOCAL_SHARE` of the arcs) plus source and sink, the rest of the flow and the
+    flow value fixed. The result is a feasible flow; it is optimal (including its value)
+    only if node potentials then exist, which the caller checks. None when the region is
+    not local or the local problem cannot be solved."""
+    region = np.zeros(num_nodes, dtype=bool)
+    region[tails[added]] = True
+    region[heads[added]] = True
+    inner = (tails != source) & (tails != sink) & (heads != source) & (heads != sink)
+    region[[source, sink]] = True
+    for _ in range(hops):
+        touch = inner & (region[tails] | region[heads])
+        grown = region.copy()
+        grown[tails[touch]] = True
+        grown[heads[touch]] = True
+        if np.count_nonzero(grown[tails] & grown[heads]) > LOCAL_SHARE * len(tails):
+            break
+        region = grown
+    li = np.flatnonzero(region[tails] & region[heads])
+    if len(li) > LOCAL_SHARE * len(tails):
+        return None  # hardly local: a full solve is as quick
+    nodes = np.flatnonzero(region)
+    remap = np.full(num_nodes, -1, dtype=np.int64)
+    remap[nodes] = np.arange(len(nodes))
+    lt, lh, lc, lf, lk = remap[tails[li]], remap[heads[li]], cost[li], flows[li], caps[li]
+    fwd, bwd = np.flatnonzero(lf < lk), np.flatnonzero(lf > 0)
+    ut = np.concatenate([lt[fwd], lh[bwd]])
+    uh = np.concatenate([lh[fwd], lt[bwd]])
+    ucap = np.concatenate([lk[fwd] - lf[fwd], lf[bwd]])
+    ucost = np.concatenate([lc[fwd], -lc[bwd]])
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(ut.astype(np.int32), uh.astype(np.int32),
+                                              ucap.astype(np.int64), ucost.astype(np.int64))
+    smcf.set_node_supply(len(nodes) - 1, 0)
+    if smcf.solve() != smcf.OPTIMAL:
+        return None
+    g = np.asarray(smcf.flows(np.arange(len(ut), dtype=np.int32)), dtype=np.int64)
+    out = flows.copy()
+    out[li[fwd]] += g[:len(fwd)]
+    out[li[bwd]] -= g[len(fwd):len(fwd) + len(bwd)]
+    # feasible by construction; checked anyway, as the certificate assumes it
+    net = np.zeros(num_nodes, dtype=np.int64)
+    np.add.at(net, tails, -out)
+    np.add.at(net, heads, out)
+    net[[source, sink]] = 0
+    if (out < 0).any() or (out > caps).any() or net.any():
+        return None
+    return out
+
+
+LOCAL_SHARE = 0.15  # largest share of the arcs a local re-optimisation may take
+# Bellman-Ford rounds allowed when certifying a repaired flow (an optimal flow's settle in
+# 20-120 rounds on province networks; a flow that is not optimal never does)
+VERIFY_ROUNDS = 250
+
+
 def _potentials(num_nodes, source, sink, tails, heads, caps, cost, flows,
-                max_flow, *, reverse: bool = False,
-                max_flow_arc: bool = True) -> np.ndarray | None:
+                max_flow, *, reverse: bool = False, max_flow_arc: bool = True,
+                max_rounds: int | None = None) -> np.ndarray | None:
     """Node potentials of an optimal flow: shortest distances from a virtual root in the
     residual graph (or, with ``reverse``, minus the distances to a virtual sink), by a
     vectorised Bellman-Ford that relaxes only arcs whose end improved. They exist because
@@ -258,16 +342,19 @@ def _potentials(num_nodes, source, sink, tails, heads, caps, cost, flows,
                         [big] if ret and max_flow else []])
     u, v, c = u.astype(np.int64), v.astype(np.int64), c.astype(np.int64)
     if reverse:  # distances to the sink are distances from it in the reversed graph
-        d = _bellman_ford(num_nodes, v, u, c)
+        d = _bellman_ford(num_nodes, v, u, c, max_rounds)
         return None if d is None else -d
-    return _bellman_ford(num_nodes, u, v, c)
+    return _bellman_ford(num_nodes, u, v, c, max_rounds)
 
 
-def _bellman_ford(num_nodes: int, u: np.ndarray, v: np.ndarray,
-                  c: np.ndarray) -> np.ndarray | None:
+def _bellman_ford(num_nodes: int, u: np.ndarray, v: np.ndarray, c: np.ndarray,
+                  max_rounds: int | None = None) -> np.ndarray | None:
+    """Shortest distances from a virtual root joined to every node at cost 0, or None
+    when they do not settle (a negative cycle: the flow is not optimal) within
+    ``max_rounds`` rounds."""
     d = np.zeros(num_nodes, dtype=np.int64)
     active = np.ones(num_nodes, dtype=bool)
-    for _ in range(20 * num_nodes + 10):
+    for _ in range(max_rounds or 20 * num_nodes + 10):
         sel = np.flatnonzero(active[u])
         if len(sel) == 0:
             return d

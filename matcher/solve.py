@@ -54,6 +54,7 @@ PLACEMENT_TIERS = ("J1", "J2", "J3", "J4", "J5")
 BNB_MAX_CLASHES = 3  # co-offender clashes at one employer that branch and bound takes on
 J5_EXTRA_NODES = 8  # branch-and-bound nodes spent on closing a commute gap once J1-J4 hold
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
+PARALLEL_MIN_RETURNEES = 300  # below this a second process costs more than it saves
 
 
 @dataclass
@@ -71,10 +72,19 @@ class Context:
     require_failures: dict[str, list[str]] = field(default_factory=dict)
 
 
-def build_context(roster: Roster) -> Context:
+def build_context(roster: Roster, *, parallel: bool = False) -> Context:
+    """Candidate pairs of ``roster``; with ``parallel`` (and a roster big enough to gain)
+    the job and course pairs are built in a forked child while this process builds the
+    mentor pairs."""
+    from matcher import forked
+
     p = people_arrays(roster)
-    return Context(roster, p, mentor_arcs(roster, p), job_arcs(roster, p),
-                   training_arcs(roster, p))
+    placements = forked.start(lambda: (job_arcs(roster, p), training_arcs(roster, p)),
+                              parallel=parallel and len(roster.returnees)
+                              >= PARALLEL_MIN_RETURNEES)
+    marcs = mentor_arcs(roster, p)
+    jarcs, tarcs = placements.result()
+    return Context(roster, p, marcs, jarcs, tarcs)
 
 
 # --------------------------------------------------------------------------------- mentors
@@ -939,9 +949,6 @@ def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tse
 
 # ------------------------------------------------------------------------------- top level
 
-PARALLEL_MIN_RETURNEES = 300  # below this a second process costs more than it saves
-
-
 def solve_both(ctx: Context, *, time_limit: float, say: Progress, timings: dict[str, float],
                parallel: bool = True, fixed: np.ndarray | None = None,
                fixed_jobs: np.ndarray | None = None
@@ -987,7 +994,7 @@ def solve(roster: Roster, *, progress: Progress | None = None,
     s = roster.settings
     limit = s.time_limit_s if time_limit is None else time_limit
     say(0.05, "candidates")
-    ctx = context if context is not None else build_context(roster)
+    ctx = context if context is not None else build_context(roster, parallel=parallel)
     timings["candidates"] = time.perf_counter() - t0
     if previous is not None:
         from matcher.rerun import solve_rerun

@@ -78,7 +78,7 @@ def find_regions(roster: Roster) -> Regions:
     """Connected components of the candidate graph (see the module docstring)."""
     from matcher.solve import build_context
 
-    ctx = build_context(roster)
+    ctx = build_context(roster, parallel=True)
     ma, ja, ta = ctx.marcs, ctx.jarcs, ctx.tarcs
     n, m, nj, nt = len(roster.returnees), len(roster.mentors), len(roster.jobs), \
         len(roster.trainings)

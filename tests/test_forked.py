@@ -43,3 +43,18 @@ def test_cancel_stops_the_child():
     job = forked.start(lambda: time.sleep(60))
     job.cancel()
     assert not job.proc.is_alive()
+
+
+def test_candidates_built_in_two_processes_are_the_same():
+    import numpy as np
+
+    from matcher.solve import build_context
+
+    roster = generate_roster("city", 2)
+    one = build_context(roster, parallel=False)
+    two = build_context(roster, parallel=True)
+    for kind in ("marcs", "jarcs", "tarcs"):
+        a, b = getattr(one, kind), getattr(two, kind)
+        assert len(a) == len(b) > 0
+        for name in a.__dataclass_fields__:
+            assert np.array_equal(getattr(a, name), getattr(b, name)), (kind, name)
