@@ -438,7 +438,8 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
     best_vals = _tier_values(p, arcs, np.where(pre >= 0, pre, best), s)
     proofs: dict[str, bool] = {}
     # per returnee the nearest candidate arcs (plus its flow arc) form the region's graph
-    order = np.lexsort((arcs.km[cand], arcs.r[cand]))
+    # by returnee, then distance: one float key (km < 10^6 fits below the integer part)
+    order = np.argsort(arcs.r[cand] + arcs.km[cand] / 1e6, kind="stable")
     c_sorted = cand[order]
     r_sorted = arcs.r[c_sorted]
     rank = np.arange(len(c_sorted)) - np.searchsorted(r_sorted, r_sorted)

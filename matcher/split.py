@@ -252,9 +252,9 @@ def solve_part(part: Roster, time_limit: float | None = None, *, parallel: bool 
     return plan
 
 
-def _solve_inherited(i: int, time_limit: float | None) -> Plan:
+def _solve_inherited(i: int, time_limit: float | None, parallel: bool = False) -> Plan:
     assert _PARTS is not None, "worker did not inherit the parts"
-    return solve_part(_PARTS[i], time_limit)
+    return solve_part(_PARTS[i], time_limit, parallel=parallel)
 
 
 def _run_local(parts: list[Roster], workers: int, time_limit: float | None) -> list[Plan]:
@@ -263,17 +263,23 @@ def _run_local(parts: list[Roster], workers: int, time_limit: float | None) -> l
         return [solve_part(x, time_limit) for x in parts]
     # biggest first so the slowest part starts at once
     order = sorted(range(len(parts)), key=lambda i: -len(parts[i].returnees))
+    # a part with half the returnees or more sets the wall time: it may use a second
+    # process for its placements while the other workers finish the small parts
+    total = sum(len(x.returnees) for x in parts)
+    big = {i: 2 * len(parts[i].returnees) >= total for i in order}
     fork = "fork" in mp.get_all_start_methods()
     ctx = mp.get_context("fork" if fork else "spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=ctx) as pool:
         if fork:
             _PARTS = parts
             try:
-                futures = {i: pool.submit(_solve_inherited, i, time_limit) for i in order}
+                futures = {i: pool.submit(_solve_inherited, i, time_limit, big[i])
+                           for i in order}
                 return [futures[i].result() for i in range(len(parts))]
             finally:
                 _PARTS = None
-        futures = {i: pool.submit(solve_part, parts[i], time_limit) for i in order}
+        futures = {i: pool.submit(solve_part, parts[i], time_limit, parallel=big[i])
+                   for i in order}
         return [futures[i].result() for i in range(len(parts))]
 
 
