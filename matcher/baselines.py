@@ -32,10 +32,9 @@ from matcher.rules import (
     people_arrays,
     training_arcs,
 )
+from matcher.solve import HOURS_SCALE, TRAVEL_UNITS_PER_KM  # the tiers' own units
 from matcher.text import fold
 
-TRAVEL_UNITS_PER_KM = 100  # tiers M5/J5 count each pair's distance rounded to 10 m
-HOURS_SCALE = 10000  # CP-SAT hours in 1/10000 h: pair hours rounded up, budgets down
 EPS = 1e-9
 MENTOR_TIERS = ("M1", "M2", "M4", "M5")
 PLACEMENT_TIERS = ("J1", "J2", "J4", "J5")

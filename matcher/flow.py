@@ -32,7 +32,6 @@ class FlowResult:
     tier_values: list[int]  # total of each tier's coefficients over the flow (minimised sense)
     stages: int = 1  # groups of tiers solved one after the other
     keep: np.ndarray | None = None  # the arcs given to the solver in the end
-    arcs_used: int = 0  # arcs given to the solver (after pruning with a certificate)
     rounds: int = 1
 
 
@@ -112,7 +111,7 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         keep[added] = True
     values = [int(np.dot(flows, c)) for c in tier_costs]
     return FlowResult(flows=flows, max_flow=max_flow, tier_values=values, stages=len(costs),
-                      keep=keep, arcs_used=int(keep.sum()), rounds=rounds)
+                      keep=keep, rounds=rounds)
 
 
 def _tier_groups(num_nodes: int, tier_costs: list[np.ndarray],

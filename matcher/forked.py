@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+log = logging.getLogger(__name__)
 
 
 class _Inline:
@@ -43,7 +45,7 @@ class _Child:
 
     def result(self) -> Any:
         try:
-            status, value = self.recv.recv()
+            status, value, trace = self.recv.recv()
         except EOFError:
             self.proc.join()
             raise RuntimeError(f"solver child process died (exit code {self.proc.exitcode})"
@@ -51,8 +53,9 @@ class _Child:
         finally:
             self.recv.close()
         self.proc.join()
-        if status == "error":
-            raise RuntimeError(f"solver child process failed:\n{value}")
+        if status == "error":  # the message for the user; the traceback only in the log
+            log.debug("solver child process traceback:\n%s", trace)
+            raise RuntimeError(f"solver child process failed: {value}")
         return value
 
 
@@ -68,9 +71,9 @@ def _child_main(fn: Callable[[], Any], send) -> None:
     with contextlib.suppress(Exception):
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     try:
-        out = ("ok", fn())
-    except BaseException:  # report, never hang the parent
-        out = ("error", traceback.format_exc())
+        out = ("ok", fn(), None)
+    except BaseException as exc:  # report, never hang the parent
+        out = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
     send.send(out)
     send.close()
 

@@ -398,27 +398,13 @@ def solve_mentors(ctx: Context, *, time_limit: float,
     if len(over):
         chosen, final, region_size, proofs = _repair_mentor_hours(
             p, arcs, cand, chosen, cap, budget, pre, pre_load, over, relaxed, s, time_limit)
-        # the flow relaxation bounds every tier while the higher tiers equal its values
-        tight = relax_valid = True
-        for name in MENTOR_TIERS:
-            # the relaxation bounds this tier only while every higher tier equals its value
-            bounds[name] = relaxed[name] if relax_valid else None
-            proved[name] = bool(tight and (
-                (relax_valid and abs(final[name] - relaxed[name]) < 1e-6)
-                or proofs.get(name, False)))
-            if proved[name]:
-                bounds[name] = final[name]
-            if not proved[name]:
-                status = "FEASIBLE"
-            tight = tight and proved[name]
-            relax_valid = relax_valid and abs(final[name] - relaxed[name]) < 1e-6
+        bounds, proved = _against_relaxation(MENTOR_TIERS, final, relaxed, proofs)
+        if not all(proved.values()):
+            status = "FEASIBLE"
         ctx.stats["hours_region_pairs"] = region_size
         relaxed = final
-    values = relaxed
-    tiers = {}
-    for name in MENTOR_TIERS:
-        tiers[name] = Tier(name, values[name], values[name] if proved[name] else
-                           bounds[name], proved[name])
+    tiers = {name: Tier(name, relaxed[name], relaxed[name] if proved[name] else bounds[name],
+                        proved[name]) for name in MENTOR_TIERS}
     final_chosen = np.where(pre >= 0, pre, chosen)
     mentor_of = np.full(p.n_returnees, -1, dtype=np.int64)
     mentor_of[final_chosen >= 0] = arcs.m[final_chosen[final_chosen >= 0]]
@@ -492,6 +478,24 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
         if time.perf_counter() > deadline or region_r.all():
             break
     return best, best_vals, size, proofs
+
+
+def _against_relaxation(names: tuple[str, ...], values: dict[str, float],
+                        relaxed: dict[str, float], proofs: dict[str, bool] | None = None
+                        ) -> tuple[dict[str, float | None], dict[str, bool]]:
+    """Bounds and proofs of a solution's tiers against a lexicographic relaxation: a tier
+    is bounded by the relaxation's value while every higher tier equals the relaxation's,
+    and proved when it meets that bound (or by ``proofs``, e.g. CP-SAT's own over whole
+    components) while every higher tier is proved."""
+    bounds: dict[str, float | None] = {}
+    proved: dict[str, bool] = {}
+    tight = valid = True
+    for name in names:
+        meets = abs(values[name] - relaxed[name]) < 1e-6
+        proved[name] = bool(tight and ((valid and meets) or (proofs or {}).get(name, False)))
+        bounds[name] = values[name] if proved[name] else (relaxed[name] if valid else None)
+        tight, valid = tight and proved[name], valid and meets
+    return bounds, proved
 
 
 def _lex_better(a: dict[str, float], b: dict[str, float]) -> bool:
@@ -717,14 +721,11 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     if incumbent is not None:  # J1-J4 not settled: the best open node bounds each tier
         _, job_of, training_of = incumbent
         values = _placement_values(ctx, job_of, training_of)
-        bound_vals = _placement_values(ctx, heap[0][3], heap[0][4])
-        tiers, tight, valid = {}, True, True
-        for name in PLACEMENT_TIERS:
-            meets = abs(values[name] - bound_vals[name]) < 1e-6
-            tiers[name] = Tier(name, values[name], bound_vals[name] if valid else None,
-                               tight and meets)
-            tight, valid = tight and meets, valid and meets
-        return PlacementSolution(job_of, training_of, tiers)
+        bounds, proved = _against_relaxation(
+            PLACEMENT_TIERS, values, _placement_values(ctx, heap[0][3], heap[0][4]))
+        return PlacementSolution(job_of, training_of, {
+            name: Tier(name, values[name], bounds[name], proved[name])
+            for name in PLACEMENT_TIERS})
     # out of nodes or time: repair the best open node with CP-SAT, bounded by the open nodes
     key, _, _, job_of, training_of, _ = heap[0] if heap else (key, 0, None, job_of,
                                                                training_of, None)
@@ -783,11 +784,8 @@ def _placement_values(ctx: Context, job_of: np.ndarray, training_of: np.ndarray
 def _employer_clashes(p: People, emp: np.ndarray, ja: PlacementArcs,
                       job_of: np.ndarray) -> list[int]:
     """Returnees whose co-offender works for the same employer (rule 12)."""
-    seen: dict[tuple[int, int], list[int]] = {}
-    for r in np.flatnonzero((job_of >= 0) & (p.r_group >= 0)).tolist():
-        key = (int(emp[ja.o[job_of[r]]]), int(p.r_group[r]))
-        seen.setdefault(key, []).append(r)
-    return [r for rs in seen.values() if len(rs) > 1 for r in rs]
+    return [r for _e, _g, members in _employer_clash_groups(p, emp, ja, job_of)
+            for r in members]
 
 
 def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
@@ -846,15 +844,7 @@ def _cpsat_placements(ctx: Context, emp: np.ndarray, job_of: np.ndarray,
             break
         if time.perf_counter() > deadline or whole:
             break
-    bounds, proved = {}, {}
-    tight = relax_valid = True
-    for name in PLACEMENT_TIERS:
-        meets = abs(best_vals[name] - relaxed[name]) < 1e-6
-        proved[name] = bool(tight and ((relax_valid and meets) or proofs.get(name, False)))
-        bounds[name] = best_vals[name] if proved[name] else (
-            relaxed[name] if relax_valid else None)
-        tight = tight and proved[name]
-        relax_valid = relax_valid and meets
+    bounds, proved = _against_relaxation(PLACEMENT_TIERS, best_vals, relaxed, proofs)
     return best[0], best[1], best_vals, bounds, proved
 
 
@@ -1059,7 +1049,7 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
         schedule_visits(roster, plan, previous_visits or None)
         timings["schedule"] = time.perf_counter() - t1
     plan.stats = {"mentor_pairs": len(ctx.marcs), "job_pairs": len(ctx.jarcs),
-                  "training_pairs": len(ctx.tarcs)}
+                  "training_pairs": len(ctx.tarcs), **ctx.stats}
     plan.solve_seconds = time.perf_counter() - t0
     plan.timings = {k: round(v, 4) for k, v in timings.items()}
     say(1.0, "done")

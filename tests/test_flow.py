@@ -4,6 +4,7 @@ the full network."""
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -20,28 +21,42 @@ def test_lexicographic_weights_dominate():
     assert w[2] == 1 and w[1] > 3 * w[2] and w[0] > 7 * w[1] + 3 * w[2]
 
 
+def _bipartite(rng, n: int, m: int, density: float, max_cap: int) -> SimpleNamespace:
+    """Source -> n left nodes -> random pairs (unit capacity, optional) -> m right nodes
+    -> sink (capacity 1..max_cap). ``net.cost(source=, pair=)`` lays integer costs of the
+    source and pair layers out over the arcs (zero elsewhere)."""
+    pairs = np.argwhere(rng.random((n, m)) < density)
+    pr, pm = pairs[:, 0], pairs[:, 1]
+    S, T = 0, 1
+    k = len(pairs)
+    tails = np.concatenate([np.full(n, S), 2 + pr, 2 + n + np.arange(m)])
+    heads = np.concatenate([2 + np.arange(n), 2 + n + pm, np.full(m, T)])
+    caps = np.concatenate([np.ones(n), np.ones(k), rng.integers(1, max_cap + 1, m)])
+    optional = np.zeros(len(tails), dtype=bool)
+    optional[n:n + k] = True
+
+    def cost(source=None, pair=None) -> np.ndarray:
+        return np.concatenate([np.zeros(n) if source is None else source,
+                               np.zeros(k) if pair is None else pair,
+                               np.zeros(m)]).astype(int)
+
+    return SimpleNamespace(args=(2 + n + m, S, T, tails, heads, caps.astype(int)),
+                           caps=caps, tails=tails, heads=heads, T=T, num_nodes=2 + n + m,
+                           optional=optional, pairs=k, cost=cost)
+
+
 def test_pruned_flow_matches_full_on_random_networks():
     """On random bipartite networks, solving with only the 2 cheapest arcs per node plus the
     certificate loop gives exactly the full network's tier values."""
     rng = np.random.default_rng(0)
     for _ in range(20):
-        n, m = 30, 12
-        pairs = [(i, j) for i in range(n) for j in range(m) if rng.random() < 0.4]
-        pr = np.array([p[0] for p in pairs])
-        pm = np.array([p[1] for p in pairs])
-        S, T = 0, 1
-        tails = np.concatenate([np.full(n, S), 2 + pr, 2 + n + np.arange(m)])
-        heads = np.concatenate([2 + np.arange(n), 2 + n + pm, np.full(m, T)])
-        caps = np.concatenate([np.ones(n), np.ones(len(pairs)), rng.integers(1, 3, m)])
-        t1 = np.concatenate([-rng.integers(1, 4, n), np.zeros(len(pairs) + m)]).astype(int)
-        t2 = np.concatenate([np.zeros(n), rng.integers(0, 50, len(pairs)), np.zeros(m)])
-        t2 = t2.astype(int)
-        optional = np.zeros(len(tails), dtype=bool)
-        optional[n:n + len(pairs)] = True
-        full = lex_max_flow_min_cost(2 + n + m, S, T, tails, heads, caps, [t1, t2],
-                                     [3 * n, 50 * n])
-        pruned = lex_max_flow_min_cost(2 + n + m, S, T, tails, heads, caps, [t1, t2],
-                                       [3 * n, 50 * n], optional=optional, keep_per_tail=1)
+        n = 30
+        net = _bipartite(rng, n, 12, 0.4, 2)
+        t1 = net.cost(source=-rng.integers(1, 4, n))
+        t2 = net.cost(pair=rng.integers(0, 50, net.pairs))
+        full = lex_max_flow_min_cost(*net.args, [t1, t2], [3 * n, 50 * n])
+        pruned = lex_max_flow_min_cost(*net.args, [t1, t2], [3 * n, 50 * n],
+                                       optional=net.optional, keep_per_tail=1)
         assert pruned.max_flow == full.max_flow
         assert pruned.tier_values == full.tier_values
 
@@ -70,24 +85,14 @@ def test_staged_tiers_equal_one_combined_cost(monkeypatch):
 
     rng = np.random.default_rng(7)
     for _ in range(30):
-        n, m = 25, 10
-        pairs = [(i, j) for i in range(n) for j in range(m) if rng.random() < 0.45]
-        pr = np.array([p[0] for p in pairs])
-        pm = np.array([p[1] for p in pairs])
-        S, T = 0, 1
-        tails = np.concatenate([np.full(n, S), 2 + pr, 2 + n + np.arange(m)])
-        heads = np.concatenate([2 + np.arange(n), 2 + n + pm, np.full(m, T)])
-        caps = np.concatenate([np.ones(n), np.ones(len(pairs)), rng.integers(1, 4, m)])
-        zeros = np.zeros(len(pairs) + m, dtype=int)
-        t1 = np.concatenate([-rng.integers(1, 3, n), zeros])
-        t2 = np.concatenate([np.zeros(n, int), -rng.integers(0, 3, len(pairs)),
-                             np.zeros(m, int)])
-        t3 = np.concatenate([np.zeros(n, int), rng.integers(0, 40, len(pairs)),
-                             np.zeros(m, int)])
+        n = 25
+        net = _bipartite(rng, n, 10, 0.45, 3)
+        t1 = net.cost(source=-rng.integers(1, 3, n))
+        t2 = net.cost(pair=-rng.integers(0, 3, net.pairs))
+        t3 = net.cost(pair=rng.integers(0, 40, net.pairs))
         ranges = [2 * n, 2 * n, 40 * n]
-        optional = np.zeros(len(tails), dtype=bool)
-        optional[n:n + len(pairs)] = True
-        args = (2 + n + m, S, T, tails, heads, caps.astype(int), [t1, t2, t3], ranges)
+        optional = net.optional
+        args = (*net.args, [t1, t2, t3], ranges)
         one = lex_max_flow_min_cost(*args)
         assert one.stages == 1
         with monkeypatch.context() as mp:
@@ -100,11 +105,11 @@ def test_staged_tiers_equal_one_combined_cost(monkeypatch):
         assert staged_pruned.tier_values == one.tier_values
         # the staged flow is a valid flow: capacities and conservation
         f = staged_pruned.flows
-        assert (f >= 0).all() and (f <= caps).all()
-        net = np.zeros(2 + n + m, dtype=int)
-        np.add.at(net, tails, -f)
-        np.add.at(net, heads, f)
-        assert (net[2:] == 0).all() and net[T] == one.max_flow
+        assert (f >= 0).all() and (f <= net.caps).all()
+        balance = np.zeros(net.num_nodes, dtype=int)
+        np.add.at(balance, net.tails, -f)
+        np.add.at(balance, net.heads, f)
+        assert (balance[2:] == 0).all() and balance[net.T] == one.max_flow
 
 
 @pytest.mark.parametrize("hops", [0, 4])
@@ -124,20 +129,12 @@ def test_local_repair_is_certified_or_replaced(monkeypatch, caplog, hops):
                         lambda *a, **k: used.append(1) or real(*a, **{**k, "hops": hops}))
     rng = np.random.default_rng(3)
     for _ in range(15):
-        n, m = 40, 12
-        pairs = [(i, j) for i in range(n) for j in range(m) if rng.random() < 0.5]
-        pr = np.array([p[0] for p in pairs])
-        pm = np.array([p[1] for p in pairs])
-        S, T = 0, 1
-        tails = np.concatenate([np.full(n, S), 2 + pr, 2 + n + np.arange(m)])
-        heads = np.concatenate([2 + np.arange(n), 2 + n + pm, np.full(m, T)])
-        caps = np.concatenate([np.ones(n), np.ones(len(pairs)), rng.integers(1, 4, m)])
-        t1 = np.concatenate([-rng.integers(1, 4, n), np.zeros(len(pairs) + m)]).astype(int)
-        t2 = np.concatenate([np.zeros(n), rng.integers(0, 50, len(pairs)), np.zeros(m)])
-        optional = np.zeros(len(tails), dtype=bool)
-        optional[n:n + len(pairs)] = True
-        args = (2 + n + m, S, T, tails, heads, caps.astype(int), [t1, t2.astype(int)],
-                [3 * n, 50 * n])
+        n = 40
+        net = _bipartite(rng, n, 12, 0.5, 3)
+        t1 = net.cost(source=-rng.integers(1, 4, n))
+        t2 = net.cost(pair=rng.integers(0, 50, net.pairs))
+        optional = net.optional
+        args = (*net.args, [t1, t2], [3 * n, 50 * n])
         full = lex_max_flow_min_cost(*args)
         pruned = lex_max_flow_min_cost(*args, optional=optional, keep_per_tail=1)
         assert pruned.max_flow == full.max_flow
