@@ -8,6 +8,8 @@ that loads it, so one method's memory never counts against another:
 * ``planner``: :func:`matcher.split.solve_split` (independent regions in parallel on the
   local cores, or on a Dask scheduler with ``scheduler=``);
 * ``plain``: :func:`matcher.solve.solve` in one process (ward and city by default);
+* ``full``: what ``run.py plan --out`` does after reading the roster (matching, visit
+  schedule and the plan workbook), in one process (with ``plain``);
 * ``greedy``: :func:`matcher.baselines.greedy_plan`;
 * ``mip``: :func:`matcher.baselines.mip_plan` (city scale and below by default: one
   Boolean per feasible pair does not fit a time limit above that).
@@ -41,6 +43,7 @@ METHODS = ("planner", "greedy", "mip")
 TIERS = ("M1", "M2", "M4", "M5", "J1", "J2", "J4", "J5")
 MAXIMISE = {"M1", "M2", "M4", "J1", "J2", "J4"}
 LABELS = {"planner": "planner (split, parallel)", "plain": "planner (one process)",
+          "full": "full plan (+ visit schedule + workbook)",
           "greedy": "greedy", "mip": "generic MIP (CP-SAT)"}
 
 
@@ -57,6 +60,8 @@ def _run_method(method: str, roster, options: dict[str, Any]):
         from matcher.solve import solve
 
         return solve(roster, schedule=False)
+    if method == "full":
+        return _full_plan(roster)
     if method == "greedy":
         from matcher.baselines import greedy_plan
 
@@ -66,6 +71,22 @@ def _run_method(method: str, roster, options: dict[str, Any]):
 
         return mip_plan(roster, options["mip_time_limit"])
     raise ValueError(f"unknown method {method!r}")
+
+
+def _full_plan(roster):
+    """What ``run.py plan --out`` does after reading the roster: mentors, jobs, training
+    and the visit schedule, then the plan workbook (to a temporary file)."""
+    import tempfile
+
+    from matcher.io.plan_writer import write_plan_workbook
+    from matcher.solve import solve
+
+    plan = solve(roster)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        write_plan_workbook(plan, roster, Path(folder) / "plan.xlsx")
+    plan.timings["workbook"] = round(time.perf_counter() - t0, 4)
+    return plan
 
 
 def _preload() -> None:
@@ -78,6 +99,8 @@ def _preload() -> None:
     import matcher.baselines  # noqa: F401
     import matcher.check  # noqa: F401
     import matcher.explain  # noqa: F401
+    import matcher.io.plan_writer  # noqa: F401
+    import matcher.schedule  # noqa: F401
     import matcher.solve  # noqa: F401
     import matcher.split  # noqa: F401
 
@@ -244,6 +267,7 @@ def run_bench(scales: Sequence[str] = ("ward", "city"), seeds: int = 1,
                 tasks.append((scale, seed, method))
                 if method == "planner" and rank[scale] <= rank[plain_max_scale]:
                     tasks.append((scale, seed, "plain"))
+                    tasks.append((scale, seed, "full"))
     if any(s["method"] == "mip" for s in skipped):
         above = sorted({s["scale"] for s in skipped}, key=rank.get)
         notes.append(f"The generic MIP is skipped above {mip_max_scale} scale "
@@ -387,7 +411,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     ratio = {(r["scale"], r["seed"]): r for r in results["ratios"]}
     order = {s: i for i, s in enumerate(SCALES)}
-    morder = {"planner": 0, "plain": 1, "greedy": 2, "mip": 3}
+    morder = {"planner": 0, "plain": 1, "full": 2, "greedy": 3, "mip": 4}
     for r in sorted(results["runs"], key=lambda r: (order[r["scale"]], r["seed"],
                                                   morder[r["method"]])):
         head = f"| {r['scale']} | {r['seed']} | {LABELS[r['method']]} |"
@@ -420,7 +444,7 @@ def markdown(results: dict[str, Any]) -> str:
                          f"({i['job_slots']:,} slots), {i['trainings']:,} courses, "
                          f"{i['pairs']:,} Pairs rows; generated in {i['generate_s']} s")
     where = [r for r in results["runs"] if r.get("timings") and r["method"] in
-             ("planner", "plain")]
+             ("planner", "plain", "full")]
     if where:
         lines += ["", "Where the planner's time goes (seconds; for the split planner the "
                   "stage times are summed over its parts, i.e. process time):", ""]

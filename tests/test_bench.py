@@ -19,12 +19,15 @@ def test_bench_ward_planner_beats_or_equals_both_baselines(tmp_path):
     assert (tmp_path / "results.json").is_file() and (tmp_path / "results.md").is_file()
     saved = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     runs = {r["method"]: r for r in saved["runs"]}
-    assert set(runs) == {"planner", "plain", "greedy", "mip"}
+    assert set(runs) == {"planner", "plain", "full", "greedy", "mip"}
+    # the full plan (what `run.py plan --out` does) schedules visits and writes the workbook
+    assert runs["full"]["timings"]["workbook"] > 0 and "schedule" in runs["full"]["timings"]
+    assert runs["full"]["tiers"]["M1"] == runs["plain"]["tiers"]["M1"]
     for method, run in runs.items():
         assert not run.get("error") and run["check"] == [], (method, run)
         assert run["wall_s"] > 0 and run["peak_mb"] > 10
     planner = runs["planner"]["tiers"]
-    for other in ("greedy", "mip", "plain"):
+    for other in ("greedy", "mip", "plain", "full"):
         tiers = runs[other]["tiers"]
         assert lex_key(planner, ("M1", "M2")) >= lex_key(tiers, ("M1", "M2")), other
         assert lex_key(planner, ("J1", "J2")) >= lex_key(tiers, ("J1", "J2")), other

@@ -33,6 +33,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from matcher.availability import SLOT_HOURS
 from matcher.check import monthly_hours
 from matcher.domain import SETTINGS_BY_NAME, Roster
 from matcher.errors import ERROR, Issue, RosterError
+from matcher.io.xlsx import Style, Workbook
 from matcher.plan import TIER_INFO, Assignment, Plan
 from matcher.text import fold, header_key
 from matcher.values import is_blank, parse_bool, parse_date, parse_text
@@ -577,6 +579,10 @@ def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
 
     horizon = plan.settings.get("horizon_weeks")
     weeks = horizon if isinstance(horizon, int) else 0
+    assigned: dict[str, list[str]] = defaultdict(list)
+    for a in plan.assignments:
+        if a.mentor_id is not None:
+            assigned[a.mentor_id].append(a.returnee_id)
     for k, mid in enumerate(sorted(by_mentor, key=order)):
         visits = by_mentor[mid]
         m = look.mentors.get(mid)
@@ -589,8 +595,7 @@ def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
             name=m.full_name if m else mid, id=mid,
             phone=(m.phone if m and m.phone else _t("word:no_phone", lang)),
             ward=_ward(m, lang))] + [None] * (ncols - 1))
-        mentees = list(dict.fromkeys([*(a.returnee_id for a in plan.assignments
-                                        if a.mentor_id == mid),
+        mentees = list(dict.fromkeys([*assigned.get(mid, ()),
                                       *(v.returnee_id for v in visits)]))
         names = ", ".join(f"{look.returnees[x].full_name} ({x})" if x in look.returnees
                           else x for x in mentees)
@@ -839,20 +844,29 @@ def _display_len(value: Any, col: _Col) -> int:
 
 
 def _widths(t: _Table) -> list[float]:
+    rows = t.rows
+    if t.header_rows:
+        rows = [row for n, row in enumerate(rows) if n not in t.header_rows]
+    columns = list(zip_longest(*rows)) if rows else []
+    first_col = None  # the first column without bold (section title) rows
+    if t.bold_rows and any(c.width is None for c in t.cols[:1]):
+        skip = t.header_rows | t.bold_rows
+        first_col = [row[0] if row else None for n, row in enumerate(t.rows) if n not in skip]
     out = []
     for i, col in enumerate(t.cols):
         if col.width is not None:
             out.append(col.width)
             continue
-        skip = t.header_rows | (t.bold_rows if i == 0 else set())
+        values = first_col if i == 0 and first_col is not None else (
+            columns[i] if i < len(columns) else ())
         longest = 0
-        for n, row in enumerate(t.rows):
-            if i >= len(row) or n in skip:
+        for v in values:
+            if v is None:
                 continue
-            v = row[i]
             # plain one-line text is the common case: its length is its width
-            plain = type(v) is str and "\n" not in v
-            longest = max(longest, len(v) if plain else _display_len(*_unwrap(v, col)))
+            n = len(v) if type(v) is str and "\n" not in v else _display_len(*_unwrap(v, col))
+            if n > longest:
+                longest = n
         head = len(t.headers[i])
         # a long header wraps over two lines rather than widening a narrow column
         head_need = head if head <= 14 else max(10, (head + 1) // 2 + 1)
@@ -879,8 +893,15 @@ def _height(values: Sequence[Any], cols: Sequence[_Col], widths: Sequence[float]
             wrap_all: bool = False) -> float | None:
     """Explicit height for a row with wrapped text (spreadsheet programs do not always
     recompute it on opening a file), or None for a one-line row."""
-    lines = max((_lines(_unwrap(v, c)[0], w) for v, c, w in zip(values, cols, widths)
-                 if wrap_all or c.wrap), default=1)
+    lines = 1
+    for v, c, w in zip(values, cols, widths):
+        if not (wrap_all or c.wrap):
+            continue
+        if type(v) is _V:
+            v = v.value
+        if type(v) is not str or (len(v) < w - 1 and "\n" not in v):
+            continue  # fits on one line whatever the characters per width unit
+        lines = max(lines, _lines(v, w))
     return min(MAX_ROW_POINTS, lines * LINE_POINTS) if lines > 1 else None
 
 
@@ -889,127 +910,120 @@ def _hf_text(text: str) -> str:
 
 
 class _Formats:
-    """XlsxWriter formats, created once per combination of properties and reused (a
-    workbook holds each style once)."""
+    """Cell styles of the workbook, one per combination of properties, by index."""
 
-    def __init__(self, wb: Any) -> None:
+    def __init__(self, wb: Workbook) -> None:
         self.wb = wb
-        self.cache: dict[tuple, Any] = {}
+        self.cache: dict[tuple, int] = {}
 
     def get(self, *, num: str | None = None, bold: bool = False, title: bool = False,
             wrap: bool = False, top: bool = False, box: bool = False, quote: bool = False,
-            header: bool = False) -> Any:
+            header: bool = False) -> int:
         key = (num, bold, title, wrap, top, box, quote, header)
-        if key == (None, False, False, False, False, False, False, False):
-            return None
         fmt = self.cache.get(key)
         if fmt is None:
-            props: dict[str, Any] = {"font_name": "Calibri", "font_size": 13 if title else 11}
-            if num:
-                props["num_format"] = num
-            if bold or title or header:
-                props["bold"] = True
-            if wrap or header:
-                props["text_wrap"] = True
-            if wrap or top or header:
-                props["valign"] = "top"
-            if box:
-                props.update(border=1, border_color=BORDER_COLOR)
-            if quote:
-                props["quote_prefix"] = True
-            if header:
-                props.update(pattern=1, bg_color=HEADER_FILL)
-            fmt = self.cache[key] = self.wb.add_format(props)
+            fmt = self.cache[key] = self.wb.style(Style(
+                num=num or None, bold=bold or title or header, size=13 if title else 11,
+                wrap=wrap or header, top=wrap or top or header,
+                border_color=BORDER_COLOR if box else None,
+                fill=HEADER_FILL if header else None, quote=quote))
         return fmt
 
 
-def _put(ws: Any, formats: _Formats, r: int, c: int, value: Any, col: _Col, *,
-         bold: bool = False, tall: bool = False, title: bool = False,
-         box: bool = False) -> None:
-    """Write one cell. Text is always a string cell, never a formula or an error value;
-    text a spreadsheet would run as a formula also gets the quote prefix."""
+def _cell(formats: _Formats, c: int, value: Any, col: _Col, *, bold: bool = False,
+          tall: bool = False, title: bool = False, box: bool = False) -> tuple | None:
+    """One cell as (column, value, style). Text is always a string cell, never a formula
+    or an error value; text a spreadsheet would run as a formula also gets the quote
+    prefix."""
     value, col = _unwrap(value, col)
     if value is None:
-        if box:
-            ws.write_blank(r, c, None, formats.get(box=True))
-        return
+        return (c, None, formats.get(box=True)) if box else None
     if isinstance(value, str):
         value = _clean_text(value)
-        fmt = formats.get(bold=bold, title=title, wrap=col.wrap, top=tall and not col.wrap,
-                          box=box, quote=formula_like(value))
-        ws.write_string(r, c, value, fmt)
-    elif isinstance(value, bool):
-        ws.write_boolean(r, c, value, formats.get(bold=bold, title=title, top=tall, box=box))
-    elif isinstance(value, (dt.date, dt.datetime)):
-        ws.write_datetime(r, c, value, formats.get(num=DATE_FORMAT, bold=bold, title=title,
-                                                   top=tall, box=box))
-    elif isinstance(value, (int, float)):
-        num = col.fmt if isinstance(value, float) else None
+        return c, value, formats.get(bold=bold, title=title, wrap=col.wrap,
+                                     top=tall and not col.wrap, box=box,
+                                     quote=formula_like(value))
+    if isinstance(value, bool):
+        return c, value, formats.get(bold=bold, title=title, top=tall, box=box)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return c, value, formats.get(num=DATE_FORMAT, bold=bold, title=title, top=tall,
+                                     box=box)
+    if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
-            ws.write_string(r, c, str(value), formats.get(bold=bold, top=tall, box=box))
-        else:
-            ws.write_number(r, c, value, formats.get(num=num, bold=bold, title=title,
-                                                     top=tall, box=box))
-    else:
-        text = _clean_text(str(value))
-        ws.write_string(r, c, text, formats.get(bold=bold, title=title, top=tall, box=box,
-                                                quote=formula_like(text)))
+            return c, str(value), formats.get(bold=bold, top=tall, box=box)
+        num = col.fmt if isinstance(value, float) else None
+        return c, value, formats.get(num=num, bold=bold, title=title, top=tall, box=box)
+    text = _clean_text(str(value))
+    return c, text, formats.get(bold=bold, title=title, top=tall, box=box,
+                                quote=formula_like(text))
 
 
-def _put_headers(ws: Any, formats: _Formats, r: int, texts: Sequence[Any], *,
-                 boxed: bool = False) -> None:
+def _header_cells(formats: _Formats, texts: Sequence[Any], *, boxed: bool = False) -> list:
+    out = []
     for c, text in enumerate(texts):
         if text is None:
             continue
         value = _clean_text(str(text))
-        ws.write_string(r, c, value, formats.get(header=True, box=boxed,
-                                                 quote=formula_like(value)))
+        out.append((c, value, formats.get(header=True, box=boxed, quote=formula_like(value))))
+    return out
 
 
-def _write_sheet(wb: Any, formats: _Formats, t: _Table, plan: Plan, lang: str) -> None:
-    ws = wb.add_worksheet(t.title)
-    ncols = len(t.cols)
+class _RowStyles:
+    """Style indexes per column for one combination of row flags (bold, tall, title,
+    box): text, formula-like text, whole numbers, fractional numbers, dates, blanks."""
+
+    def __init__(self, formats: _Formats, cols: Sequence[_Col], bold: bool, tall: bool,
+                 title: bool, box: bool) -> None:
+        g = formats.get
+        self.text = [g(bold=bold, title=title, wrap=c.wrap, top=tall and not c.wrap, box=box)
+                     for c in cols]
+        self.quoted = [g(bold=bold, title=title, wrap=c.wrap, top=tall and not c.wrap,
+                         box=box, quote=True) for c in cols]
+        self.int = g(bold=bold, title=title, top=tall, box=box)
+        self.float = [g(num=c.fmt, bold=bold, title=title, top=tall, box=box) for c in cols]
+        self.blank = g(box=True) if box else None
+
+
+def _write_sheet(wb: Workbook, formats: _Formats, t: _Table, plan: Plan, lang: str) -> None:
+    ws = wb.add_sheet(t.title)
     widths = _widths(t)
-    for i, width in enumerate(widths):
-        ws.set_column(i, i, width)
+    ws.widths = widths
     first = 1 if t.header else 0  # the 0-based row of t.rows[0]
     if t.header:
-        ws.set_row(0, _height(t.headers, t.cols, widths, wrap_all=True))
-        ws.freeze_panes(1, 0)
-        ws.repeat_rows(0)
+        ws.freeze_rows = 1
+        ws.repeat_rows = 1
     if t.autofilter and t.header:
-        ws.autofilter(0, 0, max(1, len(t.rows)), ncols - 1)
-    ws.set_landscape()
-    ws.set_paper(PAPER_A4)
-    ws.fit_to_pages(1, 0)
-    ws.hide_gridlines(0 if t.header else 1)  # print the grid of tables, not of forms
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.autofilter = (0, 0, max(1, len(t.rows)), len(t.cols) - 1)
+    ws.landscape = True
+    ws.paper = PAPER_A4
+    ws.fit_width = 1
+    ws.print_gridlines = t.header  # print the grid of tables, not of forms
+    ws.margins = (0.4, 0.4, 0.6, 0.6)
+    ws.header_margin = 0.25
     date_text = plan.plan_date.strftime("%d/%m/%Y")
-    header = (f"&L{_hf_text(_t('word:plan_of', lang).format(date=date_text))}"
-              f'&C&"-,Bold"{_hf_text(t.label)}&R{_t("word:page", lang)}')
+    ws.header = (f"&L{_hf_text(_t('word:plan_of', lang).format(date=date_text))}"
+                 f'&C&"-,Bold"{_hf_text(t.label)}&R{_t("word:page", lang)}')
     src = plan.sources[0] if plan.sources else None
     footer = ""
     if src:
         footer += "&L" + _hf_text(f"{src.get('name')} · SHA-256 "
                                   f"{str(src.get('sha256'))[:12]}…")
-    footer += "&R" + _hf_text(date_text) + " · " + _t("word:page", lang)
-    ws.set_header(header, {"margin": 0.25})
-    ws.set_footer(footer, {"margin": 0.25})
+    ws.footer = footer + "&R" + _hf_text(date_text) + " · " + _t("word:page", lang)
     if t.header:
-        _put_headers(ws, formats, 0, t.headers)
+        ws.row(0, _header_cells(formats, t.headers),
+               _height(t.headers, t.cols, widths, wrap_all=True))
     wrapping = any(c.wrap for c in t.cols)
     breaks = []
     cols = t.cols
-    quote = formats.get(quote=True)
+    ncols = len(cols)
+    styles: dict[tuple, _RowStyles] = {}
     for n, row in enumerate(t.rows):
         r = n + first
         if n in t.breaks and r > 0:
             breaks.append(r)  # a new page from this row
         if n in t.header_rows:
-            height = _height(row, cols, widths, wrap_all=True)
-            if height:
-                ws.set_row(r, height)
-            _put_headers(ws, formats, r, row, boxed=n in t.boxed_rows)
+            ws.row(r, _header_cells(formats, row, boxed=n in t.boxed_rows),
+                   _height(row, cols, widths, wrap_all=True))
             continue
         title = n in t.title_rows
         box = n in t.boxed_rows
@@ -1018,27 +1032,35 @@ def _write_sheet(wb: Any, formats: _Formats, t: _Table, plan: Plan, lang: str) -
             height = max(height or 0, TITLE_POINTS)
         elif box:
             height = max(height or 0, BOXED_POINTS)
-        if height:
-            ws.set_row(r, height)
         bold = n in t.bold_rows
         tall = height is not None and not title
-        if not (bold or tall or title or box):
-            for c, v in enumerate(row[:len(cols)]):
-                if v is None:
-                    continue
-                if type(v) is str and not cols[c].wrap:  # the common case, fast
+        key = (bold, tall, title, box)
+        st = styles.get(key)
+        if st is None:
+            st = styles[key] = _RowStyles(formats, cols, bold, tall, title, box)
+        text, quoted, int_style, float_style = st.text, st.quoted, st.int, st.float
+        cells = []
+        for c, v in enumerate(row[:ncols] if st.blank is None else
+                              [*row[:ncols], *[None] * (ncols - len(row))]):
+            tv = type(v)
+            if tv is str:  # the common case, fast
+                if not v.isprintable():
                     v = _clean_text(v)
-                    ws.write_string(r, c, v, quote if v.startswith(FORMULA_STARTS) else None)
-                elif type(v) is int:
-                    ws.write_number(r, c, v)
-                else:
-                    _put(ws, formats, r, c, v, cols[c])
-            continue
-        for c, col in enumerate(cols):
-            _put(ws, formats, r, c, row[c] if c < len(row) else None, col, bold=bold,
-                 tall=tall, title=title, box=box)
-    if breaks:
-        ws.set_h_pagebreaks(breaks[:MAX_PAGE_BREAKS])
+                cells.append((c, v, quoted[c] if v.startswith(FORMULA_STARTS) else text[c]))
+            elif tv is int:
+                cells.append((c, v, int_style))
+            elif tv is float and math.isfinite(v):
+                cells.append((c, v, float_style[c]))
+            elif v is None:
+                if st.blank is not None:
+                    cells.append((c, None, st.blank))
+            else:
+                cell = _cell(formats, c, v, cols[c], bold=bold, tall=tall, title=title,
+                             box=box)
+                if cell is not None:
+                    cells.append(cell)
+        ws.row(r, cells, height)
+    ws.page_breaks = breaks[:MAX_PAGE_BREAKS]
 
 
 # Excel keeps at most 1,023 manual page breaks per sheet
@@ -1048,19 +1070,12 @@ MAX_PAGE_BREAKS = 1023
 def write_plan_workbook(plan: Plan, roster: Roster, path: str | Path, *,
                         lang: str = "vi") -> None:
     """Write the plan workbook (SPEC section 7) to ``path`` in ``lang`` ("vi" or "en")."""
-    import xlsxwriter
-
     tables = _tables(plan, roster, lang)
-    # text is never read as a formula, number or link: every string is a string cell
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
-                                         "strings_to_numbers": False,
-                                         "strings_to_urls": False,
-                                         "in_memory": True,
-                                         "remove_timezone": True})
+    wb = Workbook()
     formats = _Formats(wb)
     for t in tables:
         _write_sheet(wb, formats, t, plan, lang)
-    wb.close()
+    wb.save(path)
 
 
 # ------------------------------------------------------------------------------ csv, json
