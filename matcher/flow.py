@@ -32,7 +32,8 @@ class FlowResult:
     tier_values: list[int]  # total of each tier's coefficients over the flow (minimised sense)
     stages: int = 1  # groups of tiers solved one after the other
     keep: np.ndarray | None = None  # the arcs given to the solver in the end
-    rounds: int = 1
+    rounds: int = 1  # certificate rounds, all stages together
+    solves: int = 1  # stage solves from scratch (a re-solve after a failed repair counts)
 
 
 def lexicographic_weights(ranges: list[int]) -> list[int]:
@@ -59,9 +60,10 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
     With ``optional`` (a mask of unit-capacity arcs, e.g. returnee-mentor pairs) and
     ``keep_per_tail``, only the lexicographically cheapest optional arcs of each tail node
     are given to the solver at first. The answer is then *proved* optimal for the full
-    network: optimal node potentials of each stage must leave every left-out arc with a
-    lexicographically non-negative vector of reduced costs (a combined dual of all stages
-    then certifies it); arcs that do not are added and the flow re-solved.
+    network, one stage at a time: optimal node potentials of a stage must leave every
+    left-out arc that is still free in that stage (zero reduced cost in every earlier
+    stage) with a non-negative reduced cost; arcs that do not are added and that stage
+    alone is re-optimised (a combined dual of all stages then certifies the whole).
     ``initial_keep`` adds arcs to the first pruned network (e.g. the arcs a closely related
     network ended with), which can spare certificate rounds."""
     tails = np.asarray(tails, dtype=np.int64)
@@ -75,43 +77,222 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
     if optional is not None and keep_per_tail and optional.sum() > keep_per_tail * 4:
         # the stages' costs order each tail's arcs lexicographically over every tier
         keep = ~optional | _cheapest_per_group(tails, costs, optional, keep_per_tail)
+        # a first stage with few distinct costs ties most left-out arcs with the kept
+        # ones; its optimum then hinges on many of them, and certificate rounds that
+        # add them a few hundred at a time cost more than one solve with all tied arcs
+        kth = np.full(num_nodes, np.iinfo(np.int64).min)
+        opt_kept = np.flatnonzero(optional & keep)
+        np.maximum.at(kth, tails[opt_kept], costs[0][opt_kept])
+        tied = optional & (costs[0] <= kth[tails])
+        if tied.sum() > TIE_SHARE * optional.sum():
+            log.info("first stage: %d of %d optional arcs tie with the kept ones; "
+                     "keeping them all", int(tied.sum()), int(optional.sum()))
+            keep |= tied
         if initial_keep is not None:
             keep |= initial_keep
-    rounds = 0
-    flows = added = None
-    while True:
-        rounds += 1
-        idx = np.flatnonzero(keep)
-        out = np.flatnonzero(~keep)
-        args = (num_nodes, source, sink, tails[idx], heads[idx], caps[idx],
-                [c[idx] for c in costs], tails[out], heads[out], [c[out] for c in costs])
-        start = None
-        if added is not None:
-            # a few arcs were added to an optimal flow: re-optimise the first stage only
-            # around them; its potentials then certify the result on the whole network,
-            # or a full solve follows (later stages are solved over its optimal face)
-            start = _local_repair(num_nodes, source, sink, tails[idx], heads[idx],
-                                  caps[idx], costs[0][idx], flows[idx],
-                                  np.searchsorted(idx, added))
-        sub_flows, max_flow, bad = _solve_stages(*args, start=start)
-        if start is not None and bad is None:
-            log.info("local re-optimisation not certified; solving the whole network")
-            sub_flows, max_flow, bad = _solve_stages(*args)
-        flows = np.zeros(len(tails), dtype=np.int64)
-        flows[idx] = sub_flows
-        if keep.all():
+    flows = np.zeros(len(tails), dtype=np.int64)
+    free = np.ones(len(tails), dtype=bool)  # arcs not forced empty or full by a stage
+    supply = np.zeros(num_nodes, dtype=np.int64)  # what the free arcs must carry
+    max_flow = 0
+    rounds = solves = 0
+    for g, cost in enumerate(costs):
+        last = g == len(costs) - 1
+        stage = _Stage(num_nodes, source, sink, tails, heads, caps, cost, free, supply,
+                       first=g == 0)
+        f, value = stage.solve(keep)
+        solves += 1
+        d = bad = None
+        stage_rounds = 0
+        # certificate rounds of this stage: left-out free arcs that its potentials leave
+        # with a negative reduced cost are added and the stage alone re-optimised
+        while not (last and keep[free].all()):
+            if d is None:
+                d, bad = stage.potentials(f, value, keep)
+                if d is None:
+                    raise RuntimeError("no potentials for an optimal flow")  # cannot happen
+            if len(bad) == 0:
+                break
+            rounds += 1
+            stage_rounds += 1
+            keep[bad] = True
+            if WIDEN:
+                # their tails' other left-out free arcs that the potentials leave tight
+                # too: ties are common, and the next rounds would likely want them
+                tail_bad = np.zeros(num_nodes, dtype=bool)
+                tail_bad[tails[bad]] = True
+                near = np.flatnonzero(free & ~keep & tail_bad[tails])
+                near = near[cost[near] + d[tails[near]] - d[heads[near]] <= 0]
+                log.info("stage %d round %d: %d bad arcs, %d tight ones of their tails",
+                         g + 1, stage_rounds, len(bad), len(near))
+                keep[near] = True
+            # Earlier stages stay certified: their potentials are optimal duals of the
+            # whole network (every left-out arc has a non-negative reduced cost under
+            # them), and adding arcs changes neither the potentials nor those reduced
+            # costs. The added arcs are free (zero reduced cost in every earlier stage),
+            # so any flow of this stage's network, whatever it puts on them, keeps
+            # complementary slackness with each earlier stage's potentials: it stays on
+            # their optimal face, and their tier values cannot change.
+            if stage_rounds >= MAX_ROUNDS:
+                keep |= free  # no certificate in sight: the stage on all its free arcs
+            else:
+                repaired = stage.repair(f, value, keep, bad, d)
+                if repaired is not None:
+                    f, value, d, bad = repaired
+                    continue
+                log.info("local re-optimisation not certified; solving the stage again")
+            f, value = stage.solve(keep)
+            solves += 1
+            d = bad = None
+        flows[stage.idx] = f
+        if g == 0:
+            max_flow = value
+        if last:
             break
-        if bad is None or rounds >= 8:
-            keep[:] = True  # no certificate: solve the full network
-            added = None
-            continue
-        if len(bad) == 0:
-            break
-        added = out[bad]
-        keep[added] = True
+        # the optimal face of this stage: positive reduced cost -> empty, negative -> full
+        # (a left-out arc has none negative: it stays empty)
+        rc = cost + d[tails] - d[heads]
+        full = free & (rc < 0)
+        if (~keep[full]).any() or (flows[full] != caps[full]).any() or \
+                flows[free & (rc > 0)].any():
+            raise RuntimeError("potentials do not match the flow")  # cannot happen
+        if g == 0:
+            supply[source] += max_flow
+            supply[sink] -= max_flow
+        np.add.at(supply, tails[full], -caps[full])
+        np.add.at(supply, heads[full], caps[full])
+        free &= rc == 0
     values = [int(np.dot(flows, c)) for c in tier_costs]
     return FlowResult(flows=flows, max_flow=max_flow, tier_values=values, stages=len(costs),
-                      keep=keep, rounds=rounds)
+                      keep=keep, rounds=rounds + 1, solves=solves)
+
+
+MAX_ROUNDS = 4  # certificate rounds before a stage is solved on all its free arcs
+
+
+class _Stage:
+    """One group of tiers: a min-cost flow over the arcs still ``free`` (the first stage:
+    maximum flow; later ones: the node ``supply`` exactly), on the kept arcs only."""
+
+    def __init__(self, num_nodes, source, sink, tails, heads, caps, cost, free, supply,
+                 first):
+        self.n, self.s, self.t = num_nodes, source, sink
+        self.tails, self.heads, self.caps, self.cost = tails, heads, caps, cost
+        self.free, self.supply, self.first = free, supply.copy(), first
+        self.idx = np.zeros(0, dtype=np.int64)
+
+    def _arcs(self, keep):
+        self.idx = np.flatnonzero(keep & self.free)
+        i = self.idx
+        return self.tails[i], self.heads[i], self.caps[i], self.cost[i]
+
+    def solve(self, keep) -> tuple[np.ndarray, int]:
+        t, h, c, k = self._arcs(keep)
+        if self.first:
+            return _solve(self.n, self.s, self.t, t, h, c, k)
+        return _solve_supplies(self.n, t, h, c, k, self.supply), 0
+
+    def potentials(self, f, max_flow, keep, max_rounds=None):
+        """Node potentials of the optimal flow ``f`` (over ``self.idx``) and the left-out
+        free arcs they leave with a negative reduced cost; of the two constructions
+        (largest and smallest potentials), the one that leaves fewer. (None, None) when
+        none settle within ``max_rounds``."""
+        i = self.idx
+        out = np.flatnonzero(self.free & ~keep)
+        best = None
+        for reverse in (True, False):
+            d = _potentials(self.n, self.s, self.t, self.tails[i], self.heads[i],
+                            self.caps[i], self.cost[i], f, max_flow, reverse=reverse,
+                            max_flow_arc=self.first, max_rounds=max_rounds)
+            if d is None:
+                if max_rounds is not None:
+                    break  # not optimal: no potentials exist, whichever construction
+                continue
+            bad = out[self.cost[out] + d[self.tails[out]] - d[self.heads[out]] < 0]
+            if best is None or len(bad) < len(best[1]):
+                best = (d, bad)
+            if len(bad) == 0 or not len(out):
+                break
+        return best if best is not None else (None, None)
+
+    def repair(self, f, max_flow, keep, added, d):
+        """Re-optimise ``f`` (optimal before the arcs ``added`` joined ``keep``, with
+        potentials ``d``) for the enlarged network: (flows, flow value, potentials,
+        left-out free arcs they leave with a negative reduced cost), or None."""
+        old = self.idx
+        t, h, c, k = self._arcs(keep)
+        g = np.zeros(len(self.idx), dtype=np.int64)
+        g[np.searchsorted(self.idx, old)] = f
+        if EXACT_REPAIR:
+            res = _route_excess(self.n, self.s, self.t, t, h, c, k, g, max_flow, d,
+                                self.first)
+            if res is None:
+                return None
+            start, flow = res
+            d, bad = self.potentials(start, flow, keep)
+            return (start, flow, d, bad) if d is not None else None
+        start = _local_repair(self.n, self.s, self.t, t, h, c, k, g,
+                              np.searchsorted(self.idx, added))
+        if start is None:
+            return None
+        flow = int(start[t == self.s].sum() - start[h == self.s].sum()) if self.first else 0
+        d, bad = self.potentials(start, flow, keep, max_rounds=VERIFY_ROUNDS)
+        if d is None:
+            return None
+        return start, flow, d, bad
+
+
+EXACT_REPAIR = True
+WIDEN = True
+TIE_SHARE = 0.5  # share of tied optional arcs above which all tied ones are kept
+
+
+def _route_excess(num_nodes, source, sink, tails, heads, caps, cost, flows, max_flow, d,
+                  max_flow_arc):
+    """The optimal flow of a network whose arcs all satisfy complementary slackness with
+    the potentials ``d`` under ``flows`` except some empty ones with a negative reduced
+    cost (arcs just added). Those are filled, and the excess this leaves at their heads
+    routed back to their tails at least cost in the residual graph, under reduced
+    costs, which are then all non-negative. Any feasible flow of the network is ``flows``
+    plus such a routing, and reduced costs change every flow's cost by the same
+    constant, so the least-cost routing gives an optimal flow. Filling an arc and
+    routing its unit straight back over it costs ``B``, the sum of the violations, so no
+    arc of reduced cost above ``B`` is used; those are left out. With ``max_flow_arc``
+    the flow value may grow: a return arc from sink to source (reduced cost 0 under
+    potentials made with one). None when the costs do not fit the solver."""
+    rc = cost + d[tails] - d[heads]
+    neg = rc < 0
+    f = flows.copy()
+    f[neg] = caps[neg]
+    delta = f - flows
+    budget = int(-(rc[neg] * delta[neg]).sum())
+    if budget * 4 * (num_nodes + 2) >= _COST_LIMIT:
+        return None
+    supply = np.zeros(num_nodes, dtype=np.int64)
+    np.add.at(supply, heads, delta)
+    np.add.at(supply, tails, -delta)
+    fwd = np.flatnonzero((f < caps) & (rc <= budget))
+    bwd = np.flatnonzero((f > 0) & (-rc <= budget))
+    ut = np.concatenate([tails[fwd], heads[bwd]])
+    uh = np.concatenate([heads[fwd], tails[bwd]])
+    ucap = np.concatenate([caps[fwd] - f[fwd], f[bwd]])
+    ucost = np.concatenate([rc[fwd], -rc[bwd]])
+    if max_flow_arc:
+        ut = np.r_[ut, sink, source]
+        uh = np.r_[uh, source, sink]
+        ucap = np.r_[ucap, int(caps[tails == source].sum()), max_flow]
+        ucost = np.r_[ucost, 0, 0]
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(ut.astype(np.int32), uh.astype(np.int32),
+                                              ucap.astype(np.int64), ucost.astype(np.int64))
+    smcf.set_nodes_supplies(np.arange(num_nodes, dtype=np.int32), supply)
+    if smcf.solve() != smcf.OPTIMAL:
+        return None
+    g = np.asarray(smcf.flows(np.arange(len(ut), dtype=np.int32)), dtype=np.int64)
+    f[fwd] += g[:len(fwd)]
+    f[bwd] -= g[len(fwd):len(fwd) + len(bwd)]
+    if max_flow_arc:
+        max_flow += int(g[-2]) - int(g[-1])
+    return f, max_flow
 
 
 def _tier_groups(num_nodes: int, tier_costs: list[np.ndarray],
@@ -154,75 +335,6 @@ def _cheapest_per_group(tails: np.ndarray, costs: list[np.ndarray], optional: np
     keep = np.zeros(len(tails), dtype=bool)
     keep[order[rank < k]] = True
     return keep
-
-
-def _solve_stages(num_nodes, source, sink, tails, heads, caps, costs, out_t, out_h,
-                  out_costs, *, start: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, int, np.ndarray | None]:
-    """Solve the stages of a lexicographic flow on the given arcs and check the left-out
-    arcs (``out_*``) against each stage's potentials. Returns the flows, the flow value and
-    the left-out arcs whose reduced costs are lexicographically negative (None when no
-    potentials could be computed). ``start``: a feasible flow to certify instead of
-    solving the first stage; None is returned for the left-out arcs when it is not
-    optimal for that stage."""
-    flows = np.zeros(len(tails), dtype=np.int64)
-    free = np.ones(len(tails), dtype=bool)  # arcs not yet forced empty or full
-    supply = np.zeros(num_nodes, dtype=np.int64)
-    tight = np.ones(len(out_t), dtype=bool)  # left-out arcs with zero reduced costs so far
-    bad = []
-    max_flow = 0
-    for g, cost in enumerate(costs):
-        fi = np.flatnonzero(free)
-        ft, fh, fc, fk = tails[fi], heads[fi], caps[fi], cost[fi]
-        if g == 0:
-            if start is not None:
-                f = start
-                max_flow = int(f[ft == source].sum() - f[fh == source].sum())
-            else:
-                f, max_flow = _solve(num_nodes, source, sink, ft, fh, fc, fk)
-            supply[source] += max_flow
-            supply[sink] -= max_flow
-        else:
-            f = _solve_supplies(num_nodes, ft, fh, fc, fk, supply)
-        flows[fi] = f
-        last = g == len(costs) - 1
-        if last and len(out_t) == 0:
-            break
-        # two optimal duals: distances from a virtual root (largest potentials) and minus
-        # distances to a virtual sink (smallest); either certifies; keep the one that
-        # leaves fewer left-out arcs with a negative reduced cost
-        best = None
-        for reverse in (True, False):
-            d = _potentials(num_nodes, source, sink, ft, fh, fc, fk, f, max_flow,
-                            reverse=reverse, max_flow_arc=g == 0,
-                            max_rounds=VERIFY_ROUNDS if start is not None else None)
-            if d is None:
-                if start is not None:
-                    break  # not optimal: no potentials exist, whichever construction
-                continue
-            rc_out = out_costs[g] + d[out_t] - d[out_h]
-            n_bad = int(np.count_nonzero(tight & (rc_out < 0)))
-            if best is None or n_bad < best[0]:
-                best = (n_bad, d, rc_out)
-            if n_bad == 0:
-                break
-        if best is None:
-            return flows, max_flow, None
-        _, d, rc_out = best
-        bad.append(np.flatnonzero(tight & (rc_out < 0)))
-        tight &= rc_out == 0
-        if last:
-            break
-        # the optimal face of this stage: positive reduced cost -> empty, negative -> full
-        rc = fk + d[ft] - d[fh]
-        full, empty = fi[rc < 0], fi[rc > 0]
-        if (flows[full] != caps[full]).any() or flows[empty].any():
-            raise RuntimeError("potentials do not match the flow")  # cannot happen
-        free[full] = False
-        free[empty] = False
-        np.add.at(supply, tails[full], -caps[full])
-        np.add.at(supply, heads[full], caps[full])
-    return flows, max_flow, np.unique(np.concatenate(bad)) if bad else np.zeros(0, np.int64)
 
 
 def _solve(num_nodes, source, sink, tails, heads, caps, cost) -> tuple[np.ndarray, int]:

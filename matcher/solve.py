@@ -55,6 +55,7 @@ BNB_MAX_CLASHES = 3  # co-offender clashes at one employer that branch and bound
 J5_EXTRA_NODES = 8  # branch-and-bound nodes spent on closing a commute gap once J1-J4 hold
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 PARALLEL_MIN_RETURNEES = 300  # below this a second process costs more than it saves
+HOUR_LEVELS = True  # nested hour limits in the mentor flow relaxation (see _hour_levels)
 
 
 @dataclass
@@ -205,8 +206,43 @@ def _group_nodes(grp: np.ndarray, target: np.ndarray, target_node: np.ndarray,
     return next_node + len(u_sel)
 
 
+def _hour_levels(m: np.ndarray, hours: np.ndarray, budget: np.ndarray, cap: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nested hour limits of a flow relaxation of the hour budgets. Per mentor, with its
+    pairs sorted by hours, the pairs from position j on can hold at most N_j mentees (the
+    most of them whose cheapest hours fit the budget): every plan within budget obeys
+    this, for every j, and the sets are nested, so a chain of nodes (level l -> level
+    l-1 -> mentor, capacity N) carries them in a flow. Returns per pair its level (0: the
+    mentor node itself) and per level node (mentor, level, capacity)."""
+    level = np.zeros(len(m), dtype=np.int64)
+    sel = np.flatnonzero(np.isfinite(budget[m]) & (cap[m] > 1))
+    if len(sel) == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return level, e, e, e
+    order = sel[np.lexsort((hours[sel], m[sel]))]
+    ms, hs = m[order], hours[order]
+    pos = np.arange(len(order))
+    first = np.searchsorted(ms, ms)
+    end = np.searchsorted(ms, ms, side="right")
+    cs = np.cumsum(hs)
+    before = np.where(pos > 0, cs[pos - 1], 0.0)
+    # most pairs from position j on whose hours fit: the cheapest of them, consecutively
+    k = np.searchsorted(cs, before + budget[ms] + 1e-9, side="right") - pos
+    k = np.minimum(k, end - pos)
+    n_j = np.minimum(k, cap[ms])
+    nontrivial = n_j < end - pos  # not every pair from j on fits together
+    prev = np.where(pos > first, np.r_[0, n_j[:-1]], cap[ms])
+    brk = nontrivial & (n_j < prev)
+    lv = np.cumsum(brk)
+    lv = lv - np.where(first > 0, lv[first - 1], 0)  # breakpoints so far in this mentor
+    level[order] = lv
+    b = np.flatnonzero(brk)
+    return level, ms[b], lv[b], n_j[b]
+
+
 def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
-                  pre_load: np.ndarray, s) -> tuple[np.ndarray, list[int], int]:
+                  pre_load: np.ndarray, s, budget: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, list[int], int]:
     """Lexicographic flow over candidate arcs ``cand``; returns chosen arc per returnee."""
     n, m = p.n_returnees, p.n_mentors
     S, T = 0, 1
@@ -218,6 +254,26 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     head = m_node[am].copy()
     extra_t, extra_h = [], []
     next_node = _group_nodes(grp, am, m_node, head, extra_t, extra_h, 2 + n + m)
+    if budget is not None and HOUR_LEVELS:
+        # nested hour limits (pairs through a co-offender node keep their own path: the
+        # limits on the other pairs alone are still implied by the budgets)
+        level, lm, ll, lcap = _hour_levels(am, arcs.hours[cand], budget, cap)
+        if len(lm):
+            nodes = next_node + np.arange(len(lm))
+            next_node += len(lm)
+            # node of (mentor, level): levels of a mentor are consecutive, from 1
+            start = np.full(m, -1, dtype=np.int64)
+            start[lm[::-1]] = nodes[::-1] - (ll[::-1] - 1)  # node of level 1 per mentor
+            direct = head == m_node[am]
+            to_level = direct & (level > 0)
+            head[to_level] = start[am[to_level]] + level[to_level] - 1
+            extra_t.append(nodes)
+            extra_h.append(np.where(ll > 1, nodes - 1, m_node[lm]))
+            level_caps = lcap
+        else:
+            level_caps = None
+    else:
+        level_caps = None
     # spreading arcs: the k-th mentee of a mentor (k counted after required ones)
     slot_m = np.repeat(np.arange(m), np.maximum(cap, 0))
     slot_k = (np.arange(len(slot_m)) - np.repeat(np.cumsum(np.maximum(cap, 0)) -
@@ -233,6 +289,9 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     tails = np.concatenate(parts_t).astype(np.int64)
     heads = np.concatenate(parts_h).astype(np.int64)
     caps = np.ones(len(tails), dtype=np.int64)
+    if level_caps is not None:
+        caps[sizes[0] + sizes[1] + sizes[2] - len(level_caps):sizes[0] + sizes[1] + sizes[2]] = \
+            level_caps
 
     def layer(values: dict[int, np.ndarray]) -> np.ndarray:
         out = np.zeros(len(tails), dtype=np.int64)
@@ -287,7 +346,8 @@ def _tier_values(p: People, arcs: MentorArcs, chosen: np.ndarray, s) -> dict[str
 
 def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
                    budget: np.ndarray, pre_load: np.ndarray, hint: np.ndarray, s,
-                   time_limit: float) -> tuple[np.ndarray, dict[str, tuple[float, float, bool]]]:
+                   time_limit: float, upper: tuple[int, int] | None = None
+                   ) -> tuple[np.ndarray, dict[str, tuple[float, float, bool]]]:
     """Exact lexicographic CP-SAT on a sub-problem with hour budgets. Returns chosen arc per
     returnee and per tier (value, bound, proved)."""
     from ortools.sat.python import cp_model
@@ -337,6 +397,13 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
          - sum(spread_terms), True),
         ("M5", sum(int(v) * xs[i] for i, v in enumerate(travel.tolist()) if v), False),
     ]
+    if upper is not None:
+        # the flow relaxation's lexicographic bound: M1 <= u1, and M2 <= u2 when M1 = u1
+        u1, u2 = upper
+        model.add(tiers[0][1] <= u1)
+        at_bound = model.new_bool_var("m1_at_bound")
+        model.add(tiers[0][1] <= u1 - 1).only_enforce_if(at_bound.Not())
+        model.add(tiers[1][1] <= u2).only_enforce_if(at_bound)
     hint_set = set(hint[hint >= 0].tolist())
     for i, c in enumerate(cand.tolist()):
         model.add_hint(xs[i], c in hint_set)
@@ -385,7 +452,7 @@ def solve_mentors(ctx: Context, *, time_limit: float,
             cand_mask &= ~clash
     cand = np.flatnonzero(cand_mask)
     eff = _effective_capacity(p, arcs.take(cand_mask), cap, budget)
-    chosen, _ = _flow_mentors(p, arcs, cand, eff, pre_load, s)
+    chosen, _ = _flow_mentors(p, arcs, cand, eff, pre_load, s, budget)
     relaxed = _tier_values(p, arcs, np.where(pre >= 0, pre, chosen), s)
     # hour budgets: the flow is a relaxation; repair exactly where it is violated
     k = chosen[chosen >= 0]
@@ -431,18 +498,39 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
     rank = np.arange(len(c_sorted)) - np.searchsorted(r_sorted, r_sorted)
     size = 0
     deadline = time.perf_counter() + time_limit
-    for depth, k_near in ((1, 4), (2, 8), (3, 16), (5, 40), (99, 10**9)):
-        near = c_sorted[rank < k_near]
-        near = np.union1d(near, chosen[chosen >= 0])
-        region_m = np.zeros(p.n_mentors, dtype=bool)
-        region_m[over] = True
-        region_r = np.zeros(p.n_returnees, dtype=bool)
-        for _ in range(depth):
-            region_r |= np.bincount(arcs.r[near][region_m[arcs.m[near]]],
-                                    minlength=p.n_returnees).astype(bool)
-            region_m |= np.bincount(arcs.m[near][region_r[arcs.r[near]]],
-                                    minlength=p.n_mentors).astype(bool)
-        sub = near[region_r[arcs.r[near]] & region_m[arcs.m[near]]]
+    ck = chosen[chosen >= 0]
+    for depth, k_near in ((0, 0), (0, 8), (1, 4), (2, 8), (3, 16), (5, 40), (99, 10**9)):
+        if depth == 0:
+            # first the mentees of the over-budget mentors, with every candidate mentor,
+            # then also the mentees of those mentors (their nearest ``k_near`` mentors),
+            # the rest of the plan fixed
+            region_r = np.zeros(p.n_returnees, dtype=bool)
+            region_r[arcs.r[ck[np.isin(arcs.m[ck], over)]]] = True
+            sub = cand[region_r[arcs.r[cand]]]
+            if k_near:
+                touched = np.zeros(p.n_mentors, dtype=bool)
+                touched[arcs.m[sub]] = True
+                moved = np.zeros(p.n_returnees, dtype=bool)
+                moved[arcs.r[ck[touched[arcs.m[ck]]]]] = True
+                moved &= ~region_r
+                extra = c_sorted[(rank < k_near) & moved[r_sorted]]
+                extra = np.union1d(extra, ck[moved[arcs.r[ck]]])
+                sub = np.union1d(sub, extra)
+                region_r |= moved
+            region_m = np.zeros(p.n_mentors, dtype=bool)
+            region_m[arcs.m[sub]] = True
+        else:
+            near = c_sorted[rank < k_near]
+            near = np.union1d(near, ck)
+            region_m = np.zeros(p.n_mentors, dtype=bool)
+            region_m[over] = True
+            region_r = np.zeros(p.n_returnees, dtype=bool)
+            for _ in range(depth):
+                region_r |= np.bincount(arcs.r[near][region_m[arcs.m[near]]],
+                                        minlength=p.n_returnees).astype(bool)
+                region_m |= np.bincount(arcs.m[near][region_r[arcs.r[near]]],
+                                        minlength=p.n_mentors).astype(bool)
+            sub = near[region_r[arcs.r[near]] & region_m[arcs.m[near]]]
         # capacity, hours and spread already used by the fixed part of the plan
         fixed = np.where(region_r, -1, best)
         fk = fixed[fixed >= 0]
@@ -455,10 +543,17 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
             ok = np.array([(int(arcs.m[k]), int(p.r_group[arcs.r[k]])) not in fixed_groups
                            for k in sub], dtype=bool)
             sub = sub[ok]
+        # the current plan's pairs in the region stay available (a valid hint)
+        kept = best[region_r & (best >= 0)]
+        sub = np.union1d(sub, kept[region_m[arcs.m[kept]]])
         hint = np.where(region_r, best, -1)
         left = max(0.5, deadline - time.perf_counter())
+        out_vals = _tier_values(p, arcs, np.where(pre >= 0, pre, np.where(region_r, -1, best)), s)
+        upper = (int(round(relaxed["M1"] - out_vals["M1"])),
+                 int(round(relaxed["M2"] - out_vals["M2"])))
         sub_chosen, res = _cpsat_mentors(p, arcs, sub, np.maximum(cap - f_load, 0),
-                                         budget - f_hours, pre_load + f_load, hint, s, left)
+                                         budget - f_hours, pre_load + f_load, hint, s, left,
+                                         upper)
         trial = np.where(region_r, sub_chosen, best)
         vals = _tier_values(p, arcs, np.where(pre >= 0, pre, trial), s)
         size = len(sub)
