@@ -55,6 +55,7 @@ BNB_MAX_CLASHES = 3  # co-offender clashes at one employer that branch and bound
 J5_EXTRA_NODES = 8  # branch-and-bound nodes spent on closing a commute gap once J1-J4 hold
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 PARALLEL_MIN_RETURNEES = 300  # below this a second process costs more than it saves
+FIRST_NEAR = 16  # candidate mentors per mentee of an over-budget mentor in the first repair
 HOUR_LEVELS = True  # nested hour limits in the mentor flow relaxation (see _hour_levels)
 
 
@@ -506,7 +507,10 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
             # the rest of the plan fixed
             region_r = np.zeros(p.n_returnees, dtype=bool)
             region_r[arcs.r[ck[np.isin(arcs.m[ck], over)]]] = True
-            sub = cand[region_r[arcs.r[cand]]]
+            # their nearest FIRST_NEAR mentors (all candidates make CP-SAT's model big
+            # for a few people: a city's 5 mentees had 1,350 pairs and took 1.6 s)
+            sub = np.union1d(c_sorted[(rank < FIRST_NEAR) & region_r[r_sorted]],
+                             ck[region_r[arcs.r[ck]]])
             if k_near:
                 touched = np.zeros(p.n_mentors, dtype=bool)
                 touched[arcs.m[sub]] = True
