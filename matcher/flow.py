@@ -51,7 +51,8 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
                           heads: np.ndarray, caps: np.ndarray, tier_costs: list[np.ndarray],
                           tier_ranges: list[int], *, optional: np.ndarray | None = None,
                           keep_per_tail: int = 0,
-                          initial_keep: np.ndarray | None = None) -> FlowResult:
+                          initial_keep: np.ndarray | None = None,
+                          keep_ties: bool = False) -> FlowResult:
     """Maximum flow from ``source`` to ``sink`` that is lexicographically cheapest over
     ``tier_costs`` (each an integer cost per arc, to be minimised, highest priority first).
     ``tier_ranges[k]`` must bound the spread (max - min) of tier k's total over feasible
@@ -65,7 +66,10 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
     stage) with a non-negative reduced cost; arcs that do not are added and that stage
     alone is re-optimised (a combined dual of all stages then certifies the whole).
     ``initial_keep`` adds arcs to the first pruned network (e.g. the arcs a closely related
-    network ended with), which can spare certificate rounds."""
+    network ended with), which can spare certificate rounds. With ``keep_ties``, a first
+    stage whose costs tie most left-out arcs with the kept ones keeps all tied arcs from
+    the start (the mentor flow: its few distinct costs made certificate rounds add ties a
+    few hundred at a time; the placement flow certifies faster without)."""
     tails = np.asarray(tails, dtype=np.int64)
     heads = np.asarray(heads, dtype=np.int64)
     caps = np.asarray(caps, dtype=np.int64)
@@ -84,7 +88,7 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         opt_kept = np.flatnonzero(optional & keep)
         np.maximum.at(kth, tails[opt_kept], costs[0][opt_kept])
         tied = optional & (costs[0] <= kth[tails])
-        if tied.sum() > TIE_SHARE * optional.sum():
+        if keep_ties and tied.sum() > TIE_SHARE * optional.sum():
             log.info("first stage: %d of %d optional arcs tie with the kept ones; "
                      "keeping them all", int(tied.sum()), int(optional.sum()))
             keep |= tied

@@ -323,7 +323,7 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     optional = layer({1: np.ones(sizes[1], dtype=np.int64)}).astype(bool)
     res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [m2, m3, m4, m5],
                                 [r2, r3, r4, r5], optional=optional,
-                                keep_per_tail=s.candidates_k)
+                                keep_per_tail=s.candidates_k, keep_ties=True)
     used = res.flows[sizes[0]:sizes[0] + sizes[1]] > 0
     chosen = np.full(n, -1, dtype=np.int64)
     chosen[ar[used]] = cand[used]

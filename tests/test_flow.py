@@ -219,3 +219,27 @@ def test_stage_certificate_needed(monkeypatch):
         assert unchecked.tier_values[:1] == full.tier_values[:1]
         worse += unchecked.tier_values != full.tier_values
     assert worse
+
+
+def test_keep_ties_keeps_tied_arcs_and_the_same_optimum(monkeypatch):
+    """With ``keep_ties`` a first stage whose costs tie most left-out arcs with the kept
+    ones starts with all of them (one solve, no certificate rounds there) and reaches the
+    full network's tier values; without it the pruned network is smaller."""
+    import matcher.flow as flow_mod
+
+    monkeypatch.setattr(flow_mod, "_fits", lambda nodes, costs, rng_: len(costs) == 1)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n = 30
+        net = _bipartite(rng, n, 10, 0.5, 3)
+        t1 = net.cost(source=-rng.integers(1, 3, n))  # pair arcs all tie in stage 1
+        t2 = net.cost(pair=rng.integers(0, 60, net.pairs))
+        args = (*net.args, [t1, t2], [2 * n, 60 * n])
+        full = lex_max_flow_min_cost(*args)
+        tied = lex_max_flow_min_cost(*args, optional=net.optional, keep_per_tail=1,
+                                     keep_ties=True)
+        plain = lex_max_flow_min_cost(*args, optional=net.optional, keep_per_tail=1)
+        assert tied.tier_values == plain.tier_values == full.tier_values
+        assert tied.max_flow == full.max_flow
+        assert tied.keep[net.optional].all()  # every tied pair kept from the start
+        assert plain.keep[net.optional].sum() < net.optional.sum()
