@@ -502,13 +502,12 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
     ck = chosen[chosen >= 0]
     for depth, k_near in ((0, 0), (0, 8), (1, 4), (2, 8), (3, 16), (5, 40), (99, 10**9)):
         if depth == 0:
-            # first the mentees of the over-budget mentors, with every candidate mentor,
-            # then also the mentees of those mentors (their nearest ``k_near`` mentors),
-            # the rest of the plan fixed
+            # first the mentees of the over-budget mentors with their nearest FIRST_NEAR
+            # mentors (all candidates make CP-SAT's model big for a few people: a city's
+            # 5 mentees had 1,350 pairs and took 1.6 s), then also the mentees of those
+            # mentors (their nearest ``k_near`` mentors); the rest of the plan fixed
             region_r = np.zeros(p.n_returnees, dtype=bool)
             region_r[arcs.r[ck[np.isin(arcs.m[ck], over)]]] = True
-            # their nearest FIRST_NEAR mentors (all candidates make CP-SAT's model big
-            # for a few people: a city's 5 mentees had 1,350 pairs and took 1.6 s)
             sub = np.union1d(c_sorted[(rank < FIRST_NEAR) & region_r[r_sorted]],
                              ck[region_r[arcs.r[ck]]])
             if k_near:
