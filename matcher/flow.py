@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 
 # OR-Tools multiplies costs by (num_nodes + 1) internally during cost scaling.
 _COST_LIMIT = 2**62
+MAX_ROUNDS = 4  # certificate rounds before a stage is solved on all its free arcs
+WIDEN = True  # a failed arc also brings its tail's other tight left-out arcs
+TIE_SHARE = 0.5  # share of tied optional arcs above which all tied ones are kept (keep_ties)
+LOCAL_SHARE = 0.15  # largest share of the arcs a local re-optimisation may take
+# Bellman-Ford rounds allowed when certifying a locally repaired flow (an optimal flow's
+# settle in 20-120 rounds on province networks; a flow that is not optimal never does)
+VERIFY_ROUNDS = 250
 
 
 @dataclass
@@ -32,7 +39,7 @@ class FlowResult:
     tier_values: list[int]  # total of each tier's coefficients over the flow (minimised sense)
     stages: int = 1  # groups of tiers solved one after the other
     keep: np.ndarray | None = None  # the arcs given to the solver in the end
-    rounds: int = 1  # certificate rounds, all stages together
+    rounds: int = 0  # certificate rounds, all stages together
     solves: int = 1  # stage solves from scratch (a re-solve after a failed repair counts)
 
 
@@ -81,17 +88,8 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
     if optional is not None and keep_per_tail and optional.sum() > keep_per_tail * 4:
         # the stages' costs order each tail's arcs lexicographically over every tier
         keep = ~optional | _cheapest_per_group(tails, costs, optional, keep_per_tail)
-        # a first stage with few distinct costs ties most left-out arcs with the kept
-        # ones; its optimum then hinges on many of them, and certificate rounds that
-        # add them a few hundred at a time cost more than one solve with all tied arcs
-        kth = np.full(num_nodes, np.iinfo(np.int64).min)
-        opt_kept = np.flatnonzero(optional & keep)
-        np.maximum.at(kth, tails[opt_kept], costs[0][opt_kept])
-        tied = optional & (costs[0] <= kth[tails])
-        if keep_ties and tied.sum() > TIE_SHARE * optional.sum():
-            log.info("first stage: %d of %d optional arcs tie with the kept ones; "
-                     "keeping them all", int(tied.sum()), int(optional.sum()))
-            keep |= tied
+        if keep_ties:
+            keep |= _ties(num_nodes, tails, costs[0], optional, keep)
         if initial_keep is not None:
             keep |= initial_keep
     flows = np.zeros(len(tails), dtype=np.int64)
@@ -167,10 +165,8 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         free &= rc == 0
     values = [int(np.dot(flows, c)) for c in tier_costs]
     return FlowResult(flows=flows, max_flow=max_flow, tier_values=values, stages=len(costs),
-                      keep=keep, rounds=rounds + 1, solves=solves)
+                      keep=keep, rounds=rounds, solves=solves)
 
-
-MAX_ROUNDS = 4  # certificate rounds before a stage is solved on all its free arcs
 
 
 class _Stage:
@@ -221,16 +217,15 @@ class _Stage:
     def repair(self, f, max_flow, keep, added, d):
         """Re-optimise ``f`` (optimal before the arcs ``added`` joined ``keep``, with
         potentials ``d``) for the enlarged network: (flows, flow value, potentials,
-        left-out free arcs they leave with a negative reduced cost), or None."""
+        left-out free arcs they leave with a negative reduced cost), or None. The exact
+        routing of the added arcs' excess, or, when its costs do not fit the solver, a
+        local re-optimisation that counts only if potentials then certify it."""
         old = self.idx
         t, h, c, k = self._arcs(keep)
         g = np.zeros(len(self.idx), dtype=np.int64)
         g[np.searchsorted(self.idx, old)] = f
-        if EXACT_REPAIR:
-            res = _route_excess(self.n, self.s, self.t, t, h, c, k, g, max_flow, d,
-                                self.first)
-            if res is None:
-                return None
+        res = _route_excess(self.n, self.s, self.t, t, h, c, k, g, max_flow, d, self.first)
+        if res is not None:
             start, flow = res
             d, bad = self.potentials(start, flow, keep)
             return (start, flow, d, bad) if d is not None else None
@@ -240,14 +235,8 @@ class _Stage:
             return None
         flow = int(start[t == self.s].sum() - start[h == self.s].sum()) if self.first else 0
         d, bad = self.potentials(start, flow, keep, max_rounds=VERIFY_ROUNDS)
-        if d is None:
-            return None
-        return start, flow, d, bad
+        return (start, flow, d, bad) if d is not None else None
 
-
-EXACT_REPAIR = True
-WIDEN = True
-TIE_SHARE = 0.5  # share of tied optional arcs above which all tied ones are kept
 
 
 def _route_excess(num_nodes, source, sink, tails, heads, caps, cost, flows, max_flow, d,
@@ -274,29 +263,65 @@ def _route_excess(num_nodes, source, sink, tails, heads, caps, cost, flows, max_
     supply = np.zeros(num_nodes, dtype=np.int64)
     np.add.at(supply, heads, delta)
     np.add.at(supply, tails, -delta)
-    fwd = np.flatnonzero((f < caps) & (rc <= budget))
-    bwd = np.flatnonzero((f > 0) & (-rc <= budget))
-    ut = np.concatenate([tails[fwd], heads[bwd]])
-    uh = np.concatenate([heads[fwd], tails[bwd]])
-    ucap = np.concatenate([caps[fwd] - f[fwd], f[bwd]])
-    ucost = np.concatenate([rc[fwd], -rc[bwd]])
+    extra = None
+    if max_flow_arc:  # sink -> source adds flow value, source -> sink takes it back
+        extra = (np.array([sink, source]), np.array([source, sink]),
+                 np.array([int(caps[tails == source].sum()), max_flow]),
+                 np.zeros(2, dtype=np.int64))
+    res = _residual_flow(num_nodes, tails, heads, caps, rc, f, (f < caps) & (rc <= budget),
+                         (f > 0) & (-rc <= budget), supply, extra)
+    if res is None:
+        return None
+    f, g = res
     if max_flow_arc:
-        ut = np.r_[ut, sink, source]
-        uh = np.r_[uh, source, sink]
-        ucap = np.r_[ucap, int(caps[tails == source].sum()), max_flow]
-        ucost = np.r_[ucost, 0, 0]
+        max_flow += int(g[0]) - int(g[1])
+    return f, max_flow
+
+
+def _residual_flow(num_nodes, tails, heads, caps, cost, flows, fwd, bwd, supply=None,
+                   extra=None) -> tuple[np.ndarray, np.ndarray] | None:
+    """A least-cost flow meeting ``supply`` (None: a circulation) in the residual graph of
+    ``flows``: arcs with mask ``fwd`` forward at ``cost`` (room ``caps - flows``), arcs
+    with mask ``bwd`` backward at ``-cost`` (room ``flows``), plus ``extra`` arcs (tails,
+    heads, caps, costs). Returns the new flows and the flows on the extra arcs, or None
+    when the solver finds no optimum."""
+    fwd, bwd = np.flatnonzero(fwd), np.flatnonzero(bwd)
+    parts = [(tails[fwd], heads[fwd], caps[fwd] - flows[fwd], cost[fwd]),
+             (heads[bwd], tails[bwd], flows[bwd], -cost[bwd])]
+    if extra is not None:
+        parts.append(extra)
+    ut, uh, ucap, ucost = (np.concatenate([p[i] for p in parts]) for i in range(4))
     smcf = min_cost_flow.SimpleMinCostFlow()
     smcf.add_arcs_with_capacity_and_unit_cost(ut.astype(np.int32), uh.astype(np.int32),
                                               ucap.astype(np.int64), ucost.astype(np.int64))
-    smcf.set_nodes_supplies(np.arange(num_nodes, dtype=np.int32), supply)
+    if supply is not None:
+        smcf.set_nodes_supplies(np.arange(num_nodes, dtype=np.int32), supply)
+    else:
+        smcf.set_node_supply(num_nodes - 1, 0)  # every node exists, even without arcs
     if smcf.solve() != smcf.OPTIMAL:
         return None
     g = np.asarray(smcf.flows(np.arange(len(ut), dtype=np.int32)), dtype=np.int64)
-    f[fwd] += g[:len(fwd)]
-    f[bwd] -= g[len(fwd):len(fwd) + len(bwd)]
-    if max_flow_arc:
-        max_flow += int(g[-2]) - int(g[-1])
-    return f, max_flow
+    out = flows.copy()
+    out[fwd] += g[:len(fwd)]
+    out[bwd] -= g[len(fwd):len(fwd) + len(bwd)]
+    return out, g[len(fwd) + len(bwd):]
+
+
+def _ties(num_nodes, tails, cost, optional, keep) -> np.ndarray:
+    """The optional arcs whose first-stage cost ties with (or beats) the dearest kept one
+    of their tail, when they are more than :data:`TIE_SHARE` of the optional arcs (else
+    none): a first stage with few distinct costs then hinges on many of them, and
+    certificate rounds that add them a few hundred at a time cost more than one solve
+    with all of them."""
+    kth = np.full(num_nodes, np.iinfo(np.int64).min)
+    kept = np.flatnonzero(optional & keep)
+    np.maximum.at(kth, tails[kept], cost[kept])
+    tied = optional & (cost <= kth[tails])
+    if tied.sum() <= TIE_SHARE * optional.sum():
+        return np.zeros(len(tails), dtype=bool)
+    log.info("first stage: %d of %d optional arcs tie with the kept ones; keeping them all",
+             int(tied.sum()), int(optional.sum()))
+    return tied
 
 
 def _tier_groups(num_nodes: int, tier_costs: list[np.ndarray],
@@ -404,22 +429,13 @@ def _local_repair(num_nodes, source, sink, tails, heads, caps, cost, flows,
     nodes = np.flatnonzero(region)
     remap = np.full(num_nodes, -1, dtype=np.int64)
     remap[nodes] = np.arange(len(nodes))
-    lt, lh, lc, lf, lk = remap[tails[li]], remap[heads[li]], cost[li], flows[li], caps[li]
-    fwd, bwd = np.flatnonzero(lf < lk), np.flatnonzero(lf > 0)
-    ut = np.concatenate([lt[fwd], lh[bwd]])
-    uh = np.concatenate([lh[fwd], lt[bwd]])
-    ucap = np.concatenate([lk[fwd] - lf[fwd], lf[bwd]])
-    ucost = np.concatenate([lc[fwd], -lc[bwd]])
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    smcf.add_arcs_with_capacity_and_unit_cost(ut.astype(np.int32), uh.astype(np.int32),
-                                              ucap.astype(np.int64), ucost.astype(np.int64))
-    smcf.set_node_supply(len(nodes) - 1, 0)
-    if smcf.solve() != smcf.OPTIMAL:
+    lf, lk = flows[li], caps[li]
+    res = _residual_flow(len(nodes), remap[tails[li]], remap[heads[li]], lk, cost[li], lf,
+                         lf < lk, lf > 0)
+    if res is None:
         return None
-    g = np.asarray(smcf.flows(np.arange(len(ut), dtype=np.int32)), dtype=np.int64)
     out = flows.copy()
-    out[li[fwd]] += g[:len(fwd)]
-    out[li[bwd]] -= g[len(fwd):len(fwd) + len(bwd)]
+    out[li] = res[0]
     # feasible by construction; checked anyway, as the certificate assumes it
     net = np.zeros(num_nodes, dtype=np.int64)
     np.add.at(net, tails, -out)
@@ -429,11 +445,6 @@ def _local_repair(num_nodes, source, sink, tails, heads, caps, cost, flows,
         return None
     return out
 
-
-LOCAL_SHARE = 0.15  # largest share of the arcs a local re-optimisation may take
-# Bellman-Ford rounds allowed when certifying a repaired flow (an optimal flow's settle in
-# 20-120 rounds on province networks; a flow that is not optimal never does)
-VERIFY_ROUNDS = 250
 
 
 def _potentials(num_nodes, source, sink, tails, heads, caps, cost, flows,

@@ -56,7 +56,6 @@ J5_EXTRA_NODES = 8  # branch-and-bound nodes spent on closing a commute gap once
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 PARALLEL_MIN_RETURNEES = 300  # below this a second process costs more than it saves
 FIRST_NEAR = 16  # candidate mentors per mentee of an over-budget mentor in the first repair
-HOUR_LEVELS = True  # nested hour limits in the mentor flow relaxation (see _hour_levels)
 
 
 @dataclass
@@ -242,7 +241,7 @@ def _hour_levels(m: np.ndarray, hours: np.ndarray, budget: np.ndarray, cap: np.n
 
 
 def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
-                  pre_load: np.ndarray, s, budget: np.ndarray | None = None
+                  pre_load: np.ndarray, s, budget: np.ndarray
                   ) -> tuple[np.ndarray, list[int], int]:
     """Lexicographic flow over candidate arcs ``cand``; returns chosen arc per returnee."""
     n, m = p.n_returnees, p.n_mentors
@@ -255,26 +254,19 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     head = m_node[am].copy()
     extra_t, extra_h = [], []
     next_node = _group_nodes(grp, am, m_node, head, extra_t, extra_h, 2 + n + m)
-    if budget is not None and HOUR_LEVELS:
-        # nested hour limits (pairs through a co-offender node keep their own path: the
-        # limits on the other pairs alone are still implied by the budgets)
-        level, lm, ll, lcap = _hour_levels(am, arcs.hours[cand], budget, cap)
-        if len(lm):
-            nodes = next_node + np.arange(len(lm))
-            next_node += len(lm)
-            # node of (mentor, level): levels of a mentor are consecutive, from 1
-            start = np.full(m, -1, dtype=np.int64)
-            start[lm[::-1]] = nodes[::-1] - (ll[::-1] - 1)  # node of level 1 per mentor
-            direct = head == m_node[am]
-            to_level = direct & (level > 0)
-            head[to_level] = start[am[to_level]] + level[to_level] - 1
-            extra_t.append(nodes)
-            extra_h.append(np.where(ll > 1, nodes - 1, m_node[lm]))
-            level_caps = lcap
-        else:
-            level_caps = None
-    else:
-        level_caps = None
+    # nested hour limits (pairs through a co-offender node keep their own path: the
+    # limits on the other pairs alone are still implied by the budgets)
+    level, lm, ll, level_caps = _hour_levels(am, arcs.hours[cand], budget, cap)
+    if len(lm):
+        nodes = next_node + np.arange(len(lm))
+        next_node += len(lm)
+        # node of (mentor, level): levels of a mentor are consecutive, from 1
+        start = np.full(m, -1, dtype=np.int64)
+        start[lm[::-1]] = nodes[::-1] - (ll[::-1] - 1)  # node of level 1 per mentor
+        to_level = (head == m_node[am]) & (level > 0)
+        head[to_level] = start[am[to_level]] + level[to_level] - 1
+        extra_t.append(nodes)
+        extra_h.append(np.where(ll > 1, nodes - 1, m_node[lm]))
     # spreading arcs: the k-th mentee of a mentor (k counted after required ones)
     slot_m = np.repeat(np.arange(m), np.maximum(cap, 0))
     slot_k = (np.arange(len(slot_m)) - np.repeat(np.cumsum(np.maximum(cap, 0)) -
@@ -290,9 +282,8 @@ def _flow_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray
     tails = np.concatenate(parts_t).astype(np.int64)
     heads = np.concatenate(parts_h).astype(np.int64)
     caps = np.ones(len(tails), dtype=np.int64)
-    if level_caps is not None:
-        caps[sizes[0] + sizes[1] + sizes[2] - len(level_caps):sizes[0] + sizes[1] + sizes[2]] = \
-            level_caps
+    end = sizes[0] + sizes[1] + sizes[2]  # the level arcs close the third part
+    caps[end - len(level_caps):end] = level_caps
 
     def layer(values: dict[int, np.ndarray]) -> np.ndarray:
         out = np.zeros(len(tails), dtype=np.int64)

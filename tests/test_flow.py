@@ -104,17 +104,21 @@ def test_staged_tiers_equal_one_combined_cost(monkeypatch):
         assert staged.tier_values == one.tier_values
         assert staged_pruned.tier_values == one.tier_values
         # the staged flow is a valid flow: capacities and conservation
-        f = staged_pruned.flows
-        assert (f >= 0).all() and (f <= net.caps).all()
-        balance = np.zeros(net.num_nodes, dtype=int)
-        np.add.at(balance, net.tails, -f)
-        np.add.at(balance, net.heads, f)
-        assert (balance[2:] == 0).all() and balance[net.T] == one.max_flow
+        _assert_valid_flow(net, staged_pruned.flows, one.max_flow)
+
+
+def _assert_valid_flow(net, f, max_flow):
+    """Capacities hold, every inner node is balanced, and the sink gets ``max_flow``."""
+    assert (f >= 0).all() and (f <= net.caps).all()
+    balance = np.zeros(net.num_nodes, dtype=int)
+    np.add.at(balance, net.tails, -f)
+    np.add.at(balance, net.heads, f)
+    assert (balance[2:] == 0).all() and balance[net.T] == max_flow
 
 
 @pytest.mark.parametrize("hops", [0, 4])
 def test_local_repair_is_certified_or_replaced(monkeypatch, caplog, hops):
-    """With the local repair (instead of the exact routing), arcs the certificate adds are
+    """When the exact routing's costs do not fit the solver, arcs the certificate adds are
     re-optimised locally (a min-cost circulation near them); the result counts only when
     node potentials certify it on the whole network, else the stage is solved again.
     Either way the tier values equal the full network's — also with a region too small
@@ -124,7 +128,7 @@ def test_local_repair_is_certified_or_replaced(monkeypatch, caplog, hops):
     import matcher.flow as flow_mod
 
     caplog.set_level(logging.INFO, logger="matcher.flow")
-    monkeypatch.setattr(flow_mod, "EXACT_REPAIR", False)
+    monkeypatch.setattr(flow_mod, "_route_excess", lambda *a: None)  # "does not fit"
     real = flow_mod._local_repair
     used = []
     monkeypatch.setattr(flow_mod, "_local_repair",
@@ -161,7 +165,6 @@ def test_stagewise_certificate_with_exact_repair(monkeypatch, widen):
     monkeypatch.setattr(flow_mod, "_route_excess",
                         lambda *a: routed.append(a[-1]) or real(*a))
     monkeypatch.setattr(flow_mod, "_fits", lambda nodes, costs, rng_: len(costs) == 1)
-    monkeypatch.setattr(flow_mod, "TIE_SHARE", 2.0)  # never keep all tied arcs
     rng = np.random.default_rng(11)
     for _ in range(40):
         n = 30
@@ -175,12 +178,7 @@ def test_stagewise_certificate_with_exact_repair(monkeypatch, widen):
         assert pruned.stages == 3
         assert pruned.max_flow == full.max_flow
         assert pruned.tier_values == full.tier_values
-        f = pruned.flows
-        assert (f >= 0).all() and (f <= net.caps).all()
-        balance = np.zeros(net.num_nodes, dtype=int)
-        np.add.at(balance, net.tails, -f)
-        np.add.at(balance, net.heads, f)
-        assert (balance[2:] == 0).all() and balance[net.T] == full.max_flow
+        _assert_valid_flow(net, pruned.flows, full.max_flow)
     assert True in routed and False in routed  # both a first and a later stage repaired
 
 
@@ -191,7 +189,6 @@ def test_stage_certificate_needed(monkeypatch):
     import matcher.flow as flow_mod
 
     monkeypatch.setattr(flow_mod, "_fits", lambda nodes, costs, rng_: len(costs) == 1)
-    monkeypatch.setattr(flow_mod, "TIE_SHARE", 2.0)
     real = flow_mod._Stage.potentials
 
     def first_only(self, f, max_flow, keep, max_rounds=None):
