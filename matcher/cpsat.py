@@ -10,14 +10,16 @@ from collections.abc import Iterable, Sequence
 def lex_solve(model, tiers: Sequence[tuple[str, object, bool, float]], variables: list, *,
               time_limit: float, shared_budget: bool = False,
               quick: Iterable[str] = (), quick_limit: float = 2.0,
-              stop_when_unproved: bool = False, workers: int = 2
+              stop_when_unproved: bool = False, workers: int = 2,
+              targets: dict[str, float] | None = None
               ) -> tuple[dict[str, tuple[float, float, bool]], list[bool] | None]:
     """Optimise ``tiers`` (name, expression, maximise, unit) in order on ``model``.
 
     ``time_limit`` is per tier, or for all tiers together with ``shared_budget``; tiers named
     in ``quick`` get at most ``quick_limit`` seconds. Returns per tier (value, bound, proved)
     in tier units — a tier is proved only when it and every tier before it were solved to
-    optimality — and the last solution found (None if none)."""
+    optimality — and the last solution found (None if none). With ``targets`` (tier name ->
+    value in tier units) it stops after the first tier that ends worse than its target."""
     from ortools.sat.python import cp_model
 
     quick = set(quick)
@@ -45,5 +47,8 @@ def lex_solve(model, tiers: Sequence[tuple[str, object, bool, float]], variables
             model.add_hint(v, b)
         model.add(expr >= round(value) if maximize else expr <= round(value))
         if stop_when_unproved and not proved_so_far:
+            break
+        if targets and name in targets and \
+                (value / unit < targets[name] if maximize else value / unit > targets[name]):
             break
     return results, solution

@@ -27,6 +27,7 @@ MAX_ROUNDS = 4  # certificate rounds before a stage is solved on all its free ar
 WIDEN = True  # a failed arc also brings its tail's other tight left-out arcs
 TIE_SHARE = 0.5  # share of tied optional arcs above which all tied ones are kept (keep_ties)
 LOCAL_SHARE = 0.15  # largest share of the arcs a local re-optimisation may take
+LOCAL_FIRST = 64  # added arcs up to which a repair tries the local re-optimisation first
 # Bellman-Ford rounds allowed when certifying a locally repaired flow (an optimal flow's
 # settle in 20-120 rounds on province networks; a flow that is not optimal never does)
 VERIFY_ROUNDS = 250
@@ -41,6 +42,7 @@ class FlowResult:
     keep: np.ndarray | None = None  # the arcs given to the solver in the end
     rounds: int = 0  # certificate rounds, all stages together
     solves: int = 1  # stage solves from scratch (a re-solve after a failed repair counts)
+    duals: list[np.ndarray] | None = None  # certified node potentials of each earlier stage
 
 
 def lexicographic_weights(ranges: list[int]) -> list[int]:
@@ -59,7 +61,8 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
                           tier_ranges: list[int], *, optional: np.ndarray | None = None,
                           keep_per_tail: int = 0,
                           initial_keep: np.ndarray | None = None,
-                          keep_ties: bool = False) -> FlowResult:
+                          keep_ties: bool = False,
+                          warm: FlowResult | None = None) -> FlowResult:
     """Maximum flow from ``source`` to ``sink`` that is lexicographically cheapest over
     ``tier_costs`` (each an integer cost per arc, to be minimised, highest priority first).
     ``tier_ranges[k]`` must bound the spread (max - min) of tier k's total over feasible
@@ -76,7 +79,14 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
     network ended with), which can spare certificate rounds. With ``keep_ties``, a first
     stage whose costs tie most left-out arcs with the kept ones keeps all tied arcs from
     the start (the mentor flow: its few distinct costs made certificate rounds add ties a
-    few hundred at a time; the placement flow certifies faster without)."""
+    few hundred at a time; the placement flow certifies faster without).
+
+    ``warm``: the result for the same arcs and costs before some capacities were lowered
+    (e.g. arcs forbidden with capacity 0). Its flow, cut back to the new capacities, keeps
+    complementary slackness with its first stage's certified potentials; the units cut
+    off are routed back at least reduced cost (all non-negative) instead of solving the
+    first stage afresh, which gives an optimal first stage for the same reason as
+    :func:`_route_excess`. The certificate then runs as usual."""
     tails = np.asarray(tails, dtype=np.int64)
     heads = np.asarray(heads, dtype=np.int64)
     caps = np.asarray(caps, dtype=np.int64)
@@ -97,13 +107,21 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
     supply = np.zeros(num_nodes, dtype=np.int64)  # what the free arcs must carry
     max_flow = 0
     rounds = solves = 0
+    duals: list[np.ndarray] = []
     for g, cost in enumerate(costs):
         last = g == len(costs) - 1
         stage = _Stage(num_nodes, source, sink, tails, heads, caps, cost, free, supply,
                        first=g == 0)
-        f, value = stage.solve(keep)
-        solves += 1
-        d = bad = None
+        started = None
+        if g == 0 and warm is not None and warm.duals:
+            keep |= warm.flows > 0
+            started = stage.warm_start(keep, warm.flows, warm.max_flow, warm.duals[0])
+        if started is None:
+            f, value = stage.solve(keep)
+            solves += 1
+            d = bad = None
+        else:
+            f, value, d, bad = started
         stage_rounds = 0
         # certificate rounds of this stage: left-out free arcs that its potentials leave
         # with a negative reduced cost are added and the stage alone re-optimised
@@ -150,6 +168,7 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
             max_flow = value
         if last:
             break
+        duals.append(d)
         # the optimal face of this stage: positive reduced cost -> empty, negative -> full
         # (a left-out arc has none negative: it stays empty)
         rc = cost + d[tails] - d[heads]
@@ -165,7 +184,7 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         free &= rc == 0
     values = [int(np.dot(flows, c)) for c in tier_costs]
     return FlowResult(flows=flows, max_flow=max_flow, tier_values=values, stages=len(costs),
-                      keep=keep, rounds=rounds, solves=solves)
+                      keep=keep, rounds=rounds, solves=solves, duals=duals)
 
 
 
@@ -190,6 +209,47 @@ class _Stage:
         if self.first:
             return _solve(self.n, self.s, self.t, t, h, c, k)
         return _solve_supplies(self.n, t, h, c, k, self.supply), 0
+
+    def warm_start(self, keep, old_flows, old_value, d):
+        """The first stage's optimal flow (over ``self.idx``) from ``old_flows``, optimal
+        with potentials ``d`` before capacities were lowered (see
+        :func:`lex_max_flow_min_cost`): (flows, flow value, potentials, left-out arcs they
+        leave with a negative reduced cost), the last two None when not computed; or None
+        when that does not hold or the routing's costs do not fit the solver."""
+        t, h, c, k = self._arcs(keep)
+        old = old_flows[self.idx]
+        f = np.minimum(old, c)
+        cut = old - f
+        rc = k + d[t] - d[h]
+        if (rc[f < c] < 0).any() or (rc[f > 0] > 0).any():
+            return None  # not the potentials of that flow
+        supply = np.zeros(self.n, dtype=np.int64)
+        np.add.at(supply, t, cut)
+        np.add.at(supply, h, -cut)
+        # first near the cut arcs only (the solver takes seconds on a whole national
+        # network even for a few units), counted when potentials then certify it
+        start = _local_repair(self.n, self.s, self.t, t, h, c, k, f, np.flatnonzero(cut),
+                              supply=supply)
+        if start is not None:
+            d_new, bad = self.potentials(start, old_value, keep, max_rounds=VERIFY_ROUNDS)
+            if d_new is not None:
+                return start, old_value, d_new, bad
+        # Residual arcs dearer than the solver's range are left out (potentials that
+        # price the flow value make some huge); the routing found is still optimal when
+        # it costs no more than the cheapest arc left out, as every reduced cost is >= 0
+        limit = _COST_LIMIT // (4 * (self.n + 2))
+        # the flow value may drop (source -> sink takes a unit back) or grow again
+        extra = (np.array([self.t, self.s]), np.array([self.s, self.t]),
+                 np.array([int(c[t == self.s].sum()), old_value]),
+                 np.zeros(2, dtype=np.int64))
+        res = _residual_flow(self.n, t, h, c, rc, f, (f < c) & (rc <= limit),
+                             (f > 0) & (-rc <= limit), supply, extra)
+        if res is None:
+            return None
+        g, moved = res
+        if int(np.dot(g - f, rc)) > limit:
+            return None
+        return g, old_value + int(moved[0]) - int(moved[1]), None, None
 
     def potentials(self, f, max_flow, keep, max_rounds=None):
         """Node potentials of the optimal flow ``f`` (over ``self.idx``) and the left-out
@@ -218,24 +278,37 @@ class _Stage:
         """Re-optimise ``f`` (optimal before the arcs ``added`` joined ``keep``, with
         potentials ``d``) for the enlarged network: (flows, flow value, potentials,
         left-out free arcs they leave with a negative reduced cost), or None. The exact
-        routing of the added arcs' excess, or, when its costs do not fit the solver, a
-        local re-optimisation that counts only if potentials then certify it."""
+        routing of the added arcs' excess; a local re-optimisation, which counts only if
+        potentials then certify it, before it when the added arcs are few (the solver
+        takes seconds on a whole national network even for a few units) and after it
+        when its costs do not fit the solver."""
         old = self.idx
         t, h, c, k = self._arcs(keep)
         g = np.zeros(len(self.idx), dtype=np.int64)
         g[np.searchsorted(self.idx, old)] = f
-        res = _route_excess(self.n, self.s, self.t, t, h, c, k, g, max_flow, d, self.first)
-        if res is not None:
-            start, flow = res
+
+        def local():
+            start = _local_repair(self.n, self.s, self.t, t, h, c, k, g,
+                                  np.searchsorted(self.idx, added))
+            if start is None:
+                return None
+            flow = int(start[t == self.s].sum() - start[h == self.s].sum()) \
+                if self.first else 0
+            d, bad = self.potentials(start, flow, keep, max_rounds=VERIFY_ROUNDS)
+            return (start, flow, d, bad) if d is not None else None
+
+        few = len(added) <= LOCAL_FIRST
+        if few:
+            res = local()
+            if res is not None:
+                return res
+        routed = _route_excess(self.n, self.s, self.t, t, h, c, k, g, max_flow, d,
+                               self.first)
+        if routed is not None:
+            start, flow = routed
             d, bad = self.potentials(start, flow, keep)
             return (start, flow, d, bad) if d is not None else None
-        start = _local_repair(self.n, self.s, self.t, t, h, c, k, g,
-                              np.searchsorted(self.idx, added))
-        if start is None:
-            return None
-        flow = int(start[t == self.s].sum() - start[h == self.s].sum()) if self.first else 0
-        d, bad = self.potentials(start, flow, keep, max_rounds=VERIFY_ROUNDS)
-        return (start, flow, d, bad) if d is not None else None
+        return None if few else local()
 
 
 
@@ -402,12 +475,15 @@ def _solve_supplies(num_nodes, tails, heads, caps, cost, supply) -> np.ndarray:
 
 
 def _local_repair(num_nodes, source, sink, tails, heads, caps, cost, flows,
-                  added, hops: int = 4) -> np.ndarray | None:
+                  added, hops: int = 4, supply: np.ndarray | None = None
+                  ) -> np.ndarray | None:
     """Re-optimise ``flows`` (optimal before the arcs ``added`` were included; they carry
     nothing) near those arcs only: a min-cost circulation on the residual graph of the
     arcs within ``hops`` steps of them (fewer when the region would pass
     :data:`LOCAL_SHARE` of the arcs) plus source and sink, the rest of the flow and the
-    flow value fixed. The result is a feasible flow; it is optimal (including its value)
+    flow value fixed. With ``supply`` (node excesses of ``flows``, e.g. units cut off
+    arcs whose capacity dropped; ``added`` are then those arcs) the local problem routes
+    them instead. The result is a feasible flow; it is optimal (including its value)
     only if node potentials then exist, which the caller checks. None when the region is
     not local or the local problem cannot be solved."""
     region = np.zeros(num_nodes, dtype=bool)
@@ -430,8 +506,10 @@ def _local_repair(num_nodes, source, sink, tails, heads, caps, cost, flows,
     remap = np.full(num_nodes, -1, dtype=np.int64)
     remap[nodes] = np.arange(len(nodes))
     lf, lk = flows[li], caps[li]
+    if supply is not None and supply[~region].any():
+        return None  # an excess the region does not reach
     res = _residual_flow(len(nodes), remap[tails[li]], remap[heads[li]], lk, cost[li], lf,
-                         lf < lk, lf > 0)
+                         lf < lk, lf > 0, None if supply is None else supply[nodes])
     if res is None:
         return None
     out = flows.copy()

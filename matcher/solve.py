@@ -338,10 +338,12 @@ def _tier_values(p: People, arcs: MentorArcs, chosen: np.ndarray, s) -> dict[str
 
 def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
                    budget: np.ndarray, pre_load: np.ndarray, hint: np.ndarray, s,
-                   time_limit: float, upper: tuple[int, int] | None = None
+                   time_limit: float, upper: tuple[int, int] | None = None,
+                   must_reach: bool = False
                    ) -> tuple[np.ndarray, dict[str, tuple[float, float, bool]]]:
     """Exact lexicographic CP-SAT on a sub-problem with hour budgets. Returns chosen arc per
-    returnee and per tier (value, bound, proved)."""
+    returnee and per tier (value, bound, proved). ``must_reach``: the lower tiers only
+    matter if M1 and M2 reach ``upper``; stop as soon as one does not."""
     from ortools.sat.python import cp_model
 
     ar, am = arcs.r[cand], arcs.m[cand]
@@ -401,11 +403,16 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
         model.add_hint(xs[i], c in hint_set)
     m4_on = bool(s.weight_specialty or s.weight_same_ward or s.weight_affinity
                  or s.weight_spread)
+    has_prev = bool(arcs.prev[cand].any())
     tiers = [(name, expr, maximize, 1) for name, expr, maximize in tiers
-             if (name != "M4" or m4_on) and (name != "M5" or s.weight_travel)]
+             if (name != "M3" or has_prev) and (name != "M4" or m4_on)
+             and (name != "M5" or s.weight_travel)]
+    targets = {"M1": upper[0], "M2": upper[1]} if must_reach and upper is not None else None
     results, solution = lex_solve(model, tiers, xs, time_limit=time_limit,
                                   shared_budget=True, quick=LOWER_TIERS,
-                                  stop_when_unproved=True)
+                                  stop_when_unproved=True, targets=targets)
+    if not has_prev and "M2" in results:  # no previous pair in reach: M3 = 0 whatever
+        results["M3"] = (0.0, 0.0, results["M2"][2])  # is chosen, proved with M2
     chosen_idx = None if solution is None else [i for i, b in enumerate(solution) if b]
     chosen = np.full(p.n_returnees, -1, dtype=np.int64)
     if chosen_idx is not None:
@@ -547,7 +554,7 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
                  int(round(relaxed["M2"] - out_vals["M2"])))
         sub_chosen, res = _cpsat_mentors(p, arcs, sub, np.maximum(cap - f_load, 0),
                                          budget - f_hours, pre_load + f_load, hint, s, left,
-                                         upper)
+                                         upper, must_reach=depth < 99)
         trial = np.where(region_r, sub_chosen, best)
         vals = _tier_values(p, arcs, np.where(pre >= 0, pre, trial), s)
         size = len(sub)
@@ -649,10 +656,13 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         if taken:
             keys = emp[fa.o] * gmax + p.r_group[fa.r]
             jkeep &= ~((p.r_group[fa.r] >= 0) & np.isin(keys, list(taken)))
-    def run(forbid: np.ndarray, kept: tuple[np.ndarray, np.ndarray] | None = None):
-        """One lexicographic flow with the arcs in ``forbid`` left out; ``kept`` (job and
-        training pair masks) start the pruned network, e.g. where the parent node's ended."""
-        jk = jkeep & ~forbid
+    def run(forbid: np.ndarray, kept: tuple[np.ndarray, np.ndarray] | None = None,
+            warm=None):
+        """One lexicographic flow with the arcs in ``forbid`` closed (capacity 0); ``kept``
+        (job and training pair masks) start the pruned network, e.g. where the parent
+        node's ended; ``warm``: the flow result of a node with fewer arcs forbidden, which
+        the first stage starts from (the same network arc for arc)."""
+        jk = jkeep
         jidx, tidx = np.flatnonzero(jk), np.flatnonzero(tkeep)
         ja, ta = ctx.jarcs.take(jk), ctx.tarcs.take(tkeep)
         S, T = 0, 1
@@ -673,7 +683,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         seats = np.array([t.seats for t in roster.trainings], dtype=np.int64)
         parts = [
             (np.full(len(seekers), S), r_node[seekers], np.ones(len(seekers))),  # 0 source
-            (r_node[ja.r], job_head, np.ones(len(ja))),  # 1 job pairs
+            (r_node[ja.r], job_head, ~forbid[jidx]),  # 1 job pairs (forbidden: closed)
             (r_node[ta.r], t_node[ta.o], np.ones(len(ta))),  # 2 training pairs
             (np.concatenate(extra_t) if extra_t else np.zeros(0),
              np.concatenate(extra_h) if extra_h else np.zeros(0),
@@ -714,14 +724,14 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         r4 = int(np.maximum(per_r(jscore, ja.r), per_r(tscore, ta.r)).sum())
         r5 = int(np.maximum(per_r(jtravel, ja.r), per_r(ttravel, ta.r)).sum())
         r3 = len(np.unique(np.concatenate([ja.r[ja.prev], ta.r[ta.prev]])))
-        optional = layer({1: np.ones(len(ja), dtype=np.int64),
-                          2: np.ones(len(ta), dtype=np.int64)}).astype(bool)
+        optional = layer({1: ~forbid[jidx], 2: np.ones(len(ta), dtype=np.int64)}).astype(bool)
         initial = None
         if kept is not None:
             initial = layer({1: kept[0][jidx], 2: kept[1][tidx]}).astype(bool)
         res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j3, j4, j5],
                                     [r1, r2, r3, r4, r5], optional=optional,
-                                    keep_per_tail=s.candidates_k, initial_keep=initial)
+                                    keep_per_tail=s.candidates_k, initial_keep=initial,
+                                    warm=warm)
         kj = np.zeros(len(ctx.jarcs), dtype=bool)
         kt = np.zeros(len(ctx.tarcs), dtype=bool)
         kj[jidx] = res.keep[offsets[1]:offsets[2]]
@@ -734,6 +744,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
             job_of[frozen] = fixed_jobs[frozen]
         training_of = np.full(n, -1, dtype=np.int64)
         training_of[ta.r[ft]] = tidx[np.flatnonzero(ft)]
+        run.last = res  # the dive starts its next flow from this one
         return job_of, training_of, tuple(res.tier_values), (kj, kt)
 
     # Rule 12 spans all openings of an employer, which one flow cannot express exactly.
@@ -842,7 +853,7 @@ def _dive(run, p: People, emp: np.ndarray, ja: PlacementArcs, score: np.ndarray,
         for e, g, members in clashes:
             stay = min(members, key=lambda r: (-score[job_of[r]], ja.km[job_of[r]], r))
             forbid |= (emp[ja.o] == e) & (p.r_group[ja.r] == g) & (ja.r != stay)
-        job_of, training_of, key, kept = run(forbid, kept)
+        job_of, training_of, key, kept = run(forbid, kept, warm=run.last)
         clashes = _employer_clash_groups(p, emp, ja, job_of)
     return None
 

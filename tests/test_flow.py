@@ -150,16 +150,23 @@ def test_local_repair_is_certified_or_replaced(monkeypatch, caplog, hops):
         assert "not certified" in caplog.text
 
 
-@pytest.mark.parametrize("widen", [False, True])
-def test_stagewise_certificate_with_exact_repair(monkeypatch, widen):
+@pytest.mark.parametrize("widen,local_first", [(False, 0), (True, 0), (True, 64)])
+def test_stagewise_certificate_with_exact_repair(monkeypatch, widen, local_first):
     """Each stage is certified on its own: the first against all left-out arcs, a later
     one against the left-out arcs still free (zero reduced cost in every earlier stage),
-    re-optimising only that stage (the exact routing of the added arcs' excess) when
-    some fail. Forced one-tier stages with many ties make later stages' certificates
-    fail; the tier values still equal the full network's, and the flow is valid."""
+    re-optimising only that stage (the exact routing of the added arcs' excess; with
+    ``LOCAL_FIRST``, a certified local re-optimisation first when few arcs were added)
+    when some fail. Forced one-tier stages with many ties make later stages'
+    certificates fail; the tier values still equal the full network's, and the flow is
+    valid."""
     import matcher.flow as flow_mod
 
     monkeypatch.setattr(flow_mod, "WIDEN", widen)
+    monkeypatch.setattr(flow_mod, "LOCAL_FIRST", local_first)
+    real_local = flow_mod._local_repair
+    local = []
+    monkeypatch.setattr(flow_mod, "_local_repair",
+                        lambda *a, **k: local.append(1) or real_local(*a, **k))
     real = flow_mod._route_excess
     routed = []  # (first stage?) per exact repair
     monkeypatch.setattr(flow_mod, "_route_excess",
@@ -179,7 +186,10 @@ def test_stagewise_certificate_with_exact_repair(monkeypatch, widen):
         assert pruned.max_flow == full.max_flow
         assert pruned.tier_values == full.tier_values
         _assert_valid_flow(net, pruned.flows, full.max_flow)
-    assert True in routed and False in routed  # both a first and a later stage repaired
+    if local_first:  # every repair here adds few arcs: the local one is tried first
+        assert local
+    else:  # both a first and a later stage repaired by the exact routing
+        assert True in routed and False in routed and not local
 
 
 def test_stage_certificate_needed(monkeypatch):
@@ -240,3 +250,47 @@ def test_keep_ties_keeps_tied_arcs_and_the_same_optimum(monkeypatch):
         assert tied.max_flow == full.max_flow
         assert tied.keep[net.optional].all()  # every tied pair kept from the start
         assert plain.keep[net.optional].sum() < net.optional.sum()
+
+
+@pytest.mark.parametrize("staged", [False, True])
+def test_warm_start_after_closing_arcs_equals_a_fresh_solve(monkeypatch, staged):
+    """Closing some arcs that carry flow (capacity 0, as the placement dive forbids
+    co-offenders' pairs) and starting from the previous result — its flow cut back and
+    the cut units routed at least reduced cost, near the cut arcs first — gives exactly a
+    fresh solve's tier values and a valid flow; the first stage is then not solved
+    afresh. A result of one stage carries no earlier stage's potentials: solved afresh."""
+    import matcher.flow as flow_mod
+
+    if staged:
+        monkeypatch.setattr(flow_mod, "_fits", lambda nodes, costs, rng_: len(costs) == 1)
+    real = flow_mod._Stage.warm_start
+    started = []
+    monkeypatch.setattr(flow_mod._Stage, "warm_start",
+                        lambda self, *a: started.append(1) or real(self, *a))
+    rng = np.random.default_rng(21)
+    for _ in range(40):
+        n = 40
+        net = _bipartite(rng, n, 15, 0.3, 3)
+        tiers = [net.cost(source=-rng.integers(1, 4, n)),
+                 net.cost(pair=-rng.integers(0, 2, net.pairs)),
+                 net.cost(pair=rng.integers(0, 1000, net.pairs))]
+        ranges = [3 * n, n, 1000 * n]
+        base = lex_max_flow_min_cost(*net.args, tiers, ranges, optional=net.optional,
+                                     keep_per_tail=2)
+        carrying = np.flatnonzero(net.optional & (base.flows > 0))
+        closed = rng.choice(carrying, size=min(len(carrying), int(rng.integers(1, 8))),
+                            replace=False)
+        caps = net.caps.astype(int)
+        caps[closed] = 0
+        args = (*net.args[:5], caps)
+        fresh = lex_max_flow_min_cost(*args, tiers, ranges)
+        warm = lex_max_flow_min_cost(*args, tiers, ranges, optional=net.optional,
+                                     keep_per_tail=2, initial_keep=base.keep, warm=base)
+        assert warm.max_flow == fresh.max_flow
+        assert warm.tier_values == fresh.tier_values
+        assert (warm.flows[closed] == 0).all()
+        _assert_valid_flow(SimpleNamespace(**{**vars(net), "caps": caps}), warm.flows,
+                           fresh.max_flow)
+        if staged:
+            assert warm.solves < warm.stages  # the first stage was not solved afresh
+    assert bool(started) == staged

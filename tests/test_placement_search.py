@@ -52,3 +52,29 @@ def test_dive_matches_exhaustive_search(monkeypatch):
     assert j5.bound is not None
     assert j5.bound - 1e-9 <= exact.tiers["J5"].value <= j5.value + 1e-9
     assert j5.optimal == (j5.value == pytest.approx(j5.bound))
+
+
+def test_dive_starts_each_flow_from_the_last(monkeypatch):
+    """Each re-solve of the dive starts from the previous flow (the co-offenders' pairs it
+    forbids closed, their units routed back) instead of solving the first stage afresh,
+    and ends with exactly the plan's tiers of fresh solves. Stages are forced so that the
+    flows carry the potentials a warm start needs (a national network has two)."""
+    import matcher.flow as flow_mod
+
+    ro = _clusters(6)
+    monkeypatch.setattr(flow_mod, "_fits", lambda nodes, costs, rng_: len(costs) == 1)
+    real = flow_mod._Stage.warm_start
+    warm = []
+
+    def spy(self, *a):
+        out = real(self, *a)
+        warm.append(out is not None)
+        return out
+
+    monkeypatch.setattr(flow_mod._Stage, "warm_start", spy)
+    started = solve_mod.solve(ro, schedule=False)
+    assert warm and all(warm)
+    assert_plan_ok(ro, started)
+    monkeypatch.setattr(flow_mod._Stage, "warm_start", lambda self, *a: None)
+    fresh = solve_mod.solve(ro, schedule=False)
+    assert _tiers(started) == _tiers(fresh)
