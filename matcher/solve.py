@@ -56,6 +56,9 @@ J5_EXTRA_NODES = 8  # branch-and-bound nodes spent on closing a commute gap once
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 PARALLEL_MIN_RETURNEES = 300  # below this a second process costs more than it saves
 FIRST_NEAR = 16  # candidate mentors per mentee of an over-budget mentor in the first repair
+# share of the time limit a repair region short of the whole may take: when CP-SAT cannot
+# settle whether it reaches the flow's bound in that time, a larger region would not either
+REGION_SHARE = 0.25
 
 
 @dataclass
@@ -549,6 +552,8 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
         sub = np.union1d(sub, kept[region_m[arcs.m[kept]]])
         hint = np.where(region_r, best, -1)
         left = max(0.5, deadline - time.perf_counter())
+        if depth < 99:
+            left = min(left, REGION_SHARE * time_limit)
         out_vals = _tier_values(p, arcs, np.where(pre >= 0, pre, np.where(region_r, -1, best)), s)
         upper = (int(round(relaxed["M1"] - out_vals["M1"])),
                  int(round(relaxed["M2"] - out_vals["M2"])))
@@ -573,6 +578,8 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
             break
         if time.perf_counter() > deadline or region_r.all():
             break
+        if not res or not all(v[2] for t, v in res.items() if t in ("M1", "M2")):
+            break  # CP-SAT could not settle this region: a larger one is harder still
     return best, best_vals, size, proofs
 
 
