@@ -27,7 +27,9 @@ MAX_ROUNDS = 4  # certificate rounds before a stage is solved on all its free ar
 WIDEN = True  # a failed arc also brings its tail's other tight left-out arcs
 TIE_SHARE = 0.5  # share of tied optional arcs above which all tied ones are kept (keep_ties)
 LOCAL_SHARE = 0.15  # largest share of the arcs a local re-optimisation may take
-LOCAL_FIRST = 64  # added arcs up to which a repair tries the local re-optimisation first
+LOCAL_FIRST = 512  # added arcs up to which a repair tries the local re-optimisation first
+# (hops, share of the arcs) of the local re-optimisation's regions, tried in turn
+LOCAL_REGIONS = ((4, LOCAL_SHARE), (12, 0.4))
 # Bellman-Ford rounds allowed when certifying a locally repaired flow (an optimal flow's
 # settle in 20-120 rounds on province networks; a flow that is not optimal never does)
 VERIFY_ROUNDS = 250
@@ -62,7 +64,8 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
                           keep_per_tail: int = 0,
                           initial_keep: np.ndarray | None = None,
                           keep_ties: bool = False,
-                          warm: FlowResult | None = None) -> FlowResult:
+                          warm: FlowResult | None = None,
+                          flow_value: int | None = None) -> FlowResult:
     """Maximum flow from ``source`` to ``sink`` that is lexicographically cheapest over
     ``tier_costs`` (each an integer cost per arc, to be minimised, highest priority first).
     ``tier_ranges[k]`` must bound the spread (max - min) of tier k's total over feasible
@@ -86,7 +89,13 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
     complementary slackness with its first stage's certified potentials; the units cut
     off are routed back at least reduced cost (all non-negative) instead of solving the
     first stage afresh, which gives an optimal first stage for the same reason as
-    :func:`_route_excess`. The certificate then runs as usual."""
+    :func:`_route_excess`. The certificate then runs as usual.
+
+    ``flow_value``: the flow must be exactly this (e.g. a bypass arc from source to sink
+    lets every unit through, and costs alone decide where they go) instead of maximum;
+    the first stage is then a min-cost flow like the later ones, and its potentials need
+    no price on the flow value (one far larger than any cost, which makes re-routing a
+    few units take as long as a solve)."""
     tails = np.asarray(tails, dtype=np.int64)
     heads = np.asarray(heads, dtype=np.int64)
     caps = np.asarray(caps, dtype=np.int64)
@@ -106,12 +115,15 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
     free = np.ones(len(tails), dtype=bool)  # arcs not forced empty or full by a stage
     supply = np.zeros(num_nodes, dtype=np.int64)  # what the free arcs must carry
     max_flow = 0
+    if flow_value is not None:
+        max_flow = flow_value
+        supply[source], supply[sink] = flow_value, -flow_value
     rounds = solves = 0
     duals: list[np.ndarray] = []
     for g, cost in enumerate(costs):
         last = g == len(costs) - 1
         stage = _Stage(num_nodes, source, sink, tails, heads, caps, cost, free, supply,
-                       first=g == 0)
+                       first=g == 0 and flow_value is None)
         started = None
         if g == 0 and warm is not None and warm.duals:
             keep |= warm.flows > 0
@@ -164,7 +176,7 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
             solves += 1
             d = bad = None
         flows[stage.idx] = f
-        if g == 0:
+        if stage.first:
             max_flow = value
         if last:
             break
@@ -176,7 +188,7 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         if (~keep[full]).any() or (flows[full] != caps[full]).any() or \
                 flows[free & (rc > 0)].any():
             raise RuntimeError("potentials do not match the flow")  # cannot happen
-        if g == 0:
+        if stage.first:
             supply[source] += max_flow
             supply[sink] -= max_flow
         np.add.at(supply, tails[full], -caps[full])
@@ -228,20 +240,18 @@ class _Stage:
         np.add.at(supply, h, -cut)
         # first near the cut arcs only (the solver takes seconds on a whole national
         # network even for a few units), counted when potentials then certify it
-        start = _local_repair(self.n, self.s, self.t, t, h, c, k, f, np.flatnonzero(cut),
-                              supply=supply)
-        if start is not None:
-            d_new, bad = self.potentials(start, old_value, keep, max_rounds=VERIFY_ROUNDS)
-            if d_new is not None:
-                return start, old_value, d_new, bad
+        local = self.local(keep, f, np.flatnonzero(cut), old_value, supply)
+        if local is not None:
+            return local
         # Residual arcs dearer than the solver's range are left out (potentials that
         # price the flow value make some huge); the routing found is still optimal when
         # it costs no more than the cheapest arc left out, as every reduced cost is >= 0
         limit = _COST_LIMIT // (4 * (self.n + 2))
-        # the flow value may drop (source -> sink takes a unit back) or grow again
-        extra = (np.array([self.t, self.s]), np.array([self.s, self.t]),
-                 np.array([int(c[t == self.s].sum()), old_value]),
-                 np.zeros(2, dtype=np.int64))
+        extra = None
+        if self.first:  # the flow value may drop (source -> sink takes a unit back)
+            extra = (np.array([self.t, self.s]), np.array([self.s, self.t]),
+                     np.array([int(c[t == self.s].sum()), old_value]),
+                     np.zeros(2, dtype=np.int64))
         res = _residual_flow(self.n, t, h, c, rc, f, (f < c) & (rc <= limit),
                              (f > 0) & (-rc <= limit), supply, extra)
         if res is None:
@@ -249,7 +259,27 @@ class _Stage:
         g, moved = res
         if int(np.dot(g - f, rc)) > limit:
             return None
-        return g, old_value + int(moved[0]) - int(moved[1]), None, None
+        value = old_value + int(moved[0]) - int(moved[1]) if self.first else old_value
+        return g, value, None, None
+
+    def local(self, keep, f, seeds, value, supply=None):
+        """A local re-optimisation of ``f`` around the arcs ``seeds`` (see
+        :func:`_local_repair`), in a wider region when the first is not certified:
+        (flows, flow value, potentials, left-out arcs they leave with a negative reduced
+        cost), or None when neither is certified."""
+        t, h, c, k = self.tails[self.idx], self.heads[self.idx], self.caps[self.idx], \
+            self.cost[self.idx]
+        for hops, share in LOCAL_REGIONS:
+            start = _local_repair(self.n, self.s, self.t, t, h, c, k, f, seeds, hops=hops,
+                                  supply=supply, share=share)
+            if start is None:
+                continue
+            if self.first and supply is None:
+                value = int(start[t == self.s].sum() - start[h == self.s].sum())
+            d, bad = self.potentials(start, value, keep, max_rounds=VERIFY_ROUNDS)
+            if d is not None:
+                return start, value, d, bad
+        return None
 
     def potentials(self, f, max_flow, keep, max_rounds=None):
         """Node potentials of the optimal flow ``f`` (over ``self.idx``) and the left-out
@@ -288,14 +318,7 @@ class _Stage:
         g[np.searchsorted(self.idx, old)] = f
 
         def local():
-            start = _local_repair(self.n, self.s, self.t, t, h, c, k, g,
-                                  np.searchsorted(self.idx, added))
-            if start is None:
-                return None
-            flow = int(start[t == self.s].sum() - start[h == self.s].sum()) \
-                if self.first else 0
-            d, bad = self.potentials(start, flow, keep, max_rounds=VERIFY_ROUNDS)
-            return (start, flow, d, bad) if d is not None else None
+            return self.local(keep, g, np.searchsorted(self.idx, added), max_flow)
 
         few = len(added) <= LOCAL_FIRST
         if few:
@@ -475,12 +498,12 @@ def _solve_supplies(num_nodes, tails, heads, caps, cost, supply) -> np.ndarray:
 
 
 def _local_repair(num_nodes, source, sink, tails, heads, caps, cost, flows,
-                  added, hops: int = 4, supply: np.ndarray | None = None
-                  ) -> np.ndarray | None:
+                  added, hops: int = 4, supply: np.ndarray | None = None,
+                  share: float = LOCAL_SHARE) -> np.ndarray | None:
     """Re-optimise ``flows`` (optimal before the arcs ``added`` were included; they carry
     nothing) near those arcs only: a min-cost circulation on the residual graph of the
     arcs within ``hops`` steps of them (fewer when the region would pass
-    :data:`LOCAL_SHARE` of the arcs) plus source and sink, the rest of the flow and the
+    ``share`` of the arcs) plus source and sink, the rest of the flow and the
     flow value fixed. With ``supply`` (node excesses of ``flows``, e.g. units cut off
     arcs whose capacity dropped; ``added`` are then those arcs) the local problem routes
     them instead. The result is a feasible flow; it is optimal (including its value)
@@ -496,11 +519,11 @@ def _local_repair(num_nodes, source, sink, tails, heads, caps, cost, flows,
         grown = region.copy()
         grown[tails[touch]] = True
         grown[heads[touch]] = True
-        if np.count_nonzero(grown[tails] & grown[heads]) > LOCAL_SHARE * len(tails):
+        if np.count_nonzero(grown[tails] & grown[heads]) > share * len(tails):
             break
         region = grown
     li = np.flatnonzero(region[tails] & region[heads])
-    if len(li) > LOCAL_SHARE * len(tails):
+    if len(li) > share * len(tails):
         return None  # hardly local: a full solve is as quick
     nodes = np.flatnonzero(region)
     remap = np.full(num_nodes, -1, dtype=np.int64)

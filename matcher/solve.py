@@ -697,7 +697,8 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
              np.ones(sum(len(x) for x in extra_t))),  # 3 group -> job
             (j_node, np.full(nj, T), slots),  # 4 job -> sink
             (t_node, np.full(nt, T), seats),  # 5 training -> sink
-            (np.array([S]), np.array([T]), np.array([len(seekers)])),  # 6 bypass
+            # 6 bypass: every seeker's unit flows, placed or not (a flow of fixed value)
+            (np.array([S]), np.array([T]), np.array([len(seekers)])),
         ]
         tails = np.concatenate([x[0] for x in parts]).astype(np.int64)
         heads = np.concatenate([x[1] for x in parts]).astype(np.int64)
@@ -738,7 +739,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j3, j4, j5],
                                     [r1, r2, r3, r4, r5], optional=optional,
                                     keep_per_tail=s.candidates_k, initial_keep=initial,
-                                    warm=warm)
+                                    warm=warm, flow_value=len(seekers))
         kj = np.zeros(len(ctx.jarcs), dtype=bool)
         kt = np.zeros(len(ctx.tarcs), dtype=bool)
         kj[jidx] = res.keep[offsets[1]:offsets[2]]

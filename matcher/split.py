@@ -68,6 +68,8 @@ class Regions:
     weight: np.ndarray
     pairs: int
     context: object = None  # the whole roster's candidate pairs (matcher.solve.Context)
+    # per part: its returnees, mentors, openings and courses as indices into the roster
+    part_index: list[dict[str, np.ndarray]] | None = None
 
     @property
     def count(self) -> int:
@@ -165,19 +167,54 @@ def _split(roster: Roster, batches: int | None, workers: int | None = None
                           ("job", regions.job), ("training", regions.training))}
     extra = _context(roster, where, n_batches)
     parts = []
+    regions.part_index = []
     for b in range(n_batches):
-        returnees = _take(roster.returnees, where["returnee"] == b)
-        if not returnees:
+        index = {"returnee": np.flatnonzero(where["returnee"] == b)}
+        for kind in ("mentor", "job", "training"):
+            index[kind] = np.flatnonzero((where[kind] == b) | extra[kind][b])
+        if not len(index["returnee"]):
             continue
+        returnees = _take(roster.returnees, where["returnee"] == b)
         ids = {r.id for r in returnees}
         parts.append(Roster(
             returnees=returnees,
-            mentors=_take(roster.mentors, (where["mentor"] == b) | extra["mentor"][b]),
-            jobs=_take(roster.jobs, (where["job"] == b) | extra["job"][b]),
-            trainings=_take(roster.trainings, (where["training"] == b) | extra["training"][b]),
+            mentors=tuple(roster.mentors[i] for i in index["mentor"]),
+            jobs=tuple(roster.jobs[i] for i in index["job"]),
+            trainings=tuple(roster.trainings[i] for i in index["training"]),
             pairs=tuple(row for row in roster.pairs if row.returnee_id in ids),
             settings=roster.settings))
+        regions.part_index.append(index)
     return parts, regions
+
+
+def part_context(context, part: Roster, index: dict[str, np.ndarray]):
+    """The candidate pairs of ``part`` cut from those of the whole roster (``context``, a
+    :class:`matcher.solve.Context`; ``index``: the part's people as indices into the
+    roster, in order). Every feasible pair of a part's returnee lies in its region, and
+    pairs depend only on their two ends and the returnee's Pairs rows, which go with it:
+    the same pairs, in the same order, as building them for the part, without the spatial
+    join again."""
+    from matcher.rules import people_arrays
+    from matcher.solve import Context
+
+    whole = context.roster
+    sizes = {"returnee": len(whole.returnees), "mentor": len(whole.mentors),
+             "job": len(whole.jobs), "training": len(whole.trainings)}
+    new_index = {}
+    for kind, size in sizes.items():
+        new_index[kind] = np.full(size, -1, dtype=np.int64)
+        new_index[kind][index[kind]] = np.arange(len(index[kind]))
+
+    def cut(arcs, ends: str, kind: str):
+        out = arcs.take(new_index["returnee"][arcs.r] >= 0)
+        out.r = new_index["returnee"][out.r]
+        setattr(out, ends, new_index[kind][getattr(out, ends)])
+        if (getattr(out, ends) < 0).any():
+            raise RuntimeError("a feasible pair leaves its region")  # cannot happen
+        return out
+
+    return Context(part, people_arrays(part), cut(context.marcs, "m", "mentor"),
+                   cut(context.jarcs, "o", "job"), cut(context.tarcs, "o", "training"))
 
 
 def _context(roster: Roster, where: dict[str, np.ndarray], n_batches: int
@@ -235,14 +272,17 @@ def _context(roster: Roster, where: dict[str, np.ndarray], n_batches: int
 
 # ----------------------------------------------------------------------------- solving
 
-_PARTS: list[Roster] | None = None  # batches handed to forked workers without pickling
+# batches handed to forked workers without pickling, with the whole roster's candidate
+# pairs and each batch's indices into the roster (the workers cut their pairs from them)
+_PARTS: list[Roster] | None = None
+_WHOLE: tuple[object, list[dict[str, np.ndarray]]] | None = None
 
 
 def solve_part(part: Roster, time_limit: float | None = None, *, parallel: bool = False,
                context=None) -> Plan:
     """Solve one part (no visit schedule); runs in a worker process, or in this one when
-    there is a single part (then ``parallel`` lets it use a second core, and ``context``
-    saves building the candidate pairs again)."""
+    there is a single part (then ``parallel`` lets it use a second core). ``context``:
+    the part's candidate pairs, already built."""
     from matcher.solve import solve
 
     t0 = time.perf_counter()
@@ -254,11 +294,19 @@ def solve_part(part: Roster, time_limit: float | None = None, *, parallel: bool 
 
 def _solve_inherited(i: int, time_limit: float | None, parallel: bool = False) -> Plan:
     assert _PARTS is not None, "worker did not inherit the parts"
-    return solve_part(_PARTS[i], time_limit, parallel=parallel)
+    context = None
+    if _WHOLE is not None and _WHOLE[0] is not None:
+        t0 = time.perf_counter()
+        context = part_context(_WHOLE[0], _PARTS[i], _WHOLE[1][i])
+        context.stats["cut_seconds"] = time.perf_counter() - t0
+    return solve_part(_PARTS[i], time_limit, parallel=parallel, context=context)
 
 
-def _run_local(parts: list[Roster], workers: int, time_limit: float | None) -> list[Plan]:
-    global _PARTS
+def _run_local(parts: list[Roster], workers: int, time_limit: float | None,
+               whole=None) -> list[Plan]:
+    """``whole``: (the roster's candidate pairs, per part its indices into the roster),
+    which forked workers cut their parts' pairs from."""
+    global _PARTS, _WHOLE
     if workers <= 1 or len(parts) == 1:
         return [solve_part(x, time_limit) for x in parts]
     # biggest first so the slowest part starts at once
@@ -271,13 +319,13 @@ def _run_local(parts: list[Roster], workers: int, time_limit: float | None) -> l
     ctx = mp.get_context("fork" if fork else "spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=ctx) as pool:
         if fork:
-            _PARTS = parts
+            _PARTS, _WHOLE = parts, whole
             try:
                 futures = {i: pool.submit(_solve_inherited, i, time_limit, big[i])
                            for i in order}
                 return [futures[i].result() for i in range(len(parts))]
             finally:
-                _PARTS = None
+                _PARTS = _WHOLE = None
         futures = {i: pool.submit(solve_part, parts[i], time_limit, parallel=big[i])
                    for i in order}
         return [futures[i].result() for i in range(len(parts))]
@@ -335,7 +383,7 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
     elif executor == "serial":
         plans = [solve_part(x, time_limit) for x in parts]
     elif executor == "local":
-        plans = _run_local(parts, n_workers, time_limit)
+        plans = _run_local(parts, n_workers, time_limit, (context, regions.part_index))
     else:
         plans = _run_dask(parts, scheduler, workers, time_limit)
     t_parts = time.perf_counter() - t1
@@ -354,7 +402,9 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
         "parts": [{"returnees": len(x.returnees), "mentors": len(x.mentors),
                    "jobs": len(x.jobs), "trainings": len(x.trainings),
                    "seconds": round(p.stats.get("part_seconds", p.solve_seconds), 3),
-                   "timings": p.timings} for x, p in zip(parts, plans)],
+                   "timings": p.timings,
+                   "stats": {k: v for k, v in p.stats.items() if k.endswith("_seconds")}}
+                  for x, p in zip(parts, plans)],
     })
     plan.solve_seconds = time.perf_counter() - t0
     return plan

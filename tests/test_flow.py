@@ -294,3 +294,25 @@ def test_warm_start_after_closing_arcs_equals_a_fresh_solve(monkeypatch, staged)
         if staged:
             assert warm.solves < warm.stages  # the first stage was not solved afresh
     assert bool(started) == staged
+
+
+def test_fixed_flow_value_with_a_bypass_equals_maximum_flow():
+    """``flow_value``: with a bypass arc from source to sink every unit flows and costs
+    alone decide where (the placement flow: -1 per placement, then the pairs' costs);
+    pruned and certified, it reaches the maximum flow's placements and costs."""
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        n = 30
+        net = _bipartite(rng, n, 10, 0.4, 2)
+        place = net.cost(pair=-np.ones(net.pairs, dtype=int))
+        pair = net.cost(pair=rng.integers(0, 40, net.pairs))
+        best = lex_max_flow_min_cost(*net.args, [place, pair], [n, 40 * n])
+        tails = np.append(net.tails, 0)
+        heads = np.append(net.heads, net.T)
+        caps = np.append(net.caps, n).astype(int)
+        fixed = lex_max_flow_min_cost(net.num_nodes, 0, net.T, tails, heads, caps,
+                                      [np.append(place, 0), np.append(pair, 0)],
+                                      [n, 40 * n], optional=np.append(net.optional, False),
+                                      keep_per_tail=1, flow_value=n)
+        assert fixed.max_flow == n and fixed.flows[-1] == n - best.max_flow
+        assert fixed.tier_values == best.tier_values

@@ -128,3 +128,33 @@ def test_big_rosters_get_more_parts_than_workers(city, local_plan, monkeypatch):
     for name in local_plan.tiers:
         assert plan.tiers[name].value == pytest.approx(local_plan.tiers[name].value), name
         assert plan.tiers[name].optimal == local_plan.tiers[name].optimal, name
+
+
+def test_parts_cut_their_pairs_from_the_whole_rosters(city, local_plan):
+    """A forked worker cuts its part's candidate pairs from the whole roster's instead of
+    building them again: the same pairs, in the same order, with the same attributes, as
+    building them for the part — Pairs rows included (they go with their returnee)."""
+    from matcher.split import _split, part_context
+
+    ro = dataclasses.replace(city, pairs=generate_roster("city", 1).pairs)
+    parts, regions = _split(ro, 3, 2)
+    assert len(parts) == 3 and regions.context is not None
+    for part, index in zip(parts, regions.part_index):
+        cut = part_context(regions.context, part, index)
+        built = build_context(part)
+        for name in ("marcs", "jarcs", "tarcs"):
+            a, b = getattr(cut, name), getattr(built, name)
+            assert len(a) == len(b), name
+            for field in a.__dataclass_fields__:
+                assert np.array_equal(getattr(a, field), getattr(b, field)), (name, field)
+    assert sum(len(part_context(regions.context, p, i).marcs)
+               for p, i in zip(parts, regions.part_index)) == len(regions.context.marcs)
+    assert any(r.rule == "forbid" for r in ro.pairs) and any(p.pairs for p in parts)
+
+
+def test_forked_workers_cut_their_pairs(city):
+    """With forked workers each part's pairs are cut from the whole roster's (the plan's
+    per-part statistics say how long that took) and the plan is the same."""
+    plan = solve_split(city, executor="local", workers=2)
+    parts = plan.stats["parts"]
+    assert len(parts) == 2 and all("cut_seconds" in p["stats"] for p in parts)
