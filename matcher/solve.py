@@ -663,15 +663,16 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         if taken:
             keys = emp[fa.o] * gmax + p.r_group[fa.r]
             jkeep &= ~((p.r_group[fa.r] >= 0) & np.isin(keys, list(taken)))
+    last_flow: list = [None]
+
     def run(forbid: np.ndarray, kept: tuple[np.ndarray, np.ndarray] | None = None,
             warm=None):
         """One lexicographic flow with the arcs in ``forbid`` closed (capacity 0); ``kept``
         (job and training pair masks) start the pruned network, e.g. where the parent
         node's ended; ``warm``: the flow result of a node with fewer arcs forbidden, which
         the first stage starts from (the same network arc for arc)."""
-        jk = jkeep
-        jidx, tidx = np.flatnonzero(jk), np.flatnonzero(tkeep)
-        ja, ta = ctx.jarcs.take(jk), ctx.tarcs.take(tkeep)
+        jidx, tidx = np.flatnonzero(jkeep), np.flatnonzero(tkeep)
+        ja, ta = ctx.jarcs.take(jkeep), ctx.tarcs.take(tkeep)
         S, T = 0, 1
         r_node = 2 + np.arange(n)
         j_node = 2 + n + np.arange(nj)
@@ -752,7 +753,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
             job_of[frozen] = fixed_jobs[frozen]
         training_of = np.full(n, -1, dtype=np.int64)
         training_of[ta.r[ft]] = tidx[np.flatnonzero(ft)]
-        run.last = res  # the dive starts its next flow from this one
+        last_flow[0] = res  # the dive starts its next flow from this one
         return job_of, training_of, tuple(res.tier_values), (kj, kt)
 
     # Rule 12 spans all openings of an employer, which one flow cannot express exactly.
@@ -781,7 +782,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         # resolving every clash at once (the member with the better fit, then the shorter
         # commute, keeps the employer) until none is left; the root bounds the result
         incumbent = _dive(run, p, emp, ja_all, ja_all.score(s), root_forbid, root_clashes,
-                          (key, job_of, training_of, kept))
+                          (key, job_of, training_of, kept), last_flow)
         ctx.stats["placement_dive"] = True
     while search and heap and counter < 400 and time.perf_counter() < deadline:
         if incumbent is not None and incumbent[0][:4] == heap[0][0][:4]:
@@ -850,9 +851,10 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
 
 
 def _dive(run, p: People, emp: np.ndarray, ja: PlacementArcs, score: np.ndarray,
-          forbid: np.ndarray, clashes: list, node: tuple, rounds: int = 12):
+          forbid: np.ndarray, clashes: list, node: tuple, last_flow: list, rounds: int = 12):
     """Resolve all co-offender clashes at once, re-solve, repeat: a clash-free plan
-    (key, job_of, training_of) or None."""
+    (key, job_of, training_of) or None. ``last_flow[0]``: the flow result of ``run``'s
+    last call, which the next one starts from."""
     forbid = forbid.copy()
     key, job_of, training_of, kept = node
     for _ in range(rounds):
@@ -861,7 +863,7 @@ def _dive(run, p: People, emp: np.ndarray, ja: PlacementArcs, score: np.ndarray,
         for e, g, members in clashes:
             stay = min(members, key=lambda r: (-score[job_of[r]], ja.km[job_of[r]], r))
             forbid |= (emp[ja.o] == e) & (p.r_group[ja.r] == g) & (ja.r != stay)
-        job_of, training_of, key, kept = run(forbid, kept, warm=run.last)
+        job_of, training_of, key, kept = run(forbid, kept, warm=last_flow[0])
         clashes = _employer_clash_groups(p, emp, ja, job_of)
     return None
 
