@@ -27,7 +27,11 @@ MAX_ROUNDS = 4  # certificate rounds before a stage is solved on all its free ar
 WIDEN = True  # a failed arc also brings its tail's other tight left-out arcs
 TIE_SHARE = 0.5  # share of tied optional arcs above which all tied ones are kept (keep_ties)
 LOCAL_SHARE = 0.15  # largest share of the arcs a local re-optimisation may take
-LOCAL_FIRST = 512  # added arcs up to which a repair tries the local re-optimisation first
+# a repair tries the local re-optimisation first when it adds at most LOCAL_FIRST arcs to a
+# network of at least LOCAL_FIRST_ARCS (on smaller ones the exact routing is as quick as
+# checking a local result)
+LOCAL_FIRST = 512
+LOCAL_FIRST_ARCS = 100_000
 # (hops, share of the arcs) of the local re-optimisation's regions, tried in turn
 LOCAL_REGIONS = ((4, LOCAL_SHARE), (12, 0.4))
 # Bellman-Ford rounds allowed when certifying a locally repaired flow (an optimal flow's
@@ -44,7 +48,8 @@ class FlowResult:
     keep: np.ndarray | None = None  # the arcs given to the solver in the end
     rounds: int = 0  # certificate rounds, all stages together
     solves: int = 1  # stage solves from scratch (a re-solve after a failed repair counts)
-    duals: list[np.ndarray] | None = None  # certified node potentials of each earlier stage
+    duals: list[np.ndarray] | None = None  # certified node potentials of each stage, in
+    # order, as far as computed (the last stage has none when it was solved unpruned)
 
 
 def lexicographic_weights(ranges: list[int]) -> list[int]:
@@ -178,9 +183,10 @@ def lex_max_flow_min_cost(num_nodes: int, source: int, sink: int, tails: np.ndar
         flows[stage.idx] = f
         if stage.first:
             max_flow = value
+        if d is not None:
+            duals.append(d)
         if last:
             break
-        duals.append(d)
         # the optimal face of this stage: positive reduced cost -> empty, negative -> full
         # (a left-out arc has none negative: it stays empty)
         rc = cost + d[tails] - d[heads]
@@ -240,9 +246,10 @@ class _Stage:
         np.add.at(supply, h, -cut)
         # first near the cut arcs only (the solver takes seconds on a whole national
         # network even for a few units), counted when potentials then certify it
-        local = self.local(keep, f, np.flatnonzero(cut), old_value, supply)
-        if local is not None:
-            return local
+        if len(t) >= LOCAL_FIRST_ARCS:
+            local = self.local(keep, f, np.flatnonzero(cut), old_value, supply)
+            if local is not None:
+                return local
         # Residual arcs dearer than the solver's range are left out (potentials that
         # price the flow value make some huge); the routing found is still optimal when
         # it costs no more than the cheapest arc left out, as every reduced cost is >= 0
@@ -320,7 +327,7 @@ class _Stage:
         def local():
             return self.local(keep, g, np.searchsorted(self.idx, added), max_flow)
 
-        few = len(added) <= LOCAL_FIRST
+        few = len(added) <= LOCAL_FIRST and len(t) >= LOCAL_FIRST_ARCS
         if few:
             res = local()
             if res is not None:

@@ -52,6 +52,7 @@ MENTOR_TIERS = ("M1", "M2", "M3", "M4", "M5")
 LOWER_TIERS = ("M4", "M5", "J4", "J5")  # CP-SAT repairs give these at most 2 s each
 PLACEMENT_TIERS = ("J1", "J2", "J3", "J4", "J5")
 BNB_MAX_CLASHES = 3  # co-offender clashes at one employer that branch and bound takes on
+BNB_WARM_PAIRS = 200_000  # placement pairs up to which open nodes keep their flow
 J5_EXTRA_NODES = 8  # branch-and-bound nodes spent on closing a commute gap once J1-J4 hold
 HOURS_SCALE = 10000  # CP-SAT works in 1/10000 of an hour
 PARALLEL_MIN_RETURNEES = 300  # below this a second process costs more than it saves
@@ -769,7 +770,11 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     ja_all = ctx.jarcs
     root_forbid = np.zeros(len(ja_all), dtype=bool)
     job_of, training_of, key, kept = run(root_forbid)
-    heap = [(key, 0, root_forbid, job_of, training_of, kept)]
+    # open nodes keep their flow for their children to start from, unless the network is
+    # so big that hundreds of them would not fit in memory (such ones dive instead)
+    keep_flows = len(ja_all) + len(ctx.tarcs) <= BNB_WARM_PAIRS
+    heap = [(key, 0, root_forbid, job_of, training_of, kept,
+             last_flow[0] if keep_flows else None)]
     counter = 1
     deadline = time.perf_counter() + time_limit
     solution = incumbent = None
@@ -789,7 +794,7 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
             settled = popped if settled is None else settled
             if popped - settled >= J5_EXTRA_NODES:
                 break
-        key, _, forbid, job_of, training_of, kept = heapq.heappop(heap)
+        key, _, forbid, job_of, training_of, kept, flow = heapq.heappop(heap)
         popped += 1
         clash = _employer_clash_groups(p, emp, ja_all, job_of)
         if not clash:
@@ -799,8 +804,9 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         at_e = (emp[ja_all.o] == e) & (p.r_group[ja_all.r] == g)
         for c in members:
             child = forbid | (at_e & (ja_all.r != c))
-            cj, ct, ckey, ckept = run(child, kept)
-            heapq.heappush(heap, (ckey, counter, child, cj, ct, ckept))
+            cj, ct, ckey, ckept = run(child, kept, warm=flow)
+            heapq.heappush(heap, (ckey, counter, child, cj, ct, ckept,
+                                  last_flow[0] if keep_flows else None))
             counter += 1
             if (incumbent is None or ckey < incumbent[0]) and \
                     not _employer_clash_groups(p, emp, ja_all, cj):
@@ -836,8 +842,8 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
             name: Tier(name, values[name], bounds[name], proved[name])
             for name in PLACEMENT_TIERS})
     # out of nodes or time: repair the best open node with CP-SAT, bounded by the open nodes
-    key, _, _, job_of, training_of, _ = heap[0] if heap else (key, 0, None, job_of,
-                                                               training_of, None)
+    key, _, _, job_of, training_of, _, _ = heap[0] if heap else (key, 0, None, job_of,
+                                                                  training_of, None, None)
     relaxed = _placement_values(ctx, job_of, training_of)
     values, bounds = relaxed, dict(relaxed)
     clash = _employer_clashes(p, emp, ctx.jarcs, job_of)

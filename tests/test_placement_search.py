@@ -54,14 +54,17 @@ def test_dive_matches_exhaustive_search(monkeypatch):
     assert j5.optimal == (j5.value == pytest.approx(j5.bound))
 
 
-def test_dive_starts_each_flow_from_the_last(monkeypatch):
-    """Each re-solve of the dive starts from the previous flow (the co-offenders' pairs it
-    forbids closed, their units routed back) instead of solving the first stage afresh,
-    and ends with exactly the plan's tiers of fresh solves. Stages are forced so that the
-    flows carry the potentials a warm start needs (a national network has two)."""
+@pytest.mark.parametrize("clusters", [6, 2])
+def test_each_flow_starts_from_the_last(monkeypatch, clusters):
+    """Each re-solve of the dive (six clashes), or each child of a branch-and-bound node
+    (two), starts from the previous flow — the co-offenders' pairs it forbids closed,
+    their units routed back — instead of solving the first stage afresh, and the plan's
+    tiers are exactly those of fresh solves. Stages are forced: a network this small is
+    solved whole in one stage, which leaves no potentials to start from (a national one
+    has two stages)."""
     import matcher.flow as flow_mod
 
-    ro = _clusters(6)
+    ro = _clusters(clusters)
     monkeypatch.setattr(flow_mod, "_fits", lambda nodes, costs, rng_: len(costs) == 1)
     real = flow_mod._Stage.warm_start
     warm = []
