@@ -324,21 +324,17 @@ class _Stage:
         g = np.zeros(len(self.idx), dtype=np.int64)
         g[np.searchsorted(self.idx, old)] = f
 
-        def local():
-            return self.local(keep, g, np.searchsorted(self.idx, added), max_flow)
-
+        seeds = np.searchsorted(self.idx, added)
         few = len(added) <= LOCAL_FIRST and len(t) >= LOCAL_FIRST_ARCS
-        if few:
-            res = local()
-            if res is not None:
-                return res
+        if few and (res := self.local(keep, g, seeds, max_flow)) is not None:
+            return res
         routed = _route_excess(self.n, self.s, self.t, t, h, c, k, g, max_flow, d,
                                self.first)
         if routed is not None:
             start, flow = routed
             d, bad = self.potentials(start, flow, keep)
             return (start, flow, d, bad) if d is not None else None
-        return None if few else local()
+        return None if few else self.local(keep, g, seeds, max_flow)
 
 
 
@@ -535,9 +531,9 @@ def _local_repair(num_nodes, source, sink, tails, heads, caps, cost, flows,
     nodes = np.flatnonzero(region)
     remap = np.full(num_nodes, -1, dtype=np.int64)
     remap[nodes] = np.arange(len(nodes))
-    lf, lk = flows[li], caps[li]
     if supply is not None and supply[~region].any():
         return None  # an excess the region does not reach
+    lf, lk = flows[li], caps[li]
     res = _residual_flow(len(nodes), remap[tails[li]], remap[heads[li]], lk, cost[li], lf,
                          lf < lk, lf > 0, None if supply is None else supply[nodes])
     if res is None:
