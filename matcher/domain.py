@@ -176,11 +176,13 @@ class Training:
 
 @dataclass(frozen=True, slots=True)
 class PairRule:
-    """A coordinator's row from the Pairs sheet: exactly one of mentor_id / job_id."""
+    """A coordinator's row from the Pairs sheet: exactly one of mentor_id / job_id /
+    training_id."""
 
     returnee_id: str
     mentor_id: str | None = None
     job_id: str | None = None
+    training_id: str | None = None
     rule: str | None = None  # "require" | "forbid" | None
     reason: str = ""
     affinity: int = 0
@@ -191,14 +193,23 @@ class PairRule:
     def __post_init__(self) -> None:
         if not self.returnee_id:
             raise ValueError("returnee_id is required")
-        if (self.mentor_id is None) == (self.job_id is None):
-            raise ValueError("exactly one of mentor_id and job_id is required")
+        if sum(x is not None for x in (self.mentor_id, self.job_id, self.training_id)) != 1:
+            raise ValueError("exactly one of mentor_id, job_id and training_id is required")
         if self.rule not in (None, "require", "forbid"):
             raise ValueError("rule must be require or forbid")
         if self.travel_minutes is not None and not self.travel_minutes >= 0:
             raise ValueError("travel_minutes must be >= 0")
         if self.visit_hours_per_month is not None and not self.visit_hours_per_month >= 0:
             raise ValueError("visit_hours_per_month must be >= 0")
+
+    @property
+    def kind(self) -> str:
+        """What the row pairs the returnee with: "mentor", "job" or "training"."""
+        return "mentor" if self.mentor_id else "job" if self.job_id else "training"
+
+    @property
+    def target(self) -> str:
+        return self.mentor_id or self.job_id or self.training_id or ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,9 +88,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "đó.",
     ),
     "pair_needs_target": (
-        "This row names neither a mentor nor a job. Fill in mentor_id or job_id.",
-        "Dòng này không ghi cựu chiến binh hay việc làm. Hãy điền mã cựu chiến binh hoặc mã "
-        "việc làm.",
+        "This row names neither a mentor, a job nor a training course. Fill in one of "
+        "mentor_id, job_id or training_id.",
+        "Dòng này không ghi cựu chiến binh, việc làm hay khóa học nghề. Hãy điền một trong "
+        "các mã: cựu chiến binh, việc làm hoặc khóa học nghề.",
     ),
     "conflicting_rules": (
         "Pair {returnee} – {target} is both required and forbidden (rows {rows}). Keep one rule.",
@@ -153,10 +154,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' không đúng dạng khóa=giá trị (ví dụ mentor_max_km=8).",
     ),
     "pair_two_targets": (
-        "This row names both a mentor and a job. Use one row for the mentor and another for "
-        "the job.",
-        "Dòng này ghi cả cựu chiến binh và việc làm. Hãy tách thành một dòng cho cựu chiến binh "
-        "và một dòng cho việc làm.",
+        "This row names more than one of a mentor, a job and a training course. Use one row "
+        "for each.",
+        "Dòng này ghi nhiều hơn một trong các mục cựu chiến binh, việc làm, khóa học nghề. Hãy "
+        "tách thành một dòng cho mỗi mục.",
     ),
     "invalid_row": (
         "This row cannot be used: {detail}.",

@@ -89,6 +89,24 @@ class Unassigned:
 
 
 @dataclass
+class UnmetRequire:
+    """A Pairs ``require`` row the plan could not honour, with the reason in plain words.
+    ``kind`` is "mentor", "job" or "training"; ``row`` the Pairs row as Excel shows it."""
+
+    returnee_id: str
+    kind: str
+    target_id: str
+    row: int | None
+    reason: str
+    reason_vi: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"returnee_id": self.returnee_id, "kind": self.kind,
+                "target_id": self.target_id, "row": self.row, "reason": self.reason,
+                "reason_vi": self.reason_vi or self.reason}
+
+
+@dataclass
 class Visit:
     date: dt.date
     slot: str
@@ -136,6 +154,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     warnings_vi: list[str] = field(default_factory=list)
     changes: dict[str, Any] = field(default_factory=dict)
+    unmet_requires: list[UnmetRequire] = field(default_factory=list)
 
     def assignment(self, returnee_id: str) -> Assignment:
         return self._by_id()[returnee_id]
@@ -176,6 +195,7 @@ class Plan:
             "changes": self.changes,
             "warnings": self.warnings,
             "warnings_vi": self.warnings_vi or self.warnings,
+            "unmet_requires": [u.to_dict() for u in self.unmet_requires],
         }
 
     @classmethod
@@ -208,4 +228,8 @@ class Plan:
             status=data.get("status", ""),
             solve_seconds=data.get("solve_seconds", 0.0), sources=data.get("sources", []),
             changes=data.get("changes", {}), warnings=data.get("warnings", []),
-            warnings_vi=data.get("warnings_vi", []))
+            warnings_vi=data.get("warnings_vi", []),
+            unmet_requires=[UnmetRequire(u["returnee_id"], u["kind"], u["target_id"],
+                                         u.get("row"), u.get("reason", ""),
+                                         u.get("reason_vi", ""))
+                            for u in data.get("unmet_requires", [])])

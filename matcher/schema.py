@@ -133,6 +133,8 @@ PAIRS = Sheet("pairs", "Pairs", "Cặp chỉ định", (
     Column("mentor_id", "mentor_id", "Mã cựu chiến binh", "text", False,
            ("mentor", "ma ccb", "cuu chien binh")),
     Column("job_id", "job_id", "Mã việc làm", "text", False, ("job", "viec lam")),
+    Column("training_id", "training_id", "Mã khóa học nghề", "text", False,
+           ("training", "course", "course_id", "hoc nghe", "khoa hoc", "ma khoa hoc")),
     Column("rule", "rule", "Quy tắc", "rule", False, ("quy dinh",)),
     Column("reason", "reason", "Lý do", "text", False, ("ly do", "note", "ghi chu")),
     Column("affinity", "affinity", "Điểm ưu tiên", "int", False, ("uu tien",)),

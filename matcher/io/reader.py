@@ -968,6 +968,7 @@ _REFS = {
     "returnee_id": ("returnees", "Returnee", "Người trở về"),
     "mentor_id": ("mentors", "Mentor", "Cựu chiến binh"),
     "job_id": ("jobs", "Job", "Việc làm"),
+    "training_id": ("trainings", "Training course", "Khóa học nghề"),
 }
 
 
@@ -978,7 +979,7 @@ def _pairs(bounds: list[_Bound], ctx: _Context) -> list[PairRule]:
     for r in (r for bound in bounds for r in _rows(bound, ctx)):
         def build(r: _RowReader = r) -> PairRule | None:
             v = _values(r, {"returnee_id": None, "mentor_id": None, "job_id": None,
-                            "rule": None, "reason": "", "affinity": 0,
+                            "training_id": None, "rule": None, "reason": "", "affinity": 0,
                             "travel_minutes": None, "visit_hours_per_month": None})
             for key, (target, kind, kind_vi) in _REFS.items():
                 known = ctx.ids.get(target)
@@ -986,12 +987,13 @@ def _pairs(bounds: list[_Bound], ctx: _Context) -> list[PairRule]:
                     sheet = _SHEETS_BY_KEY[target]
                     r._issue("unknown_reference", key, kind=kind, kind_vi=kind_vi,
                              value=v[key], target=sheet.en, target_vi=sheet.vi)
-            if v["mentor_id"] is None and v["job_id"] is None:
+            named = [k for k in ("mentor_id", "job_id", "training_id") if v[k] is not None]
+            if not named:
                 r._issue("pair_needs_target", "mentor_id")
-            elif v["mentor_id"] is not None and v["job_id"] is not None:
-                r._issue("pair_two_targets", "job_id")
+            elif len(named) > 1:
+                r._issue("pair_two_targets", named[1])
             elif v["returnee_id"] is not None and v["rule"] is not None:
-                target = ("mentor", v["mentor_id"]) if v["mentor_id"] else ("job", v["job_id"])
+                target = (named[0][:-3], v[named[0]])
                 rules.setdefault((v["returnee_id"], *target), {}).setdefault(
                     v["rule"], []).append((r.bound, r.row))
             if r.failed:
