@@ -78,12 +78,13 @@ def _cached(ctx: Context, key: str, make):
 
 
 def _forbid_rows(ctx: Context, kind: str) -> dict[tuple[str, str], int | None]:
-    """Pairs-sheet forbid rows (returnee, mentor or job) -> Excel row, built once."""
+    """Pairs-sheet forbid rows (returnee, mentor, job or training course) -> Excel row,
+    built once; ``kind`` is "mentor", "job" or "training"."""
     def make() -> dict[tuple[str, str], int | None]:
         out = {}
         for row in ctx.roster.pairs:
-            target = row.mentor_id if kind == "mentor" else row.job_id
-            if row.rule == "forbid" and target:
+            if row.rule == "forbid" and row.kind == kind:
+                target = row.target
                 out[(row.returnee_id, target)] = row.row
         return out
 
@@ -136,6 +137,74 @@ def pair_blockers(ctx: Context, r: int | None, m: int | None) -> list[str]:
     return out
 
 
+def placement_blockers(ctx: Context, r: int | None, o: int | None, kind: str) -> list[str]:
+    """Which pair-level hard rules forbid returnee index ``r`` with opening ``o`` (a job
+    index when ``kind`` is "job", else a training course index)."""
+    word = "job opening" if kind == "job" else "training course"
+    wvi = "vị trí việc làm" if kind == "job" else "khóa học nghề"
+    if r is None:
+        return [Bi("the returnee id is not in the roster",
+                   "mã người trở về không có trong danh sách")]
+    if o is None:
+        return [Bi(f"the {word} id is not in the roster", f"mã {wvi} không có trong danh sách")]
+    from matcher.text import fold
+
+    roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
+    ret = roster.returnees[r]
+    item = roster.jobs[o] if kind == "job" else roster.trainings[o]
+    km = float(haversine_km(p.r_lat[r], p.r_lon[r], item.location.lat, item.location.lon))
+    out = []
+    if kind == "job":
+        if not ret.wants_job:
+            out.append(Bi(f"rule 13: {ret.id} does not want a job",
+                          f"quy tắc 13: {ret.id} không cần việc làm"))
+        limit = s.job_max_km if ret.max_commute_km is None else min(s.job_max_km,
+                                                                     ret.max_commute_km)
+        if km > limit + 1e-9:
+            out.append(Bi(f"rule 9: {km:.1f} km to work, more than {limit:g} km",
+                          f"quy tắc 9: đường đi làm {km:.1f} km, quá giới hạn {limit:g} km"))
+        if not item.entry_level and fold(item.sector) not in ret.skills:
+            out.append(Bi(f"rule 10: {item.id} needs the skill {item.sector}, which "
+                          f"{ret.id} does not list",
+                          f"quy tắc 10: {item.id} cần tay nghề {item.sector} mà {ret.id} "
+                          "chưa có"))
+        if ret.offense in item.excluded_offenses:
+            out.append(Bi(f"rule 11: {item.id} does not accept {ret.offense} offenses",
+                          f"quy tắc 11: {item.id} không nhận nhóm tội "
+                          f"{OFFENSE_VI.get(ret.offense, ret.offense)}"))
+        age = ret.age(s.plan_date)
+        if (item.min_age is not None and age < item.min_age) or (
+                item.max_age is not None and age > item.max_age):
+            out.append(Bi(f"rule 11: age {age} is outside {item.id}'s limits",
+                          f"quy tắc 11: tuổi {age} nằm ngoài giới hạn tuổi của {item.id}"))
+        if item.slots <= 0:
+            out.append(Bi(f"rule 8: {item.id} has no slots", f"quy tắc 8: {item.id} không có "
+                          "chỉ tiêu nào"))
+    else:
+        if not ret.wants_training:
+            out.append(Bi(f"rule 13: {ret.id} does not want training",
+                          f"quy tắc 13: {ret.id} không cần học nghề"))
+        if km > s.training_max_km + 1e-9:
+            out.append(Bi(f"rule 9: {km:.1f} km to the course, more than "
+                          f"{s.training_max_km:g} km",
+                          f"quy tắc 9: cách nơi học {km:.1f} km, quá giới hạn "
+                          f"{s.training_max_km:g} km"))
+        if item.start_date is not None and item.start_date < ret.release_date:
+            out.append(Bi(f"rule 13: {item.id} starts before the release date "
+                          f"{ret.release_date:%d/%m/%Y}",
+                          f"quy tắc 13: {item.id} khai giảng trước ngày chấp hành xong án "
+                          f"{ret.release_date:%d/%m/%Y}"))
+        if item.seats <= 0:
+            out.append(Bi(f"rule 8: {item.id} has no seats", f"quy tắc 8: {item.id} không có "
+                          "chỗ học nào"))
+    row = _forbid_rows(ctx, kind).get((ret.id, item.id), False)
+    if row is not False:
+        out.append(Bi(f"rule 7: forbidden by Pairs row {row}" if row else "rule 7: forbidden",
+                      f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {row}" if row
+                      else "quy tắc 7: bị cấm"))
+    return out
+
+
 def join_bi(parts: list[str], sep: str = "; ") -> Bi:
     return Bi(sep.join(str(x) for x in parts), sep.join(vi_of(x) for x in parts))
 
@@ -181,7 +250,7 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
     rid = p.r_ids[r]
     idx = _mentor_index(ctx)
     _qi, mj, km = idx.pairs_within(p.r_lat[r:r + 1], p.r_lon[r:r + 1], s.mentor_max_km)
-    reasons: list[str] = list(ctx.require_failures.get(rid, []))
+    reasons: list[str] = list(ctx.require_failures.get((rid, "mentor"), []))
     if len(mj) == 0:
         if idx.tree is not None and p.n_mentors:
 
@@ -332,7 +401,7 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
     age = returnee.age(s.plan_date)
     from matcher.text import fold
 
-    forb = _forbid_rows(ctx, "job")
+    forb = _forbid_rows(ctx, kind)
     for j in near.tolist():
         o = items[j]
         if kind == "job":
@@ -354,6 +423,8 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
         else:
             if o.start_date is not None and o.start_date < returnee.release_date:
                 buckets["start"].append(o.id)
+            elif (returnee.id, o.id) in forb:
+                buckets["forbid"].append(o.id)
             elif used[j] >= o.seats:
                 buckets["full"].append(o.id)
             else:
@@ -456,11 +527,13 @@ def explain_unassigned(ctx: Context, plan: Plan) -> list[Unassigned]:
         if ret.wants_job and not placed:
             missing.append("job")
             reasons += [Bi(f"job: {x}", f"việc làm: {vi_of(x)}")
-                        for x in _placement_reasons(ctx, i, "job", jused, emp_groups)]
+                        for x in ctx.require_failures.get((a.returnee_id, "job"), [])
+                        + _placement_reasons(ctx, i, "job", jused, emp_groups)]
         if ret.wants_training and not placed:
             missing.append("training")
             reasons += [Bi(f"training: {x}", f"học nghề: {vi_of(x)}")
-                        for x in _placement_reasons(ctx, i, "training", tused, emp_groups)]
+                        for x in ctx.require_failures.get((a.returnee_id, "training"), [])
+                        + _placement_reasons(ctx, i, "training", tused, emp_groups)]
         if missing:
             out.append(Unassigned(a.returnee_id, missing, [str(x) for x in reasons],
                                   [vi_of(x) for x in reasons]))

@@ -324,28 +324,36 @@ def job_arcs(roster: Roster, p: People) -> PlacementArcs:
     j_ward = np.array([ward_code.get(j.location.ward, -2) for j in jobs], dtype=np.int64)
     other_ward = (p.r_ward[r] < 0) | (p.r_ward[r] != j_ward[o])
     away = p.r_away[r] & other_ward
+    forbidden, affinity = _placement_pair_rows(roster, p, r, o, "job", jobs)
+    return PlacementArcs(r, o, km, skill, away, affinity).take(~forbidden)
+
+
+def _placement_pair_rows(roster: Roster, p: People, r: np.ndarray, o: np.ndarray, kind: str,
+                         items) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs rows of ``kind`` ("job" or "training") over placement pairs: which pairs are
+    forbidden, and each pair's affinity points."""
     affinity = np.zeros(len(r), dtype=np.int64)
     forbidden = np.zeros(len(r), dtype=bool)
-    rules = {}
+    rules: dict[tuple[int, int], list] = {}
     ri = {rid: i for i, rid in enumerate(p.r_ids)}
-    ji = {j.id: k for k, j in enumerate(jobs)}
+    oi = {x.id: k for k, x in enumerate(items)}
     for row in roster.pairs:
-        if row.job_id is not None and row.returnee_id in ri and row.job_id in ji:
-            rules.setdefault((ri[row.returnee_id], ji[row.job_id]), []).append(row)
+        if row.kind == kind and row.returnee_id in ri and row.target in oi:
+            rules.setdefault((ri[row.returnee_id], oi[row.target]), []).append(row)
     if rules:
-        width = max(1, len(jobs))
+        width = max(1, len(items))
         keys = r.astype(np.int64) * width + o
         wanted = np.array(sorted(a * width + b for a, b in rules), dtype=np.int64)
         for k in np.flatnonzero(np.isin(keys, wanted)).tolist():
             for row in rules[(int(r[k]), int(o[k]))]:
                 forbidden[k] |= row.rule == "forbid"
                 affinity[k] += row.affinity
-    return PlacementArcs(r, o, km, skill, away, affinity).take(~forbidden)
+    return forbidden, affinity
 
 
 def training_arcs(roster: Roster, p: People) -> PlacementArcs:
     """Rules 9 and 13 for training: distance, wants_training, and no course that starts
-    before the release date."""
+    before the release date; Pairs forbid rows."""
     s = roster.settings
     courses = roster.trainings
     if not courses:
@@ -365,5 +373,6 @@ def training_arcs(roster: Roster, p: People) -> PlacementArcs:
     r, o, km = r[keep], o[keep], km[keep]
     sector = np.array([p.sectors[fold(t.sector)] for t in courses], dtype=np.int64)
     skill = has_skill(p, r, sector[o])
+    forbidden, affinity = _placement_pair_rows(roster, p, r, o, "training", courses)
     return PlacementArcs(r, o, km, skill, np.zeros(len(r), dtype=bool),
-                         np.zeros(len(r), dtype=np.int64))
+                         affinity).take(~forbidden)

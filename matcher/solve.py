@@ -32,7 +32,8 @@ import numpy as np
 from matcher.cpsat import lex_solve
 from matcher.domain import Roster
 from matcher.flow import lex_max_flow_min_cost
-from matcher.plan import Assignment, Plan, Tier
+from matcher.plan import Assignment, Plan, Tier, UnmetRequire
+from matcher.requires import settle_mentor_requires, settle_placement_requires
 from matcher.rules import (
     MentorArcs,
     People,
@@ -74,7 +75,9 @@ class Context:
     tarcs: PlacementArcs
     notes: list[str] = field(default_factory=list)  # require rows that could not be honoured
     stats: dict = field(default_factory=dict)
-    require_failures: dict[str, list[str]] = field(default_factory=dict)
+    # (returnee id, "mentor" | "job" | "training") -> why its require rows could not be met
+    require_failures: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    unmet: list[UnmetRequire] = field(default_factory=list)
 
 
 def build_context(roster: Roster, *, parallel: bool = False) -> Context:
@@ -100,71 +103,6 @@ class MentorSolution:
     arc_of: np.ndarray  # per returnee: index into ctx.marcs or -1
     tiers: dict[str, Tier]
     status: str
-
-
-def _require_rows(ctx: Context) -> tuple[np.ndarray, list[str]]:
-    """Place Pairs ``require`` rows for mentors when every other rule allows; returns the
-    arc chosen per returnee (-1 if none) and notes for rows that could not be honoured."""
-    roster, p, arcs = ctx.roster, ctx.people, ctx.marcs
-    chosen = np.full(p.n_returnees, -1, dtype=np.int64)
-    ri = {rid: i for i, rid in enumerate(p.r_ids)}
-    mi = {mid: i for i, mid in enumerate(p.m_ids)}
-    pos = {}
-    rows = [row for row in roster.pairs if row.rule == "require" and row.mentor_id]
-    if not rows:
-        return chosen, []
-    wanted = {(ri.get(row.returnee_id), mi.get(row.mentor_id)) for row in rows}
-    for k in np.flatnonzero(np.isin(arcs.r, [w[0] for w in wanted if w[0] is not None])):
-        key = (int(arcs.r[k]), int(arcs.m[k]))
-        if key in wanted:
-            pos[key] = k
-    load = np.zeros(p.n_mentors, dtype=np.int64)
-    hours = np.zeros(p.n_mentors)
-    groups: dict[int, set[int]] = {}
-    notes = []
-    from matcher.explain import Bi, join_bi, pair_blockers, vi_of  # explain uses this module
-
-    for row in rows:
-        r, m = ri.get(row.returnee_id), mi.get(row.mentor_id)
-        k = pos.get((r, m))
-        where = f"Pairs row {row.row}" if row.row else "Pairs"
-        pair_txt = f"{row.returnee_id}–{row.mentor_id}"
-        where_vi = f"Cặp chỉ định dòng {row.row}" if row.row else "Cặp chỉ định"
-        if k is None:
-            why = join_bi(pair_blockers(ctx, r, m))
-            notes.append(Bi(f"{where}: required pair {pair_txt} cannot be made: {why}",
-                            f"{where_vi}: không thể ghép cặp bắt buộc {pair_txt}: {vi_of(why)}"))
-            ctx.require_failures.setdefault(row.returnee_id, []).append(notes[-1])
-            continue
-        problem = None
-        mid, rid = row.mentor_id, row.returnee_id
-        if chosen[r] >= 0:
-            other = p.m_ids[arcs.m[chosen[r]]]
-            problem = Bi(f"{rid} already has required mentor {other}",
-                         f"{rid} đã có cựu chiến binh bắt buộc {other}")
-        elif load[m] + 1 > p.m_capacity[m]:
-            problem = Bi(f"mentor {mid} is full ({p.m_capacity[m]} required mentees)",
-                         f"cựu chiến binh {mid} đã đủ người ({p.m_capacity[m]} cặp bắt buộc)")
-        elif hours[m] + arcs.hours[k] > p.m_hours[m] + 1e-9:
-            need = f"{hours[m] + arcs.hours[k]:.1f}"
-            problem = Bi(f"mentor {mid} has {p.m_hours[m]:g} h/month, required pairs need "
-                         f"{need} h", f"cựu chiến binh {mid} có {p.m_hours[m]:g} giờ/tháng, "
-                         f"các cặp bắt buộc cần {need} giờ")
-        elif p.r_group[r] >= 0 and p.r_group[r] in groups.get(m, set()):
-            problem = Bi(f"mentor {mid} already has a co-offender of {rid}",
-                         f"cựu chiến binh {mid} đã giúp đỡ người cùng nhóm đồng phạm với {rid}")
-        if problem:
-            notes.append(Bi(f"{where}: required pair {pair_txt} cannot be made: {problem}",
-                            f"{where_vi}: không thể ghép cặp bắt buộc {pair_txt}: "
-                            f"{vi_of(problem)}"))
-            ctx.require_failures.setdefault(row.returnee_id, []).append(notes[-1])
-            continue
-        chosen[r] = k
-        load[m] += 1
-        hours[m] += arcs.hours[k]
-        if p.r_group[r] >= 0:
-            groups.setdefault(m, set()).add(int(p.r_group[r]))
-    return chosen, notes
 
 
 def _effective_capacity(p: People, arcs: MentorArcs, cap: np.ndarray,
@@ -428,15 +366,12 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
 
 def solve_mentors(ctx: Context, *, time_limit: float,
                   fixed: np.ndarray | None = None) -> MentorSolution:
-    """Tiers M1 to M5. ``fixed`` (arc per returnee or -1) are pairs that must stay, like
-    confirmed pairs on a rerun; M3 counts the previous pairs marked in ``ctx.marcs.prev``."""
+    """Tiers M1 to M5. ``fixed`` (arc per returnee or -1) are pairs that must stay: honoured
+    require rows and confirmed pairs on a rerun (:mod:`matcher.requires`); M3 counts the
+    previous pairs marked in ``ctx.marcs.prev``."""
     p, arcs, s = ctx.people, ctx.marcs, ctx.roster.settings
-    pre, notes = _require_rows(ctx)
-    ctx.notes.extend(notes)
-    if fixed is not None:
-        for r in np.flatnonzero(fixed >= 0):
-            if pre[r] < 0:
-                pre[r] = fixed[r]
+    pre = (np.full(p.n_returnees, -1, dtype=np.int64) if fixed is None
+           else fixed.astype(np.int64).copy())
     pre_k = pre[pre >= 0]
     pre_load = np.bincount(arcs.m[pre_k], minlength=p.n_mentors).astype(np.int64)
     pre_hours = np.zeros(p.n_mentors)
@@ -637,27 +572,30 @@ class PlacementSolution:
 
 
 def solve_placements(ctx: Context, *, time_limit: float = 60.0,
-                     fixed_jobs: np.ndarray | None = None) -> PlacementSolution:
+                     fixed_jobs: np.ndarray | None = None,
+                     fixed_trainings: np.ndarray | None = None) -> PlacementSolution:
     """J1 jobs, J2 training, J3 kept placements (reruns), J4 fit, J5 commute: one
-    lexicographic flow with a bypass. ``fixed_jobs`` (job arc per returnee or -1) are
-    placements that already started: they stay and use their slot."""
+    lexicographic flow with a bypass. ``fixed_jobs`` / ``fixed_trainings`` (arc per
+    returnee or -1) are placements that must stay — hired on a rerun, honoured require
+    rows (:mod:`matcher.requires`): they keep their slot or seat."""
     roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
     n, nj, nt = p.n_returnees, len(roster.jobs), len(roster.trainings)
     employers: dict[str, int] = {}
     # one employer however it is spelt (accents, case, spaces), as the checker reads it
     emp = np.array([employers.setdefault(fold(j.employer), len(employers))
                     for j in roster.jobs], dtype=np.int64)
-    frozen = np.zeros(n, dtype=bool)
-    used_slots = np.zeros(nj, dtype=np.int64)
-    jkeep = np.ones(len(ctx.jarcs), dtype=bool)
-    tkeep = np.ones(len(ctx.tarcs), dtype=bool)
-    if fixed_jobs is not None and (fixed_jobs >= 0).any():
+    none = np.full(n, -1, dtype=np.int64)
+    fixed_jobs = none if fixed_jobs is None else fixed_jobs
+    fixed_trainings = none if fixed_trainings is None else fixed_trainings
+    frozen = (fixed_jobs >= 0) | (fixed_trainings >= 0)
+    used_slots = np.bincount(ctx.jarcs.o[fixed_jobs[fixed_jobs >= 0]], minlength=nj)
+    used_seats = np.bincount(ctx.tarcs.o[fixed_trainings[fixed_trainings >= 0]],
+                             minlength=nt)
+    jkeep = ~frozen[ctx.jarcs.r]
+    tkeep = ~frozen[ctx.tarcs.r]
+    if (fixed_jobs >= 0).any():
         fa = ctx.jarcs
         fr = np.flatnonzero(fixed_jobs >= 0)
-        frozen[fr] = True
-        used_slots = np.bincount(fa.o[fixed_jobs[fr]], minlength=nj)
-        jkeep &= ~frozen[fa.r]
-        tkeep &= ~frozen[ctx.tarcs.r]
         gmax = int(p.r_group.max()) + 2
         taken = {int(emp[fa.o[k]]) * gmax + int(p.r_group[fa.r[k]])
                  for k in fixed_jobs[fr].tolist() if p.r_group[fa.r[k]] >= 0}
@@ -689,7 +627,8 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
                                      next_node)
         seekers = np.unique(np.concatenate([ja.r, ta.r]))
         slots = np.maximum(np.array([j.slots for j in roster.jobs], dtype=np.int64) - used_slots, 0)
-        seats = np.array([t.seats for t in roster.trainings], dtype=np.int64)
+        seats = np.maximum(np.array([t.seats for t in roster.trainings], dtype=np.int64)
+                           - used_seats, 0)
         parts = [
             (np.full(len(seekers), S), r_node[seekers], np.ones(len(seekers))),  # 0 source
             (r_node[ja.r], job_head, ~forbid[jidx]),  # 1 job pairs (forbidden: closed)
@@ -748,11 +687,9 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         kt[tidx] = res.keep[offsets[2]:offsets[3]]
         fj = res.flows[offsets[1]:offsets[2]] > 0
         ft = res.flows[offsets[2]:offsets[3]] > 0
-        job_of = np.full(n, -1, dtype=np.int64)
+        job_of = fixed_jobs.copy()
         job_of[ja.r[fj]] = jidx[np.flatnonzero(fj)]
-        if frozen.any():
-            job_of[frozen] = fixed_jobs[frozen]
-        training_of = np.full(n, -1, dtype=np.int64)
+        training_of = fixed_trainings.copy()
         training_of[ta.r[ft]] = tidx[np.flatnonzero(ft)]
         last_flow[0] = res  # the dive starts its next flow from this one
         return job_of, training_of, tuple(res.tier_values), (kj, kt)
@@ -1062,12 +999,17 @@ def solve_both(ctx: Context, *, time_limit: float, say: Progress, timings: dict[
                ) -> tuple[MentorSolution, PlacementSolution]:
     """Mentors and placements are independent problems: with ``parallel`` (and a second
     core, and a roster big enough to gain) the placements are solved in a forked child
-    while this process solves the mentors."""
+    while this process solves the mentors. ``fixed`` / ``fixed_jobs``: a rerun's confirmed
+    pairs and hired placements; the Pairs require rows are settled here, after them."""
     from matcher import forked
+
+    fixed = settle_mentor_requires(ctx, fixed)
+    fixed_jobs, fixed_trainings = settle_placement_requires(ctx, fixed_jobs)
 
     def placements() -> tuple[PlacementSolution, float]:
         t = time.perf_counter()
-        ps = solve_placements(ctx, time_limit=time_limit, fixed_jobs=fixed_jobs)
+        ps = solve_placements(ctx, time_limit=time_limit, fixed_jobs=fixed_jobs,
+                              fixed_trainings=fixed_trainings)
         return ps, time.perf_counter() - t
 
     job = forked.start(placements, parallel=parallel and
@@ -1154,6 +1096,7 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
                 sources=[{"name": f.name, "sha256": f.sha256} for f in roster.sources],
                 warnings=[str(x) for x in ctx.notes], changes=changes or {})
     plan.warnings_vi = [getattr(x, "vi", str(x)) for x in ctx.notes]
+    plan.unmet_requires = sorted(ctx.unmet, key=lambda u: (u.row or 0, u.returnee_id))
     plan.unassigned = explain_mod.explain_unassigned(ctx, plan)
     plan.capacity_gaps = explain_mod.capacity_gaps(ctx, plan)
     timings["explain"] = time.perf_counter() - t1

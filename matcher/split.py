@@ -91,6 +91,7 @@ def find_regions(roster: Roster) -> Regions:
     ri = {r.id: i for i, r in enumerate(roster.returnees)}
     mi = {x.id: i for i, x in enumerate(roster.mentors)}
     ji = {x.id: i for i, x in enumerate(roster.jobs)}
+    ti = {x.id: i for i, x in enumerate(roster.trainings)}
     row_a, row_b = [], []
     for row in roster.pairs:
         r = ri.get(row.returnee_id)
@@ -102,6 +103,9 @@ def find_regions(roster: Roster) -> Regions:
         elif row.job_id in ji:
             row_a.append(r)
             row_b.append(o_j + ji[row.job_id])
+        elif row.training_id in ti:
+            row_a.append(r)
+            row_b.append(o_t + ti[row.training_id])
     job_nodes = o_j + np.arange(nj, dtype=np.int64)
     a = np.concatenate([ma.r, ja.r, ta.r, job_nodes,
                         np.asarray(row_a, dtype=np.int64)]).astype(np.int64)
@@ -451,6 +455,9 @@ def merge_plans(roster: Roster, plans: Sequence[Plan]) -> Plan:
         status=status, stats=stats,
         sources=[{"name": f.name, "sha256": f.sha256} for f in roster.sources],
         warnings=[w for p in plans for w in p.warnings],
+        warnings_vi=[w for p in plans for w in (p.warnings_vi or p.warnings)],
+        unmet_requires=sorted((u for p in plans for u in p.unmet_requires),
+                              key=lambda u: (u.row or 0, u.returnee_id)),
         visits=[v for p in plans for v in p.visits],
         unscheduled=[u for p in plans for u in p.unscheduled])
     # gaps per ward use the whole roster (median mentor capacity, wards across parts)

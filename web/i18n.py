@@ -215,6 +215,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "en": "Left out, and why"},
     "result.none_unassigned": {"vi": "Mọi người đều được phân công.",
                                "en": "Everyone was assigned."},
+    "result.unmet_requires": {"vi": "Cặp bắt buộc không thực hiện được",
+                              "en": "Required pairs that could not be made"},
+    "result.unmet_requires_intro": {
+        "vi": "Các dòng “bắt buộc” trong trang Cặp chỉ định mà kế hoạch không thể thực hiện, "
+              "kèm lý do. Kế hoạch vẫn được lập cho mọi người khác.",
+        "en": "Rows marked “require” in the Pairs sheet that the plan could not honour, with "
+              "the reason. The plan is still made for everyone else."},
+    "col.pairs_row": {"vi": "Dòng (Cặp chỉ định)", "en": "Pairs row"},
+    "col.required": {"vi": "Cặp bắt buộc với", "en": "Required with"},
     "history.changes": {"vi": "{new} mới, {kept} giữ nguyên, {changed} thay đổi, {ended} kết thúc",
                         "en": "{new} new, {kept} kept, {changed} changed, {ended} ended"},
     "result.changes": {"vi": "Thay đổi so với kế hoạch trước",
@@ -421,8 +430,44 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "en": "The upload is larger than allowed. Remove sheets or columns that "
                              "are not needed, or split it into several files."},
     "error.429.title": {"vi": "Quá nhiều lần thử", "en": "Too many attempts"},
-    "error.429.text": {"vi": "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút.",
-                       "en": "Too many failed logins. Try again in 15 minutes."},
+    "error.429.text": {"vi": "Quá nhiều lần thử. Hãy thử lại sau ít phút.",
+                       "en": "Too many attempts. Try again in a few minutes."},
+    # sessions, throttling, own account (issue 16)
+    "auth.throttled": {"vi": "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.",
+                       "en": "Too many failed logins. Try again in {seconds} seconds."},
+    "account.title": {"vi": "Tài khoản của tôi", "en": "My account"},
+    "account.change_password": {"vi": "Đổi mật khẩu", "en": "Change password"},
+    "account.current_password": {"vi": "Mật khẩu hiện tại", "en": "Current password"},
+    "account.repeat_password": {"vi": "Nhập lại mật khẩu mới", "en": "Repeat the new password"},
+    "account.password_ends_sessions": {
+        "vi": "Đổi mật khẩu sẽ đăng xuất tài khoản này trên mọi máy khác.",
+        "en": "Changing the password logs this account out on every other device."},
+    "account.wrong_password": {"vi": "Mật khẩu hiện tại không đúng.",
+                               "en": "The current password is wrong."},
+    "account.password_changed": {"vi": "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.",
+                                 "en": "Password changed. Every other session has ended."},
+    "account.sessions": {"vi": "Phiên đăng nhập", "en": "Sessions"},
+    "account.logout_everywhere_hint": {
+        "vi": "Kết thúc mọi phiên đăng nhập của tài khoản này, kể cả phiên này (ví dụ khi mất "
+              "điện thoại hoặc quên đăng xuất ở máy dùng chung).",
+        "en": "End every session of this account, this one included (e.g. a lost phone or a "
+              "shared computer left logged in)."},
+    "action.password_changed": {"vi": "đổi mật khẩu", "en": "password changed"},
+    "action.password_change_failed": {"vi": "đổi mật khẩu sai", "en": "password change failed"},
+    "action.logout_everywhere": {"vi": "đăng xuất mọi nơi", "en": "logged out everywhere"},
+    "action.user_logged_out": {"vi": "kết thúc phiên của tài khoản",
+                               "en": "user's sessions ended"},
+    "action.user_password_set": {"vi": "đặt mật khẩu cho tài khoản", "en": "user password set"},
+    "users.sessions": {"vi": "Phiên đăng nhập", "en": "Sessions"},
+    "users.logout_everywhere": {"vi": "Đăng xuất mọi nơi", "en": "Log out everywhere"},
+    "users.logged_out": {"vi": "Đã kết thúc {n} phiên đăng nhập của {name}.",
+                         "en": "Ended {n} session(s) of {name}."},
+    "users.new_password": {"vi": "Mật khẩu mới", "en": "New password"},
+    "users.set_password": {"vi": "Đặt mật khẩu", "en": "Set password"},
+    "users.password_set": {"vi": "Đã đặt mật khẩu mới cho {name}; mọi phiên của tài khoản "
+                                 "này đã kết thúc.",
+                           "en": "New password set for {name}; all their sessions have "
+                                 "ended."},
     "error.500.title": {"vi": "Đã có lỗi", "en": "Something went wrong"},
     "error.500.text": {"vi": "Máy chủ gặp lỗi. Dữ liệu của bạn không bị mất; hãy thử lại hoặc "
                              "báo cho quản trị viên.",

@@ -100,6 +100,7 @@ class Result:
     wards: list[str] = field(default_factory=list)
     changes: dict[str, Any] | None = None  # rerun: counts and rows of the change report
     unscheduled: list[dict[str, Any]] = field(default_factory=list)
+    unmet_requires: list[dict[str, Any]] = field(default_factory=list)
 
     def name(self, kind: str, ident: str | None) -> str:
         if not ident:
@@ -155,6 +156,19 @@ def load_result(directory: Path, lang: str) -> Result:
                         for m in u.get("missing", [])],
             "reasons": [pick(r, lang) for r in field_text(u, "reasons", lang) or []],
         })
+    kinds = {"mentor": "mentors", "job": "jobs", "training": "trainings"}
+    for u in plan.get("unmet_requires") or []:
+        if isinstance(u, dict):
+            rid, kind = u.get("returnee_id"), str(u.get("kind") or "")
+            res.unmet_requires.append({
+                "row": u.get("row") or "",
+                "returnee_id": rid or "",
+                "returnee_name": res.name("returnees", rid),
+                "kind": _("missing." + kind, lang=lang, default=kind),
+                "target_id": u.get("target_id") or "",
+                "target_name": res.name(kinds.get(kind, ""), u.get("target_id")),
+                "reason": pick(field_text(u, "reason", lang), lang),
+            })
     gaps = plan.get("capacity_gaps") or []
     for g in gaps:
         if isinstance(g, dict):

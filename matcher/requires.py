@@ -1,0 +1,196 @@
+"""Coordinators' Pairs ``require`` rows, settled before the solve (SPEC rule 7).
+
+Pairs that are facts come first: on a rerun, confirmed mentor pairs and ``hired``
+placements. Then the ``require`` rows are honoured in the order of the Pairs sheet, each
+one only if
+
+* the returnee has no honoured or fixed pair of that support yet (a mentor; a placement —
+  a job or a training seat, never both),
+* the pair obeys every pair-level hard rule (for a mentor: active, distance, gender, risk,
+  not forbidden; for a job: commute, skill, offense and age, wants a job, not forbidden;
+  for a course: distance, wants training, starts after the release, not forbidden), and
+* with the pairs honoured before it, the mentor's capacity, monthly hours and co-offender
+  rule, the job's slots and the employer-wide co-offender rule, the course's seats hold.
+
+An honoured row is fixed in the plan; a row that is not becomes an
+:class:`~matcher.plan.UnmetRequire` with the reason in plain words (never a refused plan).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from matcher.plan import UnmetRequire
+from matcher.text import fold
+
+if TYPE_CHECKING:
+    from matcher.domain import PairRule
+    from matcher.solve import Context
+
+
+def _where(row: PairRule) -> tuple[str, str]:
+    if row.row:
+        return f"Pairs row {row.row}", f"Cặp chỉ định dòng {row.row}"
+    return "Pairs", "Cặp chỉ định"
+
+
+def _unmet(ctx: Context, row: PairRule, problem: str) -> None:
+    from matcher.explain import Bi, vi_of
+
+    where, where_vi = _where(row)
+    pair_txt = f"{row.returnee_id}–{row.target}"
+    note = Bi(f"{where}: required pair {pair_txt} cannot be made: {problem}",
+              f"{where_vi}: không thể ghép cặp bắt buộc {pair_txt}: {vi_of(problem)}")
+    ctx.notes.append(note)
+    ctx.require_failures.setdefault((row.returnee_id, row.kind), []).append(note)
+    ctx.unmet.append(UnmetRequire(row.returnee_id, row.kind, row.target, row.row,
+                                  str(problem), vi_of(problem)))
+
+
+def _positions(r: np.ndarray, o: np.ndarray, wanted: set[tuple[int, int]]
+               ) -> dict[tuple[int, int], int]:
+    """Arc index of each wanted (returnee, target) pair that is a candidate arc."""
+    rows = [w[0] for w in wanted]
+    pos = {}
+    for k in np.flatnonzero(np.isin(r, rows)).tolist():
+        key = (int(r[k]), int(o[k]))
+        if key in wanted:
+            pos[key] = k
+    return pos
+
+
+def settle_mentor_requires(ctx: Context, fixed: np.ndarray | None = None) -> np.ndarray:
+    """Mentor arc per returnee (-1 if none): the ``fixed`` pairs (confirmed on a rerun)
+    and the ``require`` rows for mentors that can be honoured."""
+    from matcher.explain import Bi, join_bi, pair_blockers
+
+    roster, p, arcs = ctx.roster, ctx.people, ctx.marcs
+    chosen = (np.full(p.n_returnees, -1, dtype=np.int64) if fixed is None
+              else fixed.astype(np.int64).copy())
+    rows = [row for row in roster.pairs if row.rule == "require" and row.kind == "mentor"]
+    if not rows:
+        return chosen
+    ri = {rid: i for i, rid in enumerate(p.r_ids)}
+    mi = {mid: i for i, mid in enumerate(p.m_ids)}
+    wanted = {(ri[row.returnee_id], mi[row.mentor_id]) for row in rows
+              if row.returnee_id in ri and row.mentor_id in mi}
+    pos = _positions(arcs.r, arcs.m, wanted)
+    held = chosen[chosen >= 0]
+    load = np.bincount(arcs.m[held], minlength=p.n_mentors).astype(np.int64)
+    hours = np.zeros(p.n_mentors)
+    np.add.at(hours, arcs.m[held], arcs.hours[held])
+    groups: dict[int, set[int]] = {}
+    for k in held.tolist():
+        if p.r_group[arcs.r[k]] >= 0:
+            groups.setdefault(int(arcs.m[k]), set()).add(int(p.r_group[arcs.r[k]]))
+    for row in rows:
+        r, m = ri.get(row.returnee_id), mi.get(row.mentor_id)
+        mid, rid = row.mentor_id, row.returnee_id
+        k = pos.get((r, m))
+        problem = None
+        if r is not None and chosen[r] >= 0:
+            other = p.m_ids[arcs.m[chosen[r]]]
+            problem = (Bi(f"{rid} already has mentor {other}",
+                          f"{rid} đã có cựu chiến binh {other}") if other != mid else None)
+            if other == mid:  # the same pair twice (or confirmed and required): honoured
+                continue
+        elif k is None:
+            problem = join_bi(pair_blockers(ctx, r, m))
+        elif load[m] + 1 > p.m_capacity[m]:
+            problem = Bi(f"mentor {mid} is full ({p.m_capacity[m]} required or confirmed "
+                         "mentees)",
+                         f"cựu chiến binh {mid} đã đủ người ({p.m_capacity[m]} người bắt buộc "
+                         "hoặc đã xác nhận)")
+        elif hours[m] + arcs.hours[k] > p.m_hours[m] + 1e-9:
+            need = f"{hours[m] + arcs.hours[k]:.1f}"
+            problem = Bi(f"mentor {mid} has {p.m_hours[m]:g} h/month, required pairs need "
+                         f"{need} h", f"cựu chiến binh {mid} có {p.m_hours[m]:g} giờ/tháng, "
+                         f"các cặp bắt buộc cần {need} giờ")
+        elif p.r_group[r] >= 0 and p.r_group[r] in groups.get(m, set()):
+            problem = Bi(f"mentor {mid} already has a co-offender of {rid}",
+                         f"cựu chiến binh {mid} đã giúp đỡ người cùng nhóm đồng phạm với {rid}")
+        if problem:
+            _unmet(ctx, row, problem)
+            continue
+        chosen[r] = k
+        load[m] += 1
+        hours[m] += arcs.hours[k]
+        if p.r_group[r] >= 0:
+            groups.setdefault(m, set()).add(int(p.r_group[r]))
+    return chosen
+
+
+def settle_placement_requires(ctx: Context, fixed_jobs: np.ndarray | None = None
+                              ) -> tuple[np.ndarray, np.ndarray]:
+    """Job arc and training arc per returnee (-1 if none): the ``fixed_jobs`` (hired on a
+    rerun) and the ``require`` rows for jobs and courses that can be honoured."""
+    from matcher.explain import Bi, join_bi, placement_blockers
+
+    roster, p = ctx.roster, ctx.people
+    n = p.n_returnees
+    job_of = (np.full(n, -1, dtype=np.int64) if fixed_jobs is None
+              else fixed_jobs.astype(np.int64).copy())
+    training_of = np.full(n, -1, dtype=np.int64)
+    rows = [row for row in roster.pairs
+            if row.rule == "require" and row.kind in ("job", "training")]
+    if not rows:
+        return job_of, training_of
+    ja, ta = ctx.jarcs, ctx.tarcs
+    ri = {rid: i for i, rid in enumerate(p.r_ids)}
+    index = {"job": {j.id: k for k, j in enumerate(roster.jobs)},
+             "training": {t.id: k for k, t in enumerate(roster.trainings)}}
+    arcs = {"job": ja, "training": ta}
+    pos = {}
+    for kind in ("job", "training"):
+        wanted = {(ri[row.returnee_id], index[kind][row.target]) for row in rows
+                  if row.kind == kind and row.returnee_id in ri and row.target in index[kind]}
+        pos[kind] = _positions(arcs[kind].r, arcs[kind].o, wanted)
+    used = {"job": np.bincount(ja.o[job_of[job_of >= 0]], minlength=len(roster.jobs)),
+            "training": np.zeros(len(roster.trainings), dtype=np.int64)}
+    employers = [fold(j.employer) for j in roster.jobs]
+    taken = {(employers[ja.o[k]], int(p.r_group[ja.r[k]]))
+             for k in job_of[job_of >= 0].tolist() if p.r_group[ja.r[k]] >= 0}
+    for row in rows:
+        kind, rid, target = row.kind, row.returnee_id, row.target
+        r, o = ri.get(rid), index[kind].get(target)
+        k = pos[kind].get((r, o))
+        problem = None
+        if r is not None and (job_of[r] >= 0 or training_of[r] >= 0):
+            now = (roster.jobs[ja.o[job_of[r]]].id if job_of[r] >= 0
+                   else roster.trainings[ta.o[training_of[r]]].id)
+            if now == target:
+                continue  # the same placement twice, or hired and required: honoured
+            problem = Bi(f"{rid} already has a place ({now}); a person gets at most one job "
+                         "or training seat",
+                         f"{rid} đã có chỗ ({now}); mỗi người chỉ nhận một việc làm hoặc một "
+                         "chỗ học nghề")
+        elif k is None:
+            problem = join_bi(placement_blockers(ctx, r, o, kind))
+        elif kind == "job" and used["job"][o] + 1 > roster.jobs[o].slots:
+            problem = Bi(f"job {target} is full ({roster.jobs[o].slots} slots taken by "
+                         "required or hired people)",
+                         f"việc làm {target} đã đủ người ({roster.jobs[o].slots} chỉ tiêu đã "
+                         "dành cho người bắt buộc hoặc đã nhận việc)")
+        elif kind == "training" and used["training"][o] + 1 > roster.trainings[o].seats:
+            problem = Bi(f"course {target} is full ({roster.trainings[o].seats} seats taken by "
+                         "required people)",
+                         f"khóa học {target} đã đủ người ({roster.trainings[o].seats} chỗ đã "
+                         "dành cho người bắt buộc)")
+        elif (kind == "job" and p.r_group[r] >= 0
+              and (employers[o], int(p.r_group[r])) in taken):
+            problem = Bi(f"a co-offender of {rid} already works for {roster.jobs[o].employer}",
+                         f"một người cùng nhóm đồng phạm với {rid} đã làm việc cho "
+                         f"{roster.jobs[o].employer}")
+        if problem:
+            _unmet(ctx, row, problem)
+            continue
+        used[kind][o] += 1
+        if kind == "job":
+            job_of[r] = k
+            if p.r_group[r] >= 0:
+                taken.add((employers[o], int(p.r_group[r])))
+        else:
+            training_of[r] = k
+    return job_of, training_of
