@@ -1,6 +1,10 @@
-"""Admin pages: user accounts (create, change role, disable/enable) and the audit log."""
+"""Admin pages: user accounts (create, change role, set a password, disable/enable, log
+out everywhere) and the audit log. Disabling a user, setting their password and "log out
+everywhere" end every session of that user at once."""
 
 from __future__ import annotations
+
+import time
 
 from flask import (
     Blueprint,
@@ -13,9 +17,17 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.security import generate_password_hash
 
 from web import db
-from web.auth import MIN_PASSWORD_LENGTH, ROLES, audit, create_user, new_user_problems
+from web.auth import (
+    MIN_PASSWORD_LENGTH,
+    ROLES,
+    audit,
+    create_user,
+    end_user_sessions,
+    new_user_problems,
+)
 from web.i18n import _
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,7 +41,10 @@ def require_admin():
 
 @bp.get("/users")
 def users():
-    return render_template("admin/users.html", users=db.list_users(db.get_db()), roles=ROLES)
+    conn = db.get_db()
+    since = time.time() - current_app.permanent_session_lifetime.total_seconds()
+    return render_template("admin/users.html", users=db.list_users(conn), roles=ROLES,
+                           sessions=db.session_counts(conn, since))
 
 
 @bp.post("/users")
@@ -85,8 +100,43 @@ def set_active(user_id: int):
         flash(_("users.cannot_disable"), "error")
     elif bool(user["active"]) != active:
         db.set_user_active(db.get_db(), user_id, active)
-        audit("user_enabled" if active else "user_disabled", detail=f"user_id={user_id}")
+        detail = f"user_id={user_id}"
+        if not active:
+            detail += f"; sessions_ended={end_user_sessions(user_id)}"
+        audit("user_enabled" if active else "user_disabled", detail=detail)
         flash(_("users.updated", name=user["name"]), "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+def set_password(user_id: int):
+    """Give a user a new password (e.g. a forgotten one); their sessions all end."""
+    user = _target(user_id)
+    password = request.form.get("password", "")
+    problems = new_user_problems(user["name"], user["role"], password)
+    if problems:
+        for p in problems:
+            flash(_(p, n=MIN_PASSWORD_LENGTH), "error")
+        return redirect(url_for("admin.users"))
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    db.set_user_password(db.get_db(), user_id, generate_password_hash(password, method=method))
+    ended = end_user_sessions(user_id)
+    audit("user_password_set", detail=f"user_id={user_id}; sessions_ended={ended}")
+    flash(_("users.password_set", name=user["name"]), "info")
+    if user_id == g.user["id"]:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/logout")
+def logout_everywhere(user_id: int):
+    """End every session of a user (a lost phone, a shared computer)."""
+    user = _target(user_id)
+    ended = end_user_sessions(user_id)
+    audit("user_logged_out", detail=f"user_id={user_id}; sessions_ended={ended}")
+    flash(_("users.logged_out", name=user["name"], n=ended), "info")
+    if user_id == g.user["id"]:
+        return redirect(url_for("auth.login"))
     return redirect(url_for("admin.users"))
 
 

@@ -1,8 +1,13 @@
 """Flask application factory, security headers, error pages and CLI commands.
 
-``create_app()`` prepares the instance folder (database, uploads, secret key), applies
-the schema, marks runs whose worker process is gone as failed and, while there is no
-account yet, prints a one-time setup URL for the first administrator.
+``create_app()`` prepares the instance folder (database, uploads, secret key), creates or
+upgrades the database schema, marks runs whose worker process is gone as failed and, while
+there is no account yet, prints a one-time setup URL for the first administrator.
+
+Deployment settings: ``TRUSTED_PROXIES`` (how many reverse proxies in front of the app set
+``X-Forwarded-For``/``X-Forwarded-Proto``; 0, the default, trusts no such header) and
+``HTTPS`` (served over https: the session cookie gets ``Secure`` and every response an
+HSTS header; off by default for plain http://127.0.0.1).
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from web import admin, auth, db, i18n, jobs, runs
 
@@ -35,6 +42,22 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
+HSTS = "max-age=31536000"
+SQLITE_MAX_INT = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: an id SQLite can hold (1 .. 2**63-1); anything else
+    (too long, negative, not a number) matches no route, so it is a 404, never a 500."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's parameter name)
+        kwargs.setdefault("max", SQLITE_MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(SQLITE_MAX_INT)):
+            raise ValidationError()
+        return super().to_python(value)
 
 
 def create_app(test_config: dict[str, Any] | None = None, *,
@@ -58,9 +81,19 @@ def create_app(test_config: dict[str, Any] | None = None, *,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=8 * 3600,
+        # Over https Flask-WTF would also demand a same-site Referer, which browsers never
+        # send here (Referrer-Policy: no-referrer): every form would fail. The token bound
+        # to the session, SameSite=Lax and HSTS protect the forms.
+        WTF_CSRF_SSL_STRICT=False,
         PASSWORD_HASH_METHOD="scrypt",  # werkzeug's strong default; tests use a cheap one
-        LOGIN_MAX_FAILURES=5,
-        LOGIN_WINDOW_SECONDS=15 * 60,
+        LOGIN_MAX_FAILURES=5,            # per name and address, then growing delays
+        LOGIN_ACCOUNT_MAX_FAILURES=10,   # per name from all addresses, then growing delays
+        LOGIN_IP_MAX_FAILURES=20,        # per address across all names, then refused
+        LOGIN_WINDOW_SECONDS=15 * 60,    # failures older than this are forgotten
+        LOGIN_DELAY_SECONDS=15,          # first delay; doubles with each further failure
+        LOGIN_MAX_DELAY_SECONDS=5 * 60,
+        TRUSTED_PROXIES=0,               # reverse proxies in front (X-Forwarded-For hops)
+        HTTPS=False,                     # served over https: Secure cookie and HSTS
         PLANNER="web.planner",
         SAMPLE_ROSTER=str(PROJECT_ROOT / "data" / "sample" / "roster.xlsx"),
         AUDIT_PAGE_SIZE=50,
@@ -75,6 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None, *,
     os.makedirs(app.config["UPLOAD_FOLDER"], mode=0o700, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path) / "secret_key")
+    _deployment(app)
 
     _prepare_database(app, base_url)
 
@@ -85,6 +119,7 @@ def create_app(test_config: dict[str, Any] | None = None, *,
     app.before_request(auth.load_user)
     app.before_request(auth.require_login)
     csrf.init_app(app)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.register_blueprint(auth.bp)
     app.register_blueprint(runs.bp)
     app.register_blueprint(admin.bp)
@@ -106,6 +141,20 @@ def _secret_key(path: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def _deployment(app: Flask) -> None:
+    """Trusted reverse proxies and HTTPS, from the settings."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number >= 0, not {hops!r}")
+    if hops:
+        # Only the last ``hops`` X-Forwarded-For entries (added by our own proxies) count;
+        # whatever a client writes in front of them is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    if app.config["HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
 
 
 def _prepare_database(app: Flask, base_url: str) -> None:
@@ -130,6 +179,8 @@ def _security_headers(response):
         response.headers.setdefault(name, value)
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
+    if current_app.config["HTTPS"]:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
@@ -153,7 +204,7 @@ def _unexpected_error(exc: Exception):
 def _register_cli(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db_command():
-        """Create the database tables (also done on every start)."""
+        """Create or upgrade the database tables (also done on every start)."""
         conn = db.connect(app.config["DATABASE"])
         db.init_db(conn)
         conn.close()

@@ -1,13 +1,33 @@
-"""Accounts: first-run setup, login with rate limit, logout, language switch, audit helper.
+"""Accounts: first-run setup, login with throttling, server-side sessions, logout, the
+user's own account page (password, log out everywhere), language switch, audit helper.
 
 Every request passes :func:`load_user` and :func:`require_login` (registered on the app
 before CSRF protection), so a new route is private unless its endpoint is listed in
 ``PUBLIC_ENDPOINTS``.
+
+Sessions: the signed cookie holds a random token whose sha256 is a row of the
+``sessions`` table, checked on every request. Logout deletes the row; a password change,
+disabling a user and "log out everywhere" delete all the user's rows, so every copy of
+the cookie stops working at once.
+
+Login throttling (see :func:`login_wait`), none of which an attacker can turn into a
+lock on the owner's right password from the owner's own address or browser:
+
+* per client address across all names: ``LOGIN_IP_MAX_FAILURES`` failures within
+  ``LOGIN_WINDOW_SECONDS`` refuse further attempts from that address (guessing many names);
+* per name and address, after ``LOGIN_MAX_FAILURES`` failures, and per name across all
+  addresses, after ``LOGIN_ACCOUNT_MAX_FAILURES``: a delay since the last failure that
+  doubles with each further failure (``LOGIN_DELAY_SECONDS`` up to
+  ``LOGIN_MAX_DELAY_SECONDS``), never a hard lock. A browser that has logged in to the
+  account before (a signed "known device" cookie) is exempt from both name delays.
+
+Behind a reverse proxy, ``TRUSTED_PROXIES`` (app.py) makes the client address real.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from typing import Any
@@ -25,6 +45,7 @@ from flask import (
     session,
     url_for,
 )
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web import db
@@ -38,6 +59,9 @@ MAX_NAME_LENGTH = 60
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.setup", "auth.set_language", "static"})
 # Compared against when the user name is unknown, so a failed login costs the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
+DEVICE_COOKIE = "planner_device"
+DEVICE_COOKIE_DAYS = 90
+SESSION_TOUCH_SECONDS = 60  # how often a session's last-seen time is written
 
 
 # --- helpers used by the other blueprints and the CLI --------------------------------
@@ -95,20 +119,41 @@ def ensure_setup_token(conn) -> str | None:
     return token
 
 
+def _clear_session() -> None:
+    """Empty the cookie session, keeping only the language choice."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _session_lifetime() -> float:
+    return current_app.permanent_session_lifetime.total_seconds()
+
+
 def load_user() -> None:
+    """``g.user`` from the session cookie, if its server-side session is still there."""
     g.user = None
+    g.session_hash = None
     if request.endpoint == "static":
         return  # public files: no database work
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db.user_by_id(db.get_db(), user_id)
-        if user is not None and user["active"]:
-            g.user = user
-        else:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
+    token = session.get("sid")
+    if token is None and session.get("user_id") is None:
+        return
+    conn = db.get_db()
+    row = db.get_session(conn, _token_hash(str(token))) if isinstance(token, str) else None
+    now = time.time()
+    user = None
+    if (row is not None and row["user_id"] == session.get("user_id")
+            and row["created_at"] > now - _session_lifetime()):
+        user = db.user_by_id(conn, row["user_id"])
+    if user is None or not user["active"]:
+        _clear_session()  # a cookie of an ended session (or from before sessions)
+        return
+    g.user = user
+    g.session_hash = row["token_hash"]
+    if now - row["seen_at"] > SESSION_TOUCH_SECONDS:
+        db.touch_session(conn, row["token_hash"])
 
 
 def require_login():
@@ -130,12 +175,95 @@ def _local_path(target: str | None) -> str | None:
 
 
 def _start_session(user) -> None:
-    lang = session.get("lang")
-    session.clear()  # a fresh session on login
+    """A fresh cookie session (new token, new CSRF secret) backed by a sessions row."""
+    _clear_session()
     session.permanent = True
+    token = secrets.token_urlsafe(32)
+    db.add_session(db.get_db(), _token_hash(token), user["id"],
+                   forget_before=time.time() - _session_lifetime())
+    session["sid"] = token
     session["user_id"] = user["id"]
-    if lang:
-        session["lang"] = lang
+    g.session_hash = _token_hash(token)
+
+
+def end_user_sessions(user_id: int) -> int:
+    """End every session of a user (all devices, all copies of their cookies)."""
+    return db.delete_user_sessions(db.get_db(), user_id)
+
+
+# --- login throttle -------------------------------------------------------------------
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="planner-known-device")
+
+
+def _known_device(user) -> bool:
+    """True if this browser has logged in to ``user``'s account before."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    if user is None or not value:
+        return False
+    try:
+        ids = _device_signer().loads(value, max_age=DEVICE_COOKIE_DAYS * 86400)
+    except BadSignature:
+        return False
+    return isinstance(ids, list) and user["id"] in ids
+
+
+def _remember_device(response, user) -> None:
+    ids = []
+    value = request.cookies.get(DEVICE_COOKIE)
+    if value:
+        try:
+            ids = _device_signer().loads(value, max_age=DEVICE_COOKIE_DAYS * 86400)
+        except BadSignature:
+            ids = []
+    ids = [i for i in ids if isinstance(i, int) and i != user["id"]][-9:] + [user["id"]]
+    response.set_cookie(DEVICE_COOKIE, _device_signer().dumps(ids),
+                        max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]))
+
+
+def _growing_delay(failures: int, free: int) -> float:
+    """Seconds to wait after the last failure: none below ``free`` failures, then
+    LOGIN_DELAY_SECONDS doubling with each further failure, capped."""
+    if failures < free:
+        return 0.0
+    config = current_app.config
+    base, cap = config["LOGIN_DELAY_SECONDS"], config["LOGIN_MAX_DELAY_SECONDS"]
+    return min(base * 2 ** min(failures - free, 40), cap)
+
+
+def login_wait(conn, key: str, ip: str, *, known_device: bool) -> float:
+    """Seconds before a login attempt for name ``key`` from ``ip`` is allowed (0: now)."""
+    config = current_app.config
+    now = time.time()
+    window = config["LOGIN_WINDOW_SECONDS"]
+    since = now - window
+    wait = 0.0
+    limit = config["LOGIN_IP_MAX_FAILURES"]
+    count, _latest = db.login_failures(conn, since, ip=ip)
+    if count >= limit:  # wait until the limit-th latest failure leaves the window
+        at = db.nth_latest_failure_from(conn, ip, limit)
+        wait = max(wait, (at or now) + window - now)
+    if not known_device:
+        for count, latest, free in (
+                (*db.login_failures(conn, since, name_key=key, ip=ip),
+                 config["LOGIN_MAX_FAILURES"]),
+                (*db.login_failures(conn, since, name_key=key),
+                 config["LOGIN_ACCOUNT_MAX_FAILURES"])):
+            if latest is not None:
+                wait = max(wait, latest + _growing_delay(count, free) - now)
+    return max(wait, 0.0)
+
+
+def _too_many(wait: float, user):
+    seconds = max(1, math.ceil(wait))
+    audit("login_blocked", user=user, detail=f"retry_after={seconds}")
+    response = current_app.make_response((render_template(
+        "error.html", code=429, key="429",
+        message=_("auth.throttled", seconds=seconds)), 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 # --- views --------------------------------------------------------------------------
@@ -148,21 +276,22 @@ def login():
         name = request.form.get("name", "").strip()
         password = request.form.get("password", "")
         conn = db.get_db()
-        key, ip, now = name.casefold()[:MAX_NAME_LENGTH], client_ip(), time.time()
-        window = current_app.config["LOGIN_WINDOW_SECONDS"]
+        key, ip = name.casefold()[:MAX_NAME_LENGTH], client_ip()
         user = db.user_by_name(conn, name) if name else None
-        if db.count_login_failures(conn, key, ip, now - window) >= current_app.config[
-                "LOGIN_MAX_FAILURES"]:
-            audit("login_blocked", user=user)
-            abort(429)
+        wait = login_wait(conn, key, ip, known_device=_known_device(user))
+        if wait > 0:
+            return _too_many(wait, user)  # refused unchecked: no guess gets through
         ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password)
+        window = current_app.config["LOGIN_WINDOW_SECONDS"]
         if user is not None and user["active"] and ok:
-            db.clear_login_failures(conn, key, ip, before=now - window)
+            db.clear_login_failures(conn, key, ip, before=time.time() - window)
             _start_session(user)
             g.user = user
             audit("login")
-            return redirect(_local_path(request.args.get("next")) or url_for("runs.index"))
-        db.add_login_failure(conn, key, ip)
+            response = redirect(_local_path(request.args.get("next")) or url_for("runs.index"))
+            _remember_device(response, user)
+            return response
+        db.add_login_failure(conn, key, ip, forget_before=time.time() - window)
         # The attempted name is recorded only when it is an existing account.
         audit("login_failed", user=user)
         flash(_("auth.bad_login"), "error")
@@ -172,10 +301,57 @@ def login():
 @bp.post("/logout")
 def logout():
     audit("logout")
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    if g.session_hash:
+        db.delete_session(db.get_db(), g.session_hash)
+    _clear_session()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/account")
+def account():
+    return render_template("auth/account.html", min_length=MIN_PASSWORD_LENGTH)
+
+
+@bp.post("/account/password")
+def change_password():
+    """Change one's own password: every other session of the account ends, this browser
+    gets a fresh one."""
+    user = g.user
+    conn = db.get_db()
+    key, ip = user["name"].casefold()[:MAX_NAME_LENGTH], client_ip()
+    wait = login_wait(conn, key, ip, known_device=False)
+    if wait > 0:
+        return _too_many(wait, user)
+    current = request.form.get("current_password", "")
+    new = request.form.get("password", "")
+    if not check_password_hash(user["password_hash"], current):
+        db.add_login_failure(conn, key, ip,
+                             forget_before=time.time() - current_app.config["LOGIN_WINDOW_SECONDS"])
+        audit("password_change_failed")
+        flash(_("account.wrong_password"), "error")
+        return redirect(url_for("auth.account"))
+    problems = new_user_problems(user["name"], user["role"], new)
+    if new != request.form.get("password2", ""):
+        problems.append("users.passwords_differ")
+    if problems:
+        for p in problems:
+            flash(_(p, n=MIN_PASSWORD_LENGTH), "error")
+        return redirect(url_for("auth.account"))
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    db.set_user_password(conn, user["id"], generate_password_hash(new, method=method))
+    ended = end_user_sessions(user["id"])
+    audit("password_changed", detail=f"sessions_ended={ended}")
+    _start_session(db.user_by_id(conn, user["id"]))
+    flash(_("account.password_changed"), "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/logout-everywhere")
+def logout_everywhere():
+    """End every session of one's own account, this one included."""
+    ended = end_user_sessions(g.user["id"])
+    audit("logout_everywhere", detail=f"sessions_ended={ended}")
+    _clear_session()
     return redirect(url_for("auth.login"))
 
 

@@ -2,8 +2,9 @@
 
 Every function takes the connection first, so the Flask views (``get_db()``) and the
 worker process (``connect(path)``) share the same queries. The schema lives in
-``schema.sql`` and is applied on every start. WAL mode lets the worker write progress
-while the app reads.
+``schema.sql``; the database carries its version in ``PRAGMA user_version`` and
+:func:`init_db` (every start) upgrades an older one step by step (:data:`MIGRATIONS`).
+WAL mode lets the worker write progress while the app reads.
 """
 
 from __future__ import annotations
@@ -37,10 +38,130 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+# --- schema versions ------------------------------------------------------------------
+#
+# Version 1 is the schema of the first releases (user_version 0, never set). Each step
+# below takes a database from version n-1 to n inside one transaction, with foreign keys
+# off (a table rebuild must not cascade deletes); schema.sql is the newest version.
+
+def _v2_runs_autoincrement_and_sessions(conn: sqlite3.Connection) -> None:
+    """Run ids never reused (AUTOINCREMENT, counter past every id the audit log or a
+    rerun names), server-side sessions, indexes for the per-address login throttle."""
+    conn.execute("""
+        CREATE TABLE runs_v2 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            user_id INTEGER NOT NULL REFERENCES users (id),
+            created_at REAL NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('invalid', 'ready', 'queued', 'running', 'done', 'failed', 'cancelled')),
+            kind TEXT NOT NULL DEFAULT 'upload'
+                CHECK (kind IN ('upload', 'sample', 'additions', 'full')),
+            previous_run_id INTEGER,
+            roster_json TEXT,
+            summary_json TEXT,
+            progress REAL NOT NULL DEFAULT 0,
+            message TEXT,
+            error TEXT,
+            pid INTEGER,
+            pid_started REAL,
+            started_at REAL,
+            finished_at REAL
+        )""")
+    columns = ("id, user_id, created_at, status, kind, previous_run_id, roster_json, "
+               "summary_json, progress, message, error, pid, pid_started, started_at, "
+               "finished_at")
+    conn.execute(f"INSERT INTO runs_v2 ({columns}) SELECT {columns} FROM runs")
+    conn.execute("DROP TABLE runs")
+    conn.execute("ALTER TABLE runs_v2 RENAME TO runs")
+    conn.execute("CREATE INDEX IF NOT EXISTS runs_user ON runs (user_id, created_at)")
+    highest = conn.execute(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM runs), 0), "
+        "COALESCE((SELECT MAX(previous_run_id) FROM runs), 0), "
+        "COALESCE((SELECT MAX(run_id) FROM audit_log), 0))").fetchone()[0]
+    conn.execute("DELETE FROM sqlite_sequence WHERE name = 'runs'")
+    conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('runs', ?)", (highest,))
+    conn.execute("""
+        CREATE TABLE IF NOT EXISTS sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            seen_at REAL NOT NULL
+        )""")
+    conn.execute("CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)")
+    conn.execute("CREATE INDEX IF NOT EXISTS login_failures_name "
+                 "ON login_failures (name_key, at)")
+    conn.execute("CREATE INDEX IF NOT EXISTS login_failures_ip ON login_failures (ip, at)")
+    conn.execute("CREATE INDEX IF NOT EXISTS login_failures_at ON login_failures (at)")
+
+
+# MIGRATIONS[n - 2] upgrades version n-1 to n; add new steps at the end (and the same
+# change to schema.sql).
+MIGRATIONS = (_v2_runs_autoincrement_and_sessions,)
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """0 for an empty database, else its version (a first-release database says 0: 1)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version:
+        return version
+    has_users = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").fetchone()
+    return 1 if has_users else 0
+
+
 def init_db(conn: sqlite3.Connection) -> None:
+    """Create a new database, or upgrade an older one to :data:`SCHEMA_VERSION`. Each step
+    commits on its own, so a failed step leaves the database at the previous version.
+    A database newer than this code is refused (RuntimeError) rather than touched."""
     conn.execute("PRAGMA journal_mode = WAL")
+    conn.commit()
+    conn.execute("PRAGMA foreign_keys = OFF")  # no effect inside a transaction: set first
+    try:
+        while True:
+            conn.execute("BEGIN IMMEDIATE")  # one starter migrates, another one waits
+            try:
+                version = schema_version(conn)
+                if version > SCHEMA_VERSION:
+                    raise RuntimeError(
+                        f"database schema version {version} is newer than this program's "
+                        f"({SCHEMA_VERSION}); upgrade the program")
+                if version == SCHEMA_VERSION:
+                    conn.rollback()
+                    break
+                if version == 0:
+                    _run_script(conn, SCHEMA.read_text(encoding="utf-8"))
+                else:
+                    MIGRATIONS[version - 1](conn)
+                    problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise RuntimeError(f"schema upgrade to {version + 1} broke "
+                                           f"{len(problems)} references")
+                new_version = SCHEMA_VERSION if version == 0 else version + 1
+                conn.execute(f"PRAGMA user_version = {new_version}")
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+    # Idempotent: creates any table or index schema.sql gained without a migration step.
     conn.executescript(SCHEMA.read_text(encoding="utf-8"))
     conn.commit()
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run a multi-statement SQL script inside the current transaction (executescript
+    would commit it first)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                conn.execute(buffer)
+            buffer = ""
+    if buffer.strip() and not buffer.strip().startswith("--"):
+        conn.execute(buffer)
 
 
 def get_db() -> sqlite3.Connection:
@@ -97,6 +218,10 @@ def set_user_active(conn: sqlite3.Connection, user_id: int, active: bool) -> Non
     _write(conn, "UPDATE users SET active = ? WHERE id = ?", (int(active), user_id))
 
 
+def set_user_password(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
+    _write(conn, "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+
 def count_active_admins(conn: sqlite3.Connection) -> int:
     return conn.execute(
         "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1"
@@ -124,18 +249,36 @@ def take_setup_token(conn: sqlite3.Connection, token_hash: str) -> bool:
     return cur.rowcount == 1
 
 
-# --- login rate limit ---------------------------------------------------------------
+# --- login throttle -----------------------------------------------------------------
 
-def add_login_failure(conn: sqlite3.Connection, name_key: str, ip: str) -> None:
+def add_login_failure(conn: sqlite3.Connection, name_key: str, ip: str,
+                      forget_before: float) -> None:
+    """Record a failure; everyone's failures older than ``forget_before`` are dropped."""
+    conn.execute("DELETE FROM login_failures WHERE at < ?", (forget_before,))
     _write(conn, "INSERT INTO login_failures (name_key, ip, at) VALUES (?, ?, ?)",
            (name_key, ip, time.time()))
 
 
-def count_login_failures(conn: sqlite3.Connection, name_key: str, ip: str, since: float) -> int:
-    return conn.execute(
-        "SELECT COUNT(*) FROM login_failures WHERE name_key = ? AND ip = ? AND at >= ?",
-        (name_key, ip, since),
-    ).fetchone()[0]
+def login_failures(conn: sqlite3.Connection, since: float, *, name_key: str | None = None,
+                   ip: str | None = None) -> tuple[int, float | None]:
+    """How many failures since ``since`` for a name, an address or both, and the latest."""
+    where, params = ["at >= ?"], [since]
+    if name_key is not None:
+        where.append("name_key = ?")
+        params.append(name_key)
+    if ip is not None:
+        where.append("ip = ?")
+        params.append(ip)
+    row = conn.execute(f"SELECT COUNT(*), MAX(at) FROM login_failures WHERE "
+                       f"{' AND '.join(where)}", params).fetchone()
+    return row[0], row[1]
+
+
+def nth_latest_failure_from(conn: sqlite3.Connection, ip: str, n: int) -> float | None:
+    """Time of the address's n-th most recent failure (1 = the latest)."""
+    row = conn.execute("SELECT at FROM login_failures WHERE ip = ? ORDER BY at DESC "
+                       "LIMIT 1 OFFSET ?", (ip, max(n - 1, 0))).fetchone()
+    return row[0] if row else None
 
 
 def clear_login_failures(conn: sqlite3.Connection, name_key: str, ip: str,
@@ -144,6 +287,43 @@ def clear_login_failures(conn: sqlite3.Connection, name_key: str, ip: str,
     conn.execute("DELETE FROM login_failures WHERE name_key = ? AND ip = ?", (name_key, ip))
     conn.execute("DELETE FROM login_failures WHERE at < ?", (before,))
     conn.commit()
+
+
+# --- sessions -----------------------------------------------------------------------
+
+def add_session(conn: sqlite3.Connection, token_hash: str, user_id: int,
+                forget_before: float) -> None:
+    """Store a new session; everyone's sessions started before ``forget_before`` go."""
+    now = time.time()
+    conn.execute("DELETE FROM sessions WHERE created_at < ?", (forget_before,))
+    _write(conn, "INSERT INTO sessions (token_hash, user_id, created_at, seen_at) "
+                 "VALUES (?, ?, ?, ?)", (token_hash, user_id, now, now))
+
+
+def get_session(conn: sqlite3.Connection, token_hash: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM sessions WHERE token_hash = ?",
+                        (token_hash,)).fetchone()
+
+
+def touch_session(conn: sqlite3.Connection, token_hash: str) -> None:
+    _write(conn, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?",
+           (time.time(), token_hash))
+
+
+def delete_session(conn: sqlite3.Connection, token_hash: str) -> None:
+    _write(conn, "DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+
+def delete_user_sessions(conn: sqlite3.Connection, user_id: int) -> int:
+    """End every session of a user; how many there were."""
+    return _write(conn, "DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+
+
+def session_counts(conn: sqlite3.Connection, since: float) -> dict[int, int]:
+    """Sessions started since ``since`` (still valid), per user id."""
+    rows = conn.execute("SELECT user_id, COUNT(*) FROM sessions WHERE created_at >= ? "
+                        "GROUP BY user_id", (since,)).fetchall()
+    return {row[0]: row[1] for row in rows}
 
 
 # --- runs ---------------------------------------------------------------------------

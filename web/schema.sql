@@ -1,5 +1,7 @@
--- Schema of the web app's SQLite database. Applied on every start (idempotent).
--- Times are Unix seconds (REAL). Nothing here holds roster contents: runs keep
+-- Schema of the web app's SQLite database, version 2 (PRAGMA user_version): a new database
+-- is made from this file; an older one is upgraded by the steps in db.py (MIGRATIONS),
+-- then this file is applied again (idempotent, so a table added here without a step still
+-- appears). Times are Unix seconds (REAL). Nothing here holds roster contents: runs keep
 -- counts only; the uploaded files and plans live under instance/uploads/<run_id>/.
 
 CREATE TABLE IF NOT EXISTS users (
@@ -24,9 +26,24 @@ CREATE TABLE IF NOT EXISTS login_failures (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (name_key, ip, at);
+CREATE INDEX IF NOT EXISTS login_failures_name ON login_failures (name_key, at);
+CREATE INDEX IF NOT EXISTS login_failures_ip ON login_failures (ip, at);
+CREATE INDEX IF NOT EXISTS login_failures_at ON login_failures (at);
 
+-- Server-side sessions: the signed cookie carries a random token, this table its sha256.
+-- Logout, a password change, disabling a user and "log out everywhere" delete rows, which
+-- ends every copy of the cookie.
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    seen_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+
+-- AUTOINCREMENT: a deleted run's id is never given again (the audit log names runs by id).
 CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id INTEGER NOT NULL REFERENCES users (id),
     created_at REAL NOT NULL,
     -- invalid: input errors; ready: validated; queued/running: worker alive;

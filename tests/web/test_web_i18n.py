@@ -30,7 +30,9 @@ FAMILIES = {
                for part in ("title", "text")],
     "action.": ["login", "login_failed", "login_blocked", "logout", "upload",
                 "upload_rejected", "run", "cancel", "run_failed", "download", "delete",
-                "user_created", "user_role_changed", "user_disabled", "user_enabled"],
+                "user_created", "user_role_changed", "user_disabled", "user_enabled",
+                "password_changed", "password_change_failed", "logout_everywhere",
+                "user_logged_out", "user_password_set"],
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from web_helpers import SECRET_NAME, Browser, run_id_from
+from werkzeug.routing import IntegerConverter
 
 from web.auth import PUBLIC_ENDPOINTS
 
@@ -15,7 +16,7 @@ def _sample_url(rule) -> str:
     values = {}
     for arg in rule.arguments:
         converter = rule._converters[arg]
-        values[arg] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+        values[arg] = 1 if isinstance(converter, IntegerConverter) else "x"
     return rule.build(values)[1]
 
 
