@@ -57,8 +57,9 @@ ROLES = ("admin", "coordinator")
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 60
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.setup", "auth.set_language", "static"})
-# Compared against when the user name is unknown, so a failed login costs the same time.
-_DUMMY_HASH = generate_password_hash("not a real password")
+# Compared against when the user name is unknown, so a failed login costs the same time
+# (one per hash method: the configured method is what real accounts use).
+_DUMMY_HASHES: dict[str, str] = {}
 DEVICE_COOKIE = "planner_device"
 DEVICE_COOKIE_DAYS = 90
 SESSION_TOUCH_SECONDS = 60  # how often a session's last-seen time is written
@@ -104,6 +105,13 @@ def create_user(name: str, role: str, password: str) -> int:
         raise ValueError("; ".join(_(p, lang="en", n=MIN_PASSWORD_LENGTH) for p in problems))
     method = current_app.config["PASSWORD_HASH_METHOD"]
     return db.insert_user(conn, name, generate_password_hash(password, method=method), role)
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not a real password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 def _token_hash(token: str) -> str:
@@ -281,7 +289,7 @@ def login():
         wait = login_wait(conn, key, ip, known_device=_known_device(user))
         if wait > 0:
             return _too_many(wait, user)  # refused unchecked: no guess gets through
-        ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password)
+        ok = check_password_hash(user["password_hash"] if user else _dummy_hash(), password)
         window = current_app.config["LOGIN_WINDOW_SECONDS"]
         if user is not None and user["active"] and ok:
             db.clear_login_failures(conn, key, ip, before=time.time() - window)

@@ -6,6 +6,8 @@ import re
 
 from web_helpers import PASSWORD, Browser, query
 
+from web.auth import create_user
+
 
 def _setup_token(capsys) -> str:
     out = capsys.readouterr().out
@@ -85,13 +87,15 @@ def test_login_redirects_only_to_local_next(browser):
 
 
 def test_login_rate_limit_per_user_and_ip(app, browser):
-    """Five failures for one user from one IP block that pair (429, even with the right
-    password) for 15 minutes; another IP is not blocked."""
+    """Five failures for one user from one IP make that pair wait (429 with Retry-After,
+    even with the right password, which is not checked); another IP and another user are
+    not held up; failures older than the window are forgotten."""
     for _ in range(5):
         assert browser.login("coord", "wrong password").status_code == 200
     response = browser.login("coord")
     assert response.status_code == 429
     assert "Quá nhiều lần thử" in response.get_data(as_text=True)
+    assert 1 <= int(response.headers["Retry-After"]) <= 15
     elsewhere = Browser(app.test_client())
     response = elsewhere.post("/login", {"name": "coord", "password": PASSWORD},
                               environ_base={"REMOTE_ADDR": "10.0.0.9"})
@@ -180,3 +184,102 @@ def test_language_switch_is_kept_in_the_session(browser):
     assert 'lang="en"' in page and "Log in" in page
     browser.login("coord")
     assert 'lang="en"' in browser.get("/").get_data(as_text=True)  # kept across login
+
+
+# --- throttling behind a proxy (issue 16) ---------------------------------------------
+
+PROXY = "10.0.0.1"
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+def _from(browser: Browser, address: str, name: str, password: str = PASSWORD,
+          spoofed: str | None = None):
+    """A login through the reverse proxy for a client at ``address`` (the proxy appends
+    it to whatever X-Forwarded-For the client sent)."""
+    forwarded = f"{spoofed}, {address}" if spoofed else address
+    return browser.post("/login", {"name": name, "password": password},
+                        environ_base={"REMOTE_ADDR": PROXY},
+                        headers={"X-Forwarded-For": forwarded})
+
+
+def _proxied_app(make_app, **settings):
+    app = make_app(TRUSTED_PROXIES=1, **settings)
+    with app.app_context():
+        create_user("coord", "coordinator", PASSWORD)
+    return app
+
+
+def _shift_failures(app, seconds: float) -> None:
+    """Move every recorded failure ``seconds`` into the past (time passing)."""
+    from web import db
+
+    conn = db.connect(app.config["DATABASE"])
+    conn.execute("UPDATE login_failures SET at = at - ?", (seconds,))
+    conn.commit()
+    conn.close()
+
+
+def test_five_wrong_passwords_behind_the_proxy_do_not_lock_the_owner_out(make_app):
+    """Behind a trusted proxy, five wrong passwords for a name from one address hold up
+    that address only: the owner logs in at once from another address, and the audit log
+    shows both real addresses (not the proxy's)."""
+    app = _proxied_app(make_app)
+    attacker = Browser(app.test_client())
+    for _ in range(5):
+        assert _from(attacker, ATTACKER, "coord", "wrong password").status_code == 200
+    assert _from(attacker, ATTACKER, "coord").status_code == 429
+    owner = Browser(app.test_client())
+    assert _from(owner, OWNER, "coord").status_code == 302
+    assert owner.get("/").status_code == 200
+    rows = query(app, "SELECT action, ip FROM audit_log ORDER BY id")
+    assert {r["ip"] for r in rows} == {ATTACKER, OWNER}
+    assert (rows[-1]["action"], rows[-1]["ip"]) == ("login", OWNER)
+
+
+def test_guessing_many_names_from_one_address_is_throttled(make_app):
+    """50 different names guessed from one address: after LOGIN_IP_MAX_FAILURES (20)
+    failures every further attempt from it is refused unchecked, whatever name, even
+    with a forged X-Forwarded-For in front; other addresses are not affected."""
+    app = _proxied_app(make_app)
+    attacker = Browser(app.test_client())
+    codes = [_from(attacker, ATTACKER, f"guess{i}", "wrong password",
+                   spoofed=f"192.0.2.{i}").status_code for i in range(50)]
+    assert codes == [200] * 20 + [429] * 30
+    assert _from(attacker, ATTACKER, "coord").status_code == 429  # not even a right one
+    assert len(query(app, "SELECT * FROM login_failures WHERE ip = ?", (ATTACKER,))) == 20
+    assert {r["ip"] for r in query(app, "SELECT ip FROM login_failures")} == {ATTACKER}
+    assert _from(Browser(app.test_client()), OWNER, "coord").status_code == 302
+    _shift_failures(app, 15 * 60 + 1)  # the window passes
+    assert _from(attacker, ATTACKER, "coord").status_code == 302
+
+
+def test_per_account_delay_grows_and_is_never_a_hard_lock(make_app):
+    """Failures for one name spread over many addresses (so no address limit applies)
+    give the account a delay that doubles with each failure past
+    LOGIN_ACCOUNT_MAX_FAILURES, capped; after the delay the right password works from a
+    new address; a browser that logged in to the account before is never held up."""
+    app = _proxied_app(make_app, LOGIN_DELAY_SECONDS=10, LOGIN_MAX_DELAY_SECONDS=40)
+    known = Browser(app.test_client())
+    assert _from(known, OWNER, "coord").status_code == 302  # gets the known-device cookie
+    known.post("/logout")
+    bot = Browser(app.test_client())
+    for i in range(10):
+        assert _from(bot, f"192.0.2.{i}", "coord", "wrong").status_code == 200
+    newcomer = Browser(app.test_client())
+    response = _from(newcomer, "198.51.100.99", "coord")
+    assert response.status_code == 429
+    assert 9 <= int(response.headers["Retry-After"]) <= 10
+    assert "10 giây" in response.get_data(as_text=True)
+    assert _from(known, "198.51.100.50", "coord").status_code == 302  # known device
+    known.post("/logout")
+    waits = []
+    for i in range(10, 14):  # each further failure doubles the wait, up to 40 s
+        _shift_failures(app, 41)
+        assert _from(bot, f"192.0.2.{i}", "coord", "wrong").status_code == 200
+        waits.append(int(_from(bot, f"192.0.2.{i}", "coord", "wrong").headers["Retry-After"]))
+    assert waits == [20, 40, 40, 40]
+    assert _from(newcomer, "198.51.100.99", "coord").status_code == 429
+    _shift_failures(app, 41)
+    assert _from(newcomer, "198.51.100.99", "coord").status_code == 302
+    blocked = query(app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'login_blocked'")
+    assert blocked[0]["n"] == 6

@@ -136,3 +136,27 @@ def test_unexpected_error_is_a_friendly_500_and_logs_no_content(make_app, caplog
     assert response.status_code == 500
     assert "Đã có lỗi" in text and "Traceback" not in text and SECRET_NAME not in text
     assert "RuntimeError" in caplog.text and SECRET_NAME not in caplog.text
+
+
+BAD_IDS = ("99999999999999999999999", "9223372036854775808", "1" * 5000, "abc", "-1", "1.5",
+           "0x10", "%20", "0", "9223372036854775807")
+
+
+def test_unparsable_or_out_of_range_run_ids_are_404(app, coord, admin):
+    """Any run id that is not a number SQLite can hold, or no run, is a 404 page (or JSON
+    404 for the pages' fetch calls), never a 500, on every run route."""
+    for bad in BAD_IDS:
+        for url in (f"/runs/{bad}", f"/runs/{bad}/status", f"/runs/{bad}/result",
+                    f"/runs/{bad}/checked-roster", f"/runs/{bad}/download/json",
+                    f"/runs/{bad}/alternatives/{bad}", f"/runs/1/alternatives/{bad}"):
+            response = coord.get(url)
+            assert response.status_code == 404, (url[:60], response.status_code)
+        response = coord.get(f"/runs/{bad}/status", headers={"Accept": "application/json"})
+        assert response.status_code == 404 and "error" in response.get_json()
+        assert "Không tìm thấy" in coord.get(f"/runs/{bad}").get_data(as_text=True)
+        for url in (f"/runs/{bad}/start", f"/runs/{bad}/cancel", f"/runs/{bad}/delete"):
+            assert coord.post(url).status_code == 404, url[:60]
+        for url in (f"/admin/users/{bad}/active", f"/admin/users/{bad}/role",
+                    f"/admin/users/{bad}/logout", f"/admin/users/{bad}/password"):
+            assert admin.post(url, {"active": "0", "role": "admin",
+                                    "password": "x" * 12}).status_code == 404, url[:60]
