@@ -126,18 +126,44 @@ def settle_placement_requires(ctx: Context, fixed_jobs: np.ndarray | None = None
                               ) -> tuple[np.ndarray, np.ndarray]:
     """Job arc and training arc per returnee (-1 if none): the ``fixed_jobs`` (hired on a
     rerun) and the ``require`` rows for jobs and courses that can be honoured."""
-    from matcher.explain import Bi, join_bi, placement_blockers
+    from matcher.explain import Bi, join_bi, placement_blockers, vi_of
 
     roster, p = ctx.roster, ctx.people
     n = p.n_returnees
-    job_of = (np.full(n, -1, dtype=np.int64) if fixed_jobs is None
-              else fixed_jobs.astype(np.int64).copy())
+    ja, ta = ctx.jarcs, ctx.tarcs
+    job_of = np.full(n, -1, dtype=np.int64)
     training_of = np.full(n, -1, dtype=np.int64)
+    employers = [fold(j.employer) for j in roster.jobs]
+    used = {"job": np.zeros(len(roster.jobs), dtype=np.int64),
+            "training": np.zeros(len(roster.trainings), dtype=np.int64)}
+    taken: set[tuple[str, int]] = set()
+    for r in ([] if fixed_jobs is None else np.flatnonzero(fixed_jobs >= 0).tolist()):
+        # hired placements are facts while the opening's slots and rule 12 still allow
+        k = int(fixed_jobs[r])
+        o, g = int(ja.o[k]), int(p.r_group[r])
+        job = roster.jobs[o]
+        why = None
+        if used["job"][o] + 1 > job.slots:
+            why = Bi(f"{job.id} now has {job.slots} slots", f"{job.id} nay chỉ còn "
+                     f"{job.slots} chỉ tiêu")
+        elif g >= 0 and (employers[o], g) in taken:
+            why = Bi(f"a co-offender also works for {job.employer} (rule 12)",
+                     f"một người cùng nhóm đồng phạm cũng làm việc cho {job.employer} "
+                     "(quy tắc 12)")
+        if why:
+            ctx.notes.append(Bi(f"{p.r_ids[r]} was hired for {job.id}, which can no longer "
+                                f"hold: {why}; please check",
+                                f"{p.r_ids[r]} đã nhận việc tại {job.id} nhưng nay không giữ "
+                                f"được: {vi_of(why)}; đề nghị kiểm tra lại"))
+            continue
+        job_of[r] = k
+        used["job"][o] += 1
+        if g >= 0:
+            taken.add((employers[o], g))
     rows = [row for row in roster.pairs
             if row.rule == "require" and row.kind in ("job", "training")]
     if not rows:
         return job_of, training_of
-    ja, ta = ctx.jarcs, ctx.tarcs
     ri = {rid: i for i, rid in enumerate(p.r_ids)}
     index = {"job": {j.id: k for k, j in enumerate(roster.jobs)},
              "training": {t.id: k for k, t in enumerate(roster.trainings)}}
@@ -147,11 +173,6 @@ def settle_placement_requires(ctx: Context, fixed_jobs: np.ndarray | None = None
         wanted = {(ri[row.returnee_id], index[kind][row.target]) for row in rows
                   if row.kind == kind and row.returnee_id in ri and row.target in index[kind]}
         pos[kind] = _positions(arcs[kind].r, arcs[kind].o, wanted)
-    used = {"job": np.bincount(ja.o[job_of[job_of >= 0]], minlength=len(roster.jobs)),
-            "training": np.zeros(len(roster.trainings), dtype=np.int64)}
-    employers = [fold(j.employer) for j in roster.jobs]
-    taken = {(employers[ja.o[k]], int(p.r_group[ja.r[k]]))
-             for k in job_of[job_of >= 0].tolist() if p.r_group[ja.r[k]] >= 0}
     for row in rows:
         kind, rid, target = row.kind, row.returnee_id, row.target
         r, o = ri.get(rid), index[kind].get(target)

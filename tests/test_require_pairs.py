@@ -209,3 +209,22 @@ def test_rerun_hired_placement_comes_before_a_require_row(hired_elsewhere):
         assert u.target_id == target and f"already has a place ({held})" in u.reason
     else:
         assert plan.unmet_requires == []
+
+
+def test_rerun_hired_beyond_lowered_slots_ends_with_a_note():
+    """Two people hired at J1, whose slots drop to 1: one stays, the other's placement is
+    noted for checking — the plan is written and passes the checker."""
+    from matcher.plan import Plan
+
+    rs = [returnee("R0", skills=frozenset({"may mac"})),
+          returnee("R1", 0.1, skills=frozenset({"may mac"}))]
+    first = solve(roster(rs, [mentor("M1")], [job("J1", slots=2)]), schedule=False)
+    prev = Plan.from_json(first.to_json())
+    for a in prev.assignments:
+        assert a.job_id == "J1"
+        a.hired = True
+    ro = roster(rs, [mentor("M1")], [job("J1", slots=1)])
+    plan = solve(ro, schedule=False, previous=prev)
+    assert_plan_ok(ro, plan)
+    assert sorted(a.job_id or "-" for a in plan.assignments) == ["-", "J1"]
+    assert any("was hired for J1" in w and "1 slots" in w for w in plan.warnings)
