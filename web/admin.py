@@ -128,7 +128,7 @@ def set_password(user_id: int):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/<int:user_id>/logout")
+@bp.post("/users/<int:user_id>/end-sessions")
 def logout_everywhere(user_id: int):
     """End every session of a user (a lost phone, a shared computer)."""
     user = _target(user_id)

@@ -157,6 +157,6 @@ def test_unparsable_or_out_of_range_run_ids_are_404(app, coord, admin):
         for url in (f"/runs/{bad}/start", f"/runs/{bad}/cancel", f"/runs/{bad}/delete"):
             assert coord.post(url).status_code == 404, url[:60]
         for url in (f"/admin/users/{bad}/active", f"/admin/users/{bad}/role",
-                    f"/admin/users/{bad}/logout", f"/admin/users/{bad}/password"):
+                    f"/admin/users/{bad}/end-sessions", f"/admin/users/{bad}/password"):
             assert admin.post(url, {"active": "0", "role": "admin",
                                     "password": "x" * 12}).status_code == 404, url[:60]

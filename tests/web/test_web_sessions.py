@@ -119,7 +119,7 @@ def test_admin_logs_a_user_out_everywhere(app, admin, coord):
     other.login("other")
     page = admin.get("/admin/users").get_data(as_text=True)
     assert "Đăng xuất mọi nơi" in page
-    page = admin.post(f"/admin/users/{_user_id(app, 'coord')}/logout",
+    page = admin.post(f"/admin/users/{_user_id(app, 'coord')}/end-sessions",
                       follow_redirects=True).get_data(as_text=True)
     assert "Đã kết thúc 2 phiên đăng nhập của coord" in page
     assert not any(_logged_in(b) for b in (coord, thief, laptop))
@@ -133,7 +133,7 @@ def test_coordinators_cannot_end_other_users_sessions(app, coord):
     """The admin session actions are admin-only."""
     other = Browser(app.test_client())
     other.login("other")
-    assert coord.post(f"/admin/users/{_user_id(app, 'other')}/logout").status_code == 403
+    assert coord.post(f"/admin/users/{_user_id(app, 'other')}/end-sessions").status_code == 403
     assert coord.post(f"/admin/users/{_user_id(app, 'other')}/password",
                       {"password": NEW_PASSWORD}).status_code == 403
     assert _logged_in(other)
