@@ -23,6 +23,7 @@ import numpy as np
 from matcher.cpsat import lex_solve
 from matcher.domain import Roster
 from matcher.plan import Assignment, Plan, Tier
+from matcher.requires import settle_mentor_requires, settle_placement_requires
 from matcher.rules import (
     MentorArcs,
     People,
@@ -32,7 +33,7 @@ from matcher.rules import (
     people_arrays,
     training_arcs,
 )
-from matcher.solve import HOURS_SCALE, TRAVEL_UNITS_PER_KM  # the tiers' own units
+from matcher.solve import HOURS_SCALE, TRAVEL_UNITS_PER_KM, Context  # the tiers' own units
 from matcher.text import fold
 
 EPS = 1e-9
@@ -71,82 +72,19 @@ def _by_returnee(r: np.ndarray, km: np.ndarray, n: int) -> tuple[list[int], list
     return order.tolist(), starts.tolist(), ends.tolist()
 
 
-def _requires(d: Pairs) -> tuple[list[int], list[int], list[str]]:
-    """Pairs ``require`` rows that every other rule allows, in row order (mentor arcs, job
-    arcs), and a note for each one that cannot be honoured."""
-    roster, p, ma, ja = d.roster, d.p, d.ma, d.ja
-    ri = {rid: i for i, rid in enumerate(p.r_ids)}
-    mi = {mid: i for i, mid in enumerate(p.m_ids)}
-    ji = {j.id: i for i, j in enumerate(roster.jobs)}
-    rows = [row for row in roster.pairs if row.rule == "require"]
-    if not rows:
-        return [], [], []
-    wanted = np.array(sorted({ri[row.returnee_id] for row in rows if row.returnee_id in ri}),
-                      dtype=np.int64)
-    m_pos = {(int(ma.r[k]), int(ma.m[k])): int(k) for k in np.flatnonzero(np.isin(ma.r, wanted))}
-    j_pos = {(int(ja.r[k]), int(ja.o[k])): int(k) for k in np.flatnonzero(np.isin(ja.r, wanted))}
-    load = np.zeros(p.n_mentors, dtype=np.int64)
-    hours = np.zeros(p.n_mentors)
-    slots = np.zeros(len(roster.jobs), dtype=np.int64)
-    groups: set[tuple[int, int]] = set()
-    emp_groups: set[tuple[int, int]] = set()
-    has_mentor: set[int] = set()
-    has_job: set[int] = set()
-    m_req, j_req, notes = [], [], []
-    for row in rows:
-        r = ri.get(row.returnee_id)
-        where = f"Pairs row {row.row}" if row.row else "Pairs"
-        target = row.mentor_id or row.job_id
-        problem = None
-        if r is None:
-            problem = "the returnee is not in the roster"
-        elif row.mentor_id:
-            m = mi.get(row.mentor_id)
-            k = m_pos.get((r, m)) if m is not None else None
-            g = int(p.r_group[r])
-            if k is None:
-                problem = "a hard rule forbids the pair"
-            elif r in has_mentor:
-                problem = f"{row.returnee_id} already has a required mentor"
-            elif load[m] + 1 > p.m_capacity[m]:
-                problem = f"mentor {row.mentor_id} is full"
-            elif hours[m] + ma.hours[k] > p.m_hours[m] + EPS:
-                problem = f"mentor {row.mentor_id} has no monthly hours left"
-            elif g >= 0 and (m, g) in groups:
-                problem = f"mentor {row.mentor_id} already has a co-offender"
-            else:
-                m_req.append(k)
-                has_mentor.add(r)
-                load[m] += 1
-                hours[m] += ma.hours[k]
-                if g >= 0:
-                    groups.add((m, g))
-        else:
-            o = ji.get(row.job_id)
-            k = j_pos.get((r, o)) if o is not None else None
-            g = int(p.r_group[r])
-            if k is None:
-                problem = "a hard rule forbids the pair"
-            elif r in has_job:
-                problem = f"{row.returnee_id} already has a required job"
-            elif slots[o] + 1 > roster.jobs[o].slots:
-                problem = f"job {row.job_id} is full"
-            elif g >= 0 and (int(d.employer[o]), g) in emp_groups:
-                problem = "a co-offender already works for this employer"
-            else:
-                j_req.append(k)
-                has_job.add(r)
-                slots[o] += 1
-                if g >= 0:
-                    emp_groups.add((int(d.employer[o]), g))
-        if problem:
-            notes.append(f"{where}: required pair {row.returnee_id}–{target} cannot be made: "
-                         f"{problem}")
-    return m_req, j_req, notes
+def _requires(d: Pairs) -> tuple[list[int], list[int], list[int], Context]:
+    """Pairs ``require`` rows settled as the planner settles them (:mod:`matcher.requires`):
+    the mentor, job and training arcs to fix, and the context holding the notes and the
+    rows that cannot be honoured."""
+    ctx = Context(d.roster, d.p, d.ma, d.ja, d.ta)
+    mentor = settle_mentor_requires(ctx)
+    job, training = settle_placement_requires(ctx)
+    return (mentor[mentor >= 0].tolist(), job[job >= 0].tolist(),
+            training[training >= 0].tolist(), ctx)
 
 
 def _plan(d: Pairs, mentor_arc: np.ndarray, job_arc: np.ndarray, training_arc: np.ndarray,
-          notes: list[str], status: str, t0: float, timings: dict[str, float],
+          ctx: Context, notes: list[str], status: str, t0: float, timings: dict[str, float],
           bounds: dict[str, tuple[float, bool]] | None = None) -> Plan:
     """A :class:`Plan` from the chosen arc per returnee (-1: none); tier values are
     recomputed by the checker, ``bounds`` gives (bound, proved) per tier (default: the
@@ -174,7 +112,8 @@ def _plan(d: Pairs, mentor_arc: np.ndarray, job_arc: np.ndarray, training_arc: n
     plan = Plan(plan_date=s.plan_date, settings=s.to_dict(), tiers={},
                 assignments=assignments, status=status,
                 sources=[{"name": f.name, "sha256": f.sha256} for f in roster.sources],
-                warnings=list(notes))
+                warnings=[str(x) for x in ctx.notes] + list(notes),
+                unmet_requires=list(ctx.unmet))
     values = objective(roster, plan)
     bounds = bounds or {}
     plan.tiers = {name: Tier(name, float(values[name]),
@@ -203,7 +142,7 @@ def greedy_plan(roster: Roster) -> Plan:
     n = p.n_returnees
     order = sorted(range(n), key=lambda i: (-int(p.r_risk[i]), p.r_ids[i]))
     group = p.r_group.tolist()
-    m_req, j_req, notes = _requires(d)
+    m_req, j_req, t_req, ctx = _requires(d)
 
     t1 = time.perf_counter()
     mentor_of = [-1] * n
@@ -254,9 +193,12 @@ def greedy_plan(roster: Roster) -> Plan:
 
     for k in j_req:
         take_job(int(ja.r[k]), k)
+    for k in t_req:
+        training_of[int(ta.r[k])] = k
+        seats[to[k]] -= 1
     arcs, starts, ends = _by_returnee(ja.r, ja.km, n)
     for r in order:
-        if job_of[r] >= 0:
+        if job_of[r] >= 0 or training_of[r] >= 0:
             continue
         g = group[r]
         for k in arcs[starts[r]:ends[r]]:
@@ -266,7 +208,7 @@ def greedy_plan(roster: Roster) -> Plan:
                 break
     arcs, starts, ends = _by_returnee(ta.r, ta.km, n)
     for r in order:
-        if job_of[r] >= 0:
+        if job_of[r] >= 0 or training_of[r] >= 0:
             continue
         for k in arcs[starts[r]:ends[r]]:
             if seats[to[k]] > 0:
@@ -274,7 +216,7 @@ def greedy_plan(roster: Roster) -> Plan:
                 seats[to[k]] -= 1
                 break
     timings["jobs"] = time.perf_counter() - t1
-    return _plan(d, np.array(mentor_of), np.array(job_of), np.array(training_of), notes,
+    return _plan(d, np.array(mentor_of), np.array(job_of), np.array(training_of), ctx, [],
                  "HEURISTIC", t0, timings)
 
 
@@ -309,7 +251,8 @@ def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = 
     p, ma, ja, ta = d.p, d.ma, d.ja, d.ta
     n = p.n_returnees
     workers = workers or max(2, os.cpu_count() or 1)
-    m_req, j_req, notes = _requires(d)
+    m_req, j_req, t_req, ctx = _requires(d)
+    notes: list[str] = []
     results: dict[str, tuple[float, float, bool]] = {}
 
     # mentors ----------------------------------------------------------------------------
@@ -396,6 +339,8 @@ def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = 
             model.add_at_most_one([xj[i] for i in idx.tolist()])
     for k in j_req:
         model.add(xj[k] == 1)
+    for k in t_req:
+        model.add(xt[k] == 1)
     pscore = np.concatenate([ja.score(roster_s), ta.score(roster_s)]).tolist()
     ptravel = np.rint(np.concatenate([ja.km, ta.km]) * TRAVEL_UNITS_PER_KM).astype(np.int64)
     tiers = [("J1", cp_model.LinearExpr.sum(xj), True, 1),
@@ -428,15 +373,18 @@ def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = 
     # required pairs the model did not place (no solution in time) are reported too
     placed = {(p.r_ids[ma.r[k]], p.m_ids[ma.m[k]]) for k in mentor_of[mentor_of >= 0]}
     placed |= {(p.r_ids[ja.r[k]], roster.jobs[ja.o[k]].id) for k in job_of[job_of >= 0]}
+    placed |= {(p.r_ids[ta.r[k]], roster.trainings[ta.o[k]].id)
+               for k in training_of[training_of >= 0]}
     for k in m_req:
         key_ = (p.r_ids[ma.r[k]], p.m_ids[ma.m[k]])
         if key_ not in placed:
             notes.append(f"Pairs: required pair {key_[0]}–{key_[1]} not placed: the MIP "
                          f"found no solution in {time_limit:g} s")
-    for k in j_req:
-        key_ = (p.r_ids[ja.r[k]], roster.jobs[ja.o[k]].id)
+    for k in j_req + [-1 - t for t in t_req]:
+        key_ = ((p.r_ids[ja.r[k]], roster.jobs[ja.o[k]].id) if k >= 0 else
+                (p.r_ids[ta.r[-1 - k]], roster.trainings[ta.o[-1 - k]].id))
         if key_ not in placed:
             notes.append(f"Pairs: required pair {key_[0]}–{key_[1]} not placed: the MIP "
                          f"found no solution in {time_limit:g} s")
     bounds = {name: (b, proved) for name, (_v, b, proved) in results.items()}
-    return _plan(d, mentor_of, job_of, training_of, notes, status, t0, timings, bounds)
+    return _plan(d, mentor_of, job_of, training_of, ctx, notes, status, t0, timings, bounds)
