@@ -152,6 +152,17 @@ def _deployment(app: Flask) -> None:
         # Only the last ``hops`` X-Forwarded-For entries (added by our own proxies) count;
         # whatever a client writes in front of them is ignored.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    else:
+        warned = []
+
+        @app.before_request
+        def _warn_untrusted_proxy():
+            # Behind a proxy the setting matters: every client would share its address.
+            if not warned and "X-Forwarded-For" in request.headers:
+                warned.append(True)
+                log.warning("requests carry X-Forwarded-For but TRUSTED_PROXIES is 0: the "
+                            "audit log and the login throttle see the proxy's address; set "
+                            "PLANNER_TRUSTED_PROXIES to the number of proxies in front")
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"

@@ -205,9 +205,10 @@ def test_https_setting_turns_on_secure_cookie_and_hsts(make_app):
         response.close()
 
 
-def test_trusted_proxy_setting_gives_the_real_client_address(make_app):
+def test_trusted_proxy_setting_gives_the_real_client_address(make_app, caplog):
     """With TRUSTED_PROXIES=1 the audit log records the address the proxy forwarded;
-    without it, X-Forwarded-For is ignored (a client cannot choose its address)."""
+    without it, X-Forwarded-For is ignored (a client cannot choose its address) and the
+    log says once that the setting is probably missing."""
     for hops, expected in ((1, "203.0.113.7"), (0, "10.0.0.1")):
         app = make_app(TRUSTED_PROXIES=hops)
         with app.app_context():
@@ -220,6 +221,8 @@ def test_trusted_proxy_setting_gives_the_real_client_address(make_app):
                headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.7"})
         row = query(app, "SELECT ip FROM audit_log WHERE user_name = ?", (f"u{hops}",))[0]
         assert row["ip"] == expected
+        assert ("TRUSTED_PROXIES is 0" in caplog.text) == (hops == 0)
+    assert caplog.text.count("TRUSTED_PROXIES is 0") == 1
 
 
 def test_bad_trusted_proxy_setting_is_refused(make_app):
