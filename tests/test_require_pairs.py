@@ -21,8 +21,11 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "roster.xlsx"
 def _with_pairs(tmp_path: Path, rows: list[list], name: str = "roster.xlsx") -> Path:
     wb = openpyxl.load_workbook(SAMPLE)
     ws = wb["Cặp chỉ định"]
-    for row in rows:
-        ws.append(row)
+    headers = [c.value for c in ws[1]]
+    for returnee_id, mentor_id, job_id, rule, reason in rows:
+        values = {"Mã người trở về": returnee_id, "Mã cựu chiến binh": mentor_id,
+                  "Mã việc làm": job_id, "Quy tắc": rule, "Lý do": reason}
+        ws.append([values.get(h) for h in headers])
     out = tmp_path / name
     wb.save(out)
     return out
@@ -40,7 +43,7 @@ def test_sample_with_job_require_row_plans_and_places_him(tmp_path, capsys):
     """The issue's case: R00001 required at J0005 ("the business has agreed") plans with
     exit 0 and R00001 works at J0005."""
     src = _with_pairs(tmp_path, [["R00001", None, "J0005", "bắt buộc",
-                                  "Doanh nghiệp đã nhận lời", None, None, None]])
+                                  "Doanh nghiệp đã nhận lời"]])
     out = tmp_path / "plan.json"
     code = main(["plan", str(src), "--json", str(out), "--quiet"])
     printed = capsys.readouterr()
@@ -55,7 +58,7 @@ def test_impossible_job_require_row_is_listed_not_refused(tmp_path, capsys):
     """A require row whose job excludes the person's offense: exit 0, the row is listed with
     its reason in the JSON (unmet_requires, warnings) and in the workbook."""
     rid = _returnee_with_offense("bạo lực")  # J0001 excludes property and violence
-    src = _with_pairs(tmp_path, [[rid, None, "J0001", "bắt buộc", "Thử", None, None, None]])
+    src = _with_pairs(tmp_path, [[rid, None, "J0001", "bắt buộc", "Thử"]])
     out_json, out_xlsx = tmp_path / "plan.json", tmp_path / "plan.xlsx"
     code = main(["plan", str(src), "--json", str(out_json), "--out", str(out_xlsx), "--quiet"])
     printed = capsys.readouterr()
