@@ -50,7 +50,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 TRAVEL_UNITS_PER_KM = 100  # travel and commute are optimised in units of 10 m
 MENTOR_TIERS = ("M1", "M2", "M3", "M4", "M5")
-LOWER_TIERS = ("M4", "M5", "J4", "J5")  # CP-SAT repairs give these at most 2 s each
+# CP-SAT repairs of a region short of whole components give these at most 2 s each (a
+# whole-component mentor repair gives them all the time left)
+LOWER_TIERS = ("M4", "M5", "J4", "J5")
 PLACEMENT_TIERS = ("J1", "J2", "J3", "J4", "J5")
 BNB_MAX_CLASHES = 3  # co-offender clashes at one employer that branch and bound takes on
 BNB_WARM_PAIRS = 200_000  # placement pairs up to which open nodes keep their flow
@@ -61,6 +63,11 @@ FIRST_NEAR = 16  # candidate mentors per mentee of an over-budget mentor in the 
 # share of the time limit a repair region short of the whole may take: when CP-SAT cannot
 # settle whether it reaches the flow's bound in that time, a larger region would not either
 REGION_SHARE = 0.25
+WHOLE = 99  # region depth that stands for whole connected components
+# largest whole component (candidate pairs) CP-SAT is given to settle the lower tiers M3-M5
+# once M1 and M2 are proved: a GAP of 10 x 100 has 1,000 pairs and is proved in seconds;
+# a city's hour-bound component (~300,000 pairs) does not even load within a minute
+WHOLE_MAX_PAIRS = 20_000
 
 
 @dataclass
@@ -281,11 +288,13 @@ def _tier_values(p: People, arcs: MentorArcs, chosen: np.ndarray, s) -> dict[str
 def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarray,
                    budget: np.ndarray, pre_load: np.ndarray, hint: np.ndarray, s,
                    time_limit: float, upper: tuple[int, int] | None = None,
-                   must_reach: bool = False
+                   must_reach: bool = False, reach: bool = False, lower_full: bool = False
                    ) -> tuple[np.ndarray, dict[str, tuple[float, float, bool]]]:
     """Exact lexicographic CP-SAT on a sub-problem with hour budgets. Returns chosen arc per
     returnee and per tier (value, bound, proved). ``must_reach``: the lower tiers only
-    matter if M1 and M2 reach ``upper``; stop as soon as one does not."""
+    matter if M1 and M2 reach ``upper``; stop as soon as one does not. ``reach``: the hint
+    is known to reach ``upper`` (M1 and M2 are then fixed there, proved by the bound).
+    ``lower_full``: the lower tiers may use all of ``time_limit`` (else 2 s each)."""
     from ortools.sat.python import cp_model
 
     ar, am = arcs.r[cand], arcs.m[cand]
@@ -299,8 +308,11 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
     for i, (a, b) in enumerate(zip(ar.tolist(), am.tolist())):
         by_r.setdefault(a, []).append(i)
         by_m.setdefault(b, []).append(i)
+    # M1 known to cover every returnee of the region: each has exactly one mentor (an
+    # LP-tighter model than at-most-one plus a count)
+    everyone = reach and upper is not None and upper[0] == len(by_r)
     for idx in by_r.values():
-        model.add_at_most_one(xs[i] for i in idx)
+        (model.add_exactly_one if everyone else model.add_at_most_one)(xs[i] for i in idx)
     spread_terms = []
     for mentor, idx in by_m.items():
         c = int(cap[mentor])
@@ -340,6 +352,9 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
         at_bound = model.new_bool_var("m1_at_bound")
         model.add(tiers[0][1] <= u1 - 1).only_enforce_if(at_bound.Not())
         model.add(tiers[1][1] <= u2).only_enforce_if(at_bound)
+        if reach:
+            model.add(tiers[0][1] >= u1)
+            model.add(tiers[1][1] >= u2)
     hint_set = set(hint[hint >= 0].tolist())
     for i, c in enumerate(cand.tolist()):
         model.add_hint(xs[i], c in hint_set)
@@ -351,10 +366,13 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
              and (name != "M5" or s.weight_travel)]
     targets = {"M1": upper[0], "M2": upper[1]} if must_reach and upper is not None else None
     results, solution = lex_solve(model, tiers, xs, time_limit=time_limit,
-                                  shared_budget=True, quick=LOWER_TIERS,
+                                  shared_budget=True, quick=() if lower_full else LOWER_TIERS,
                                   stop_when_unproved=True, targets=targets)
     if not has_prev and "M2" in results:  # no previous pair in reach: M3 = 0 whatever
         results["M3"] = (0.0, 0.0, results["M2"][2])  # is chosen, proved with M2
+    for name, above, on in (("M4", "M3", m4_on), ("M5", "M4", bool(s.weight_travel))):
+        if not on and above in results:  # a tier switched off: any value is optimal
+            results[name] = (0.0, 0.0, results[above][2])
     chosen_idx = None if solution is None else [i for i, b in enumerate(solution) if b]
     chosen = np.full(p.n_returnees, -1, dtype=np.int64)
     if chosen_idx is not None:
@@ -401,9 +419,16 @@ def solve_mentors(ctx: Context, *, time_limit: float,
     bounds = dict(relaxed)
     status = "OPTIMAL"
     if len(over):
-        chosen, final, region_size, proofs = _repair_mentor_hours(
+        chosen, final, region_size, proofs, cp_bounds = _repair_mentor_hours(
             p, arcs, cand, chosen, cap, budget, pre, pre_load, over, relaxed, s, time_limit)
         bounds, proved = _against_relaxation(MENTOR_TIERS, final, relaxed, proofs)
+        for name in MENTOR_TIERS:  # the first open tier: CP-SAT's bound when tighter
+            if not proved[name]:
+                b, bound = cp_bounds.get(name), bounds[name]
+                if b is not None:
+                    tighter = min if name in ("M1", "M2", "M4") else max
+                    bounds[name] = b if bound is None else tighter(bound, b)
+                break
         if not all(proved.values()):
             status = "FEASIBLE"
         ctx.stats["hours_region_pairs"] = region_size
@@ -420,14 +445,20 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
                          cap: np.ndarray, budget: np.ndarray, pre: np.ndarray,
                          pre_load: np.ndarray, over: np.ndarray, relaxed: dict[str, float], s,
                          time_limit: float
-                         ) -> tuple[np.ndarray, dict[str, float], int, dict[str, bool]]:
+                         ) -> tuple[np.ndarray, dict[str, float], int, dict[str, bool],
+                                    dict[str, float]]:
     """Make the flow relaxation respect hour budgets by re-solving, exactly with CP-SAT, a
     growing region of the candidate graph around the over-budget mentors while the rest of
-    the plan stays fixed. Stops as soon as M1 and M2 meet the relaxation's bound (which
-    proves them optimal); the largest region is the whole component."""
+    the plan stays fixed, until M1 and M2 meet the relaxation's bound (which proves them
+    optimal); the largest region is the whole components. When a lower tier is then still
+    open, the whole components are solved with the rest of ``time_limit`` (up to
+    WHOLE_MAX_PAIRS pairs), stopping as soon as every tier is proved. Returns the plan,
+    its tier values, the last region's size, CP-SAT's proofs and its global bounds
+    (both only when the region was whole components)."""
     best = _repair_hours(p, arcs, chosen, budget)
     best_vals = _tier_values(p, arcs, np.where(pre >= 0, pre, best), s)
     proofs: dict[str, bool] = {}
+    cp_bounds: dict[str, float] = {}
     # per returnee the nearest candidate arcs (plus its flow arc) form the region's graph
     # by returnee, then distance: one float key (km < 10^6 fits below the integer part)
     order = np.argsort(arcs.r[cand] + arcs.km[cand] / 1e6, kind="stable")
@@ -437,8 +468,20 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
     size = 0
     deadline = time.perf_counter() + time_limit
     ck = chosen[chosen >= 0]
-    for depth, k_near in ((0, 0), (0, 8), (1, 4), (2, 8), (3, 16), (5, 40), (99, 10**9)):
-        if depth == 0:
+    stages = ((0, 0), (0, 8), (1, 4), (2, 8), (3, 16), (5, 40), (WHOLE, 10**9))
+    stage = 0
+    while stage < len(stages):
+        depth, k_near = stages[stage]
+        stage += 1
+        if depth == WHOLE:
+            # the connected components of the candidate graph that hold the over-budget
+            # mentors: CP-SAT's proofs there are global
+            region_r, region_m = _components_of(p, arcs, cand, over)
+            sub = cand[region_r[arcs.r[cand]]]
+            if len(sub) > WHOLE_MAX_PAIRS and all(
+                    abs(best_vals[t] - relaxed[t]) < 1e-6 for t in ("M1", "M2")):
+                break  # only lower tiers open, on a component too big for CP-SAT to load
+        elif depth == 0:
             # first the mentees of the over-budget mentors with their nearest FIRST_NEAR
             # mentors (all candidates make CP-SAT's model big for a few people: a city's
             # 5 mentees had 1,350 pairs and took 1.6 s), then also the mentees of those
@@ -488,14 +531,19 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
         sub = np.union1d(sub, kept[region_m[arcs.m[kept]]])
         hint = np.where(region_r, best, -1)
         left = max(0.5, deadline - time.perf_counter())
-        if depth < 99:
+        if depth < WHOLE:
             left = min(left, REGION_SHARE * time_limit)
         out_vals = _tier_values(p, arcs, np.where(pre >= 0, pre, np.where(region_r, -1, best)), s)
         upper = (int(round(relaxed["M1"] - out_vals["M1"])),
                  int(round(relaxed["M2"] - out_vals["M2"])))
+        # once M1 and M2 meet the relaxation's bound they are known: the whole-component
+        # solve only has to improve and prove the lower tiers
+        at_bound = all(abs(best_vals[t] - relaxed[t]) < 1e-6 for t in ("M1", "M2"))
         sub_chosen, res = _cpsat_mentors(p, arcs, sub, np.maximum(cap - f_load, 0),
                                          budget - f_hours, pre_load + f_load, hint, s, left,
-                                         upper, must_reach=depth < 99)
+                                         upper, must_reach=depth < WHOLE,
+                                         reach=at_bound and depth == WHOLE,
+                                         lower_full=depth == WHOLE)
         trial = np.where(region_r, sub_chosen, best)
         vals = _tier_values(p, arcs, np.where(pre >= 0, pre, trial), s)
         size = len(sub)
@@ -507,16 +555,41 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
             whole = (not (in_region != region_m[arcs.m[cand]]).any()
                      and len(sub) == int(in_region.sum()))
             proofs = {name: r[2] for name, r in res.items()} if whole else {}
+            # CP-SAT's bound on whole components plus the rest (exact by the flow)
+            cp_bounds = {name: r[1] / (TRAVEL_UNITS_PER_KM if name == "M5" else 1)
+                         + out_vals[name] for name, r in res.items()} if whole else {}
+        if depth == WHOLE or time.perf_counter() > deadline:
+            break
         # M1/M2 must meet their bound; M3 (reruns) is proved when it also does, or when
         # the region has grown to whole components
         must = ("M1", "M2", "M3") if arcs.prev.any() and depth < 5 else ("M1", "M2")
         if all(abs(best_vals[t] - relaxed[t]) < 1e-6 for t in must):
-            break
-        if time.perf_counter() > deadline or region_r.all():
+            if all(_against_relaxation(MENTOR_TIERS, best_vals, relaxed, proofs)[1].values()):
+                break  # every tier proved
+            stage = len(stages) - 1  # lower tiers open: the whole components, all the time
+            continue
+        if region_r.all():
             break
         if not res or not all(v[2] for t, v in res.items() if t in ("M1", "M2")):
             break  # CP-SAT could not settle this region: a larger one is harder still
-    return best, best_vals, size, proofs
+    return best, best_vals, size, proofs, cp_bounds
+
+
+def _components_of(p: People, arcs: MentorArcs, cand: np.ndarray, over: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Returnees and mentors of the connected components of the candidate graph ``cand``
+    that hold the mentors ``over``."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = p.n_returnees + p.n_mentors
+    g = coo_matrix((np.ones(len(cand), dtype=np.int8),
+                    (arcs.r[cand], p.n_returnees + arcs.m[cand])), shape=(n, n))
+    _, label = connected_components(g, directed=False)
+    hit = np.zeros(n, dtype=bool)
+    hit[np.unique(label[p.n_returnees + over])] = True
+    node_in = hit[label]
+    return node_in[:p.n_returnees], node_in[p.n_returnees:]
 
 
 def _against_relaxation(names: tuple[str, ...], values: dict[str, float],
