@@ -499,7 +499,7 @@ def explain_unassigned(ctx: Context, plan: Plan) -> list[Unassigned]:
         if a.mentor_id is not None:
             m = mi[a.mentor_id]
             load[m] += 1
-            hours[m] += _assigned_hours(ctx, i, m, a.mentor_km)
+            hours[m] += a.mentor_hours or 0.0
             if p.r_group[i] >= 0:
                 groups[m].add(int(p.r_group[i]))
     jused = np.zeros(len(roster.jobs), dtype=np.int64)
@@ -538,26 +538,6 @@ def explain_unassigned(ctx: Context, plan: Plan) -> list[Unassigned]:
             out.append(Unassigned(a.returnee_id, missing, [str(x) for x in reasons],
                                   [vi_of(x) for x in reasons]))
     del s
-    return out
-
-
-def _assigned_hours(ctx: Context, r: int, m: int, km: float | None) -> float:
-    s = ctx.roster.settings
-    rows = _cached(ctx, "mentor_pair_rows", lambda: _pair_rows(ctx))
-    travel = None
-    for row in rows.get((ctx.people.r_ids[r], ctx.people.m_ids[m]), ()):
-        if row.visit_hours_per_month is not None:
-            return float(row.visit_hours_per_month)
-        if row.travel_minutes is not None:
-            travel = np.array([row.travel_minutes])
-    return float(pair_hours(s, ctx.people.r_risk[r:r + 1], np.array([km or 0.0]), travel)[0])
-
-
-def _pair_rows(ctx: Context) -> dict[tuple[str, str], list]:
-    out: dict[tuple[str, str], list] = defaultdict(list)
-    for row in ctx.roster.pairs:
-        if row.mentor_id:
-            out[(row.returnee_id, row.mentor_id)].append(row)
     return out
 
 
@@ -615,7 +595,7 @@ def alternatives(ctx: Context, plan: Plan, returnee_id: str, k: int = 5) -> list
     groups: dict[int, set[int]] = defaultdict(set)
     for i, x in enumerate(plan.assignments):
         if x.mentor_id:
-            hours[mi[x.mentor_id]] += _assigned_hours(ctx, i, mi[x.mentor_id], x.mentor_km)
+            hours[mi[x.mentor_id]] += x.mentor_hours or 0.0
             if p.r_group[i] >= 0:
                 groups[mi[x.mentor_id]].add(int(p.r_group[i]))
     current = plan.assignment(returnee_id).mentor_id

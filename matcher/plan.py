@@ -52,6 +52,7 @@ class Assignment:
     mentor_km: float | None = None
     job_km: float | None = None
     training_km: float | None = None
+    mentor_hours: float | None = None  # the pair's monthly hours, as the solver counted them
     approximate: bool = False  # a distance rests on a ward point
     change: str = "new"  # new | kept | changed | ended
     reason: str = ""
@@ -65,7 +66,9 @@ class Assignment:
             "returnee_id": self.returnee_id, "mentor_id": self.mentor_id,
             "job_id": self.job_id, "training_id": self.training_id,
             "mentor_km": _round(self.mentor_km), "job_km": _round(self.job_km),
-            "training_km": _round(self.training_km), "approximate": self.approximate,
+            "training_km": _round(self.training_km),
+            "mentor_hours": None if self.mentor_hours is None else round(self.mentor_hours, 4),
+            "approximate": self.approximate,
             "change": self.change, "reason": self.reason,
             "reason_vi": self.reason_vi or self.reason, "confirmed": self.confirmed,
             "hired": self.hired, "score": {k: _num(v) for k, v in self.score.items()},
@@ -210,7 +213,8 @@ class Plan:
                 returnee_id=a["returnee_id"], mentor_id=a.get("mentor_id"),
                 job_id=a.get("job_id"), training_id=a.get("training_id"),
                 mentor_km=a.get("mentor_km"), job_km=a.get("job_km"),
-                training_km=a.get("training_km"), approximate=a.get("approximate", False),
+                training_km=a.get("training_km"), mentor_hours=a.get("mentor_hours"),
+                approximate=a.get("approximate", False),
                 change=a.get("change", "new"), reason=a.get("reason", ""),
                 reason_vi=a.get("reason_vi", ""),
                 confirmed=bool(a.get("confirmed", False)), hired=bool(a.get("hired", False)),

@@ -1144,6 +1144,7 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
         if k >= 0:
             a.mentor_id = p.m_ids[ctx.marcs.m[k]]
             a.mentor_km = float(ctx.marcs.km[k])
+            a.mentor_hours = float(ctx.marcs.hours[k])
             a.approximate = bool(ctx.marcs.approx[k])
         j = ps.job_of[i]
         if j >= 0:

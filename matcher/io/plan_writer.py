@@ -41,7 +41,6 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from matcher.availability import SLOT_HOURS
-from matcher.check import monthly_hours
 from matcher.domain import SETTINGS_BY_NAME, Roster
 from matcher.errors import ERROR, Issue, RosterError
 from matcher.io.xlsx import Style, Workbook
@@ -459,13 +458,14 @@ def _mentors(assignments: list[Assignment], roster: Roster, look: _Lookup,
         _Col("mentees"), _Col("capacity"), _Col("hours_used", HOURS_FORMAT),
         _Col("hours_per_month", HOURS_FORMAT), _Col("people", wrap=True)))
     mentees: dict[str, list[str]] = defaultdict(list)
+    hours_of: dict[str, float] = defaultdict(float)
     for a in assignments:
         if a.mentor_id:
             mentees[a.mentor_id].append(a.returnee_id)
+            hours_of[a.mentor_id] += a.mentor_hours or 0.0
     for m in roster.mentors:
         ids = mentees.get(m.id, [])
-        hours = sum(monthly_hours(roster, look.returnees[rid], m)
-                    for rid in ids if rid in look.returnees)
+        hours = hours_of[m.id]
         t.rows.append([m.id, m.full_name, _ward(m, lang), m.phone, _yes(m.active, lang),
                        len(ids), m.capacity, round(hours, 2) if ids else 0,
                        m.hours_per_month, ", ".join(ids) or None])
