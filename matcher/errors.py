@@ -300,3 +300,33 @@ class PlanCheckError(Exception):
     def __init__(self, violations: list[str]):
         self.violations = violations
         super().__init__("plan check failed: " + "; ".join(violations[:10]))
+
+
+# Hostile or damaged files: refused by the reader's guards, or stopped by the limits of the
+# process that reads them (matcher.io.sandbox). ``detail``/``detail_vi`` say what was too
+# large, in each language.
+MESSAGES.update({
+    "file_too_large": (
+        "The file is too large or too complex to read safely: {detail}. A roster does not "
+        "need this; the file may be damaged or built to overload the server. Open it, keep "
+        "only the roster sheets and save it again as a new .xlsx (or as .csv files).",
+        "Tệp quá lớn hoặc quá phức tạp để đọc an toàn: {detail_vi}. Một danh sách không cần "
+        "tới mức này; tệp có thể bị hỏng hoặc được tạo ra để làm quá tải máy chủ. Hãy mở "
+        "tệp, chỉ giữ các trang của danh sách rồi lưu lại thành tệp .xlsx mới (hoặc các "
+        "tệp .csv).",
+    ),
+    "unsafe_xml": (
+        "The file holds XML declarations (DOCTYPE or ENTITY in '{part}') that a spreadsheet "
+        "never has, so it was not read. Save the roster again from Excel or LibreOffice.",
+        "Tệp chứa khai báo XML (DOCTYPE hoặc ENTITY trong '{part}') mà bảng tính không bao "
+        "giờ có, nên không được đọc. Hãy lưu lại danh sách từ Excel hoặc LibreOffice.",
+    ),
+    "read_limit": (
+        "The file could not be read within the limits ({detail}): it is too large or too "
+        "complex to read safely. Open it, keep only the roster sheets and save it again as "
+        "a new .xlsx (or as .csv files).",
+        "Không đọc được tệp trong giới hạn cho phép ({detail_vi}): tệp quá lớn hoặc quá phức "
+        "tạp để đọc an toàn. Hãy mở tệp, chỉ giữ các trang của danh sách rồi lưu lại thành "
+        "tệp .xlsx mới (hoặc các tệp .csv).",
+    ),
+})

@@ -17,8 +17,13 @@ resolution and 20,000 objects built) takes about 2 s on the same machine.
 
 Calamine builds a dense grid of a sheet's used range, and a failed allocation aborts the
 process (it is Rust, not a ``MemoryError``), so before handing a zip workbook to calamine
-the sheet XML is scanned for its used range and absurd ranges (one stray cell at XFD1048576)
-are refused with a ``sheet_too_large`` issue instead.
+every XML part it will parse is streamed through expat with no DTD or entities, a nesting
+limit and a byte budget relative to the rows it really holds (see "Guards" below); absurd
+ranges (one stray cell at XFD1048576, however its attributes are quoted or prefixed) are
+refused with a ``sheet_too_large`` issue, oversized or bomb-like parts with
+``file_too_large``. Files from outside should still be read through
+:func:`matcher.io.sandbox.read_roster_bounded`, which runs this reader in a child process
+with hard memory and time limits.
 
 CSV files are decoded as UTF-8 (with or without BOM), falling back to cp1258 then latin-1;
 the delimiter (``,`` ``;`` or tab) is sniffed. The file stem names the table
@@ -33,14 +38,15 @@ import functools
 import hashlib
 import io
 import math
+import posixpath
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.parsers import expat
 
 from matcher import domain
 from matcher.domain import (
@@ -83,10 +89,12 @@ __all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "overrides_from_args", "read_ros
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 MAX_CELLS = 20_000_000  # dense grid calamine may allocate for one sheet
-MAX_XML_BYTES = 1_500_000_000  # uncompressed sheet XML we are willing to scan
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SHEETS_BY_KEY = {s.key: s for s in SHEETS}
+# issues that mean a file was not read at all (so its sheets are not reported missing)
+_UNREAD_CODES = frozenset({"unreadable_file", "sheet_too_large", "missing_file",
+                           "file_too_large", "unsafe_xml", "read_limit"})
 
 
 # --------------------------------------------------------------------------------------
@@ -208,46 +216,216 @@ def _read_csv(data: bytes, path: Path) -> _Table:
             best = max(counts, key=lambda d: counts[d])
             delimiter = best if counts[best] else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    grid = []
     try:
-        grid = list(reader)
+        for row in reader:
+            if len(row) > MAX_COLS:
+                raise _too_large(f"line {reader.line_num} of the CSV has {len(row):,} columns "
+                                 f"(limit {MAX_COLS:,})",
+                                 f"dòng {reader.line_num} của tệp CSV có {len(row):,} cột "
+                                 f"(giới hạn {MAX_COLS:,})")
+            grid.append(row)
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise _too_large(f"line {reader.line_num} of the CSV holds a value longer than "
+                             f"{csv.field_size_limit():,} characters (a quote never closed?)",
+                             f"dòng {reader.line_num} của tệp CSV có một giá trị dài hơn "
+                             f"{csv.field_size_limit():,} ký tự (thiếu dấu ngoặc kép đóng?)"
+                             ) from None
         raise _Unreadable(f"CSV: {exc}") from None
     return _Table(path.name, path.name, _rows_from(grid, 1), title=path.stem)
 
 
+# --------------------------------------------------------------------------------------
+# Guards: what a file may make the reader (and calamine) do
+#
+# Every XML part calamine will parse is streamed through expat first, in chunks, with no
+# DTD and no entities (so no entity expansion, external entities or billion laughs), a
+# nesting limit and a byte budget; attributes are read by the parser, so any quoting and
+# any namespace prefix count. A sheet's used range is computed from its cells (a
+# ``<dimension>`` may lie and is ignored). The uncompressed XML of a sheet may hold
+# XML_BASE_BYTES plus XML_BYTES_PER_ROW per row it really has (a generated city sheet holds
+# about 800 bytes a row, a national one 80 MB for 150,000 rows), the shared strings
+# XML_BASE_BYTES plus SST_BYTES_PER_CELL per cell of the roster sheets. Whatever passes
+# these can still be read only within the memory and time limits of the process that
+# reads it (matcher.io.sandbox).
+
+MAX_FILE_BYTES = 256 * 2**20  # an input file read into memory (national workbook: 22 MB)
+MAX_CSV_BYTES = 256 * 2**20  # a CSV file
+MAX_COLS = 16_384  # columns of a sheet or CSV line (Excel's own limit)
+MAX_ROWS = 1_048_576  # rows of a sheet (Excel's own limit)
+MAX_XML_BYTES = 512 * 2**20  # uncompressed XML of one sheet (national: 83 MB)
+MAX_SST_BYTES = 256 * 2**20  # shared strings
+MAX_STYLES_BYTES = 32 * 2**20  # styles (real ones are tens of kilobytes)
+MAX_PART_BYTES = 16 * 2**20  # workbook.xml, relationships and other small parts
+XML_BASE_BYTES = 4 * 2**20
+XML_BYTES_PER_ROW = 16 * 2**10
+SST_BYTES_PER_CELL = 2 * 2**10
+MAX_XML_DEPTH = 64  # nesting (a sheet needs 6 levels)
+MAX_SHEETS = 250
+MAX_ZIP_MEMBERS = 10_000
+_XML_CHUNK = 64 * 2**10
+_MB = 2**20
+
+
+def _too_large(detail: str, detail_vi: str) -> _Unreadable:
+    return _Unreadable(detail, code="file_too_large", detail=detail, detail_vi=detail_vi)
+
+
+def _mb(n: int) -> str:
+    return f"{n / _MB:,.0f}" if n >= 10 * _MB else f"{n / _MB:,.1f}"
+
+
+def _local(name: str) -> str:
+    return name.rpartition("}")[2]
+
+
+def _scan_xml(z: zipfile.ZipFile, part: str, *, limit: int,
+              budget: Callable[[], int] | None = None,
+              budget_text: Callable[[int], tuple[str, str]] | None = None,
+              start: Callable[[str, dict[str, str]], None] | None = None,
+              end: Callable[[str], None] | None = None) -> int:
+    """Stream one zip member through expat; return the bytes read. ``start``/``end`` get
+    each element's local name (``start`` its attributes too, keys without namespace
+    prefixes resolved to ``uri}name``). Raises _Unreadable when the part is over ``limit``
+    bytes (declared or read), over ``budget()`` bytes at any chunk, nested deeper than
+    MAX_XML_DEPTH, has a DTD or entity declarations, or is not well-formed."""
+    info = z.getinfo(part)
+    if info.file_size > limit:
+        raise _too_large(f"part '{part}' unpacks to {_mb(info.file_size)} MB "
+                         f"(limit {_mb(limit)} MB)",
+                         f"phần '{part}' khi giải nén là {_mb(info.file_size)} MB "
+                         f"(giới hạn {_mb(limit)} MB)")
+    parser = expat.ParserCreate(namespace_separator="}")
+    depth = 0
+
+    def forbid(*_args: Any) -> None:
+        raise _Unreadable(f"XML declarations in '{part}'", code="unsafe_xml", part=part)
+
+    def on_start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _too_large(f"the XML of '{part}' is nested more than {MAX_XML_DEPTH} deep",
+                             f"XML của '{part}' lồng nhau sâu hơn {MAX_XML_DEPTH} mức")
+        if start is not None:
+            start(_local(name), attrs)
+
+    def on_end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+        if end is not None:
+            end(_local(name))
+
+    parser.StartElementHandler = on_start
+    parser.EndElementHandler = on_end
+    parser.StartDoctypeDeclHandler = forbid
+    parser.EntityDeclHandler = forbid
+    parser.UnparsedEntityDeclHandler = forbid
+    parser.ExternalEntityRefHandler = forbid  # type: ignore[assignment]
+    read = 0
+    try:
+        with z.open(info) as fh:
+            while chunk := fh.read(_XML_CHUNK):
+                read += len(chunk)
+                if read > limit:  # the declared size lied
+                    raise _too_large(f"part '{part}' unpacks to more than {_mb(limit)} MB",
+                                     f"phần '{part}' khi giải nén lớn hơn {_mb(limit)} MB")
+                if budget is not None and read > budget():
+                    en, vi = budget_text(read) if budget_text else ("", "")
+                    raise _too_large(en, vi)
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise _Unreadable(f"the XML of '{part}' is damaged "
+                          f"({expat.ErrorString(exc.code)}, line {exc.lineno})") from None
+    return read
+
+
+def _zip_names(z: zipfile.ZipFile) -> set[str]:
+    infos = z.infolist()
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise _too_large(f"the workbook holds {len(infos):,} parts",
+                         f"tệp chứa {len(infos):,} phần")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):  # two parts of one name: which one a reader takes varies
+        raise _Unreadable("the file is damaged (two parts have the same name)")
+    return set(names)
+
+
+def _part_path(base: str, target: str) -> str:
+    """A relationship target as a zip member name."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
+
+
+def _find_part(names: set[str], part: str) -> str | None:
+    if part in names:
+        return part
+    folded = part.casefold()
+    return next((n for n in sorted(names) if n.casefold() == folded), None)
+
+
+@dataclass
+class _XlsxParts:
+    sheets: dict[str, str]  # sheet name -> worksheet part (those that exist in the zip)
+    shared_strings: str | None
+    styles: str | None
+
+
+def _xlsx_parts(z: zipfile.ZipFile, names: set[str]) -> _XlsxParts:
+    """Sheets, shared strings and styles, from workbook.xml and its relationships."""
+    wb_part = _find_part(names, "xl/workbook.xml") or "xl/workbook.xml"
+    rels: dict[str, tuple[str, str]] = {}  # id -> (type, part)
+    rel_part = _find_part(names, "xl/_rels/workbook.xml.rels")
+    if rel_part is not None:
+        def on_rel(name: str, attrs: dict[str, str]) -> None:
+            if name == "Relationship" and attrs.get("TargetMode") != "External":
+                rels[attrs.get("Id") or ""] = (
+                    (attrs.get("Type") or "").rpartition("/")[2],
+                    _part_path(wb_part, attrs.get("Target") or ""))
+
+        _scan_xml(z, rel_part, limit=MAX_PART_BYTES, start=on_rel)
+    sheets: list[tuple[str, str]] = []
+
+    def on_sheet(name: str, attrs: dict[str, str]) -> None:
+        if name != "sheet":
+            return
+        rid = next((v for k, v in attrs.items() if "}" in k and _local(k) == "id"), "")
+        sheets.append((attrs.get("name") or "", rid))
+        if len(sheets) > MAX_SHEETS:
+            raise _too_large(f"the workbook has more than {MAX_SHEETS} sheets",
+                             f"tệp có hơn {MAX_SHEETS} trang tính")
+
+    _scan_xml(z, wb_part, limit=MAX_PART_BYTES, start=on_sheet)
+    out = {}
+    for sheet, rid in sheets:
+        part = _find_part(names, rels.get(rid, ("", ""))[1])
+        if part is not None:
+            out[sheet] = part
+
+    def by_type(kind: str, default: str) -> str | None:
+        for rtype, part in rels.values():
+            if rtype == kind and _find_part(names, part):
+                return _find_part(names, part)
+        return _find_part(names, default)
+
+    return _XlsxParts(out, by_type("sharedStrings", "xl/sharedStrings.xml"),
+                      by_type("styles", "xl/styles.xml"))
+
+
 def _xlsx_sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet XML part, from workbook.xml and its relationships."""
-    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    wb_part = "xl/workbook.xml"
-    if wb_part not in z.namelist():
-        return {}
-    rels: dict[str, str] = {}
-    rel_part = "xl/_rels/workbook.xml.rels"
-    if rel_part in z.namelist():
-        for rel in ET.fromstring(z.read(rel_part)):
-            target = rel.get("Target") or ""
-            if target.startswith("/"):
-                target = target.lstrip("/")
-            else:
-                target = str(PurePosixPath("xl") / target)
-            rels[rel.get("Id") or ""] = target
-    out = {}
-    for sheet in ET.fromstring(z.read(wb_part)).iter(f"{ns_main}sheet"):
-        rid = sheet.get(f"{ns_rel}id") or ""
-        if sheet.get("name") is not None and rid in rels:
-            out[sheet.get("name") or ""] = rels[rid]
-    return out
+    return _xlsx_parts(z, _zip_names(z)).sheets
 
 
-_ROW_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]+)"')
-_CELL_ROW_RE = re.compile(rb'\sr="[A-Z]{1,3}([0-9]+)"')
-_WIDE_COL_RE = re.compile(rb'\sr="([A-Z]{2,3})[0-9]')
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
 
 
 def _col_number(letters: str) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
     return n
 
@@ -260,91 +438,348 @@ def _col_letters(n: int) -> str:
     return out
 
 
-def _xlsx_extent_precise(data: bytes) -> tuple[int, int, int, int]:
-    """(min_row, max_row, min_col, max_col) over cells that hold a value or formula."""
-    rmin = cmin = 10**9
-    rmax = cmax = 0
-    for _event, elem in ET.iterparse(io.BytesIO(data)):
-        if elem.tag.rsplit("}", 1)[-1] != "c":
-            continue
-        if any(child.tag.rsplit("}", 1)[-1] in ("v", "is", "f") for child in elem):
-            m = re.fullmatch(r"([A-Z]{1,3})([0-9]+)", elem.get("r") or "")
+class _Extent:
+    """The used range of a sheet's cells that hold something."""
+
+    def __init__(self) -> None:
+        self.rmin = self.cmin = 10**12
+        self.rmax = self.cmax = 0
+        self.cells = 0
+
+    def add(self, row: int, col: int, rows: int = 1, cols: int = 1) -> None:
+        self.rmin, self.rmax = min(self.rmin, row), max(self.rmax, row + rows - 1)
+        self.cmin, self.cmax = min(self.cmin, col), max(self.cmax, col + cols - 1)
+        self.cells += rows * cols
+
+    def check(self, sheet: str) -> None:
+        if not self.rmax:
+            return
+        rows, cols = self.rmax - self.rmin + 1, self.cmax - self.cmin + 1
+        if rows * cols > MAX_CELLS or self.rmax > MAX_ROWS or self.cmax > MAX_COLS:
+            ref = f"{_col_letters(min(self.cmax, 18_278))}{self.rmax}"
+            raise _Unreadable("sheet too large", code="sheet_too_large", rows=rows, cols=cols,
+                              cell=f"'{sheet}'!{ref}" if sheet else ref)
+
+
+def _rows_budget(part: str, rows: Callable[[], int]) -> tuple[Callable[[], int],
+                                                               Callable[[int], tuple[str, str]]]:
+    def budget() -> int:
+        return XML_BASE_BYTES + XML_BYTES_PER_ROW * rows()
+
+    def text(read: int) -> tuple[str, str]:
+        return _rows_text(part, read, rows())
+
+    return budget, text
+
+
+_FAST_CARRY = 4 * _MB
+_WS = (32, 9, 10, 13)
+
+
+@dataclass
+class _FastScan:
+    """What the quick scan of a part saw: its row tags and the used range of every cell
+    tag (holding a value or not: an upper bound of what calamine allocates)."""
+
+    rows: int = 0
+    extent: _Extent = field(default_factory=lambda: _Extent())
+
+
+def _isin(values: Any, codes: tuple[int, ...]) -> Any:
+    out = values == codes[0]
+    for code in codes[1:]:
+        out |= values == code
+    return out
+
+
+def _fast_cells(np: Any, a: Any, starts: Any, ext: _Extent) -> int | None:
+    """Rows tags in this piece, with every cell tag's reference added to ``ext``; None when
+    a cell tag has no plain ``r`` attribute first or there are other ``r`` attributes."""
+    delim = (32, 9, 10, 13, 47, 62)
+    first = a[starts + 1]
+    is_cell = (first == 99) & _isin(a[starts + 2], delim)
+    is_row = ((first == 114) & (a[starts + 2] == 111) & (a[starts + 3] == 119)
+              & _isin(a[starts + 4], delim))
+    cells = starts[is_cell]
+    rows = starts[is_row]
+    # every '=' of an attribute sits right after its name; an attribute named r has
+    # whitespace before it
+    eq = np.flatnonzero(a == 61)
+    eq = eq[eq >= 2]
+    if _isin(a[eq - 1], _WS).any():
+        return None
+    n_r = int(((a[eq - 1] == 114) & _isin(a[eq - 2], _WS)).sum())
+    row_r = int(((a[rows + 4] == 32) & (a[rows + 5] == 114) & (a[rows + 6] == 61)).sum())
+    if n_r != len(cells) + row_r:
+        return None
+    if not len(cells):
+        return len(rows)
+    # <c r="A1" or <c r='A1'
+    if not ((a[cells + 2] == 32) & (a[cells + 3] == 114) & (a[cells + 4] == 61)).all():
+        return None
+    quote = a[cells + 5]
+    if not _isin(quote, (34, 39)).all():
+        return None
+    width = 11  # up to 3 letters, 7 digits and the closing quote
+    idx = np.minimum(cells[:, None] + 6 + np.arange(width), len(a) - 1)
+    ch = a[idx]
+    closing = ch == quote[:, None]
+    if not closing.any(axis=1).all():
+        return None
+    length = closing.argmax(axis=1)  # characters before the closing quote
+    pos = np.arange(width)[None, :]
+    inside = pos < length[:, None]
+    letter = (ch >= 65) & (ch <= 90) & inside
+    digit = (ch >= 48) & (ch <= 57) & inside
+    n_letters = letter.sum(axis=1)
+    n_digits = digit.sum(axis=1)
+    if not (((n_letters + n_digits) == length).all() and (n_letters >= 1).all()
+            and (n_letters <= 3).all() and (n_digits >= 1).all() and (n_digits <= 7).all()
+            and (letter == (pos < n_letters[:, None])).all()):
+        return None
+    col = np.zeros(len(cells), np.int64)
+    for k in range(3):
+        has = k < n_letters
+        col = np.where(has, col * 26 + (ch[:, k].astype(np.int64) - 64), col)
+    row = np.zeros(len(cells), np.int64)
+    dvals = ch.astype(np.int64) - 48
+    for k in range(width):
+        take = digit[:, k]
+        row = np.where(take, row * 10 + dvals[:, k], row)
+    ext.rmin, ext.rmax = min(ext.rmin, int(row.min())), max(ext.rmax, int(row.max()))
+    ext.cmin, ext.cmax = min(ext.cmin, int(col.min())), max(ext.cmax, int(col.max()))
+    ext.cells += len(cells)
+    return len(rows)
+
+
+def _fast_scan(z: zipfile.ZipFile, part: str, *, limit: int, cells: bool = False,
+               per_row: bool = False) -> _FastScan | None:
+    """The quick scan of a part that looks like what spreadsheet programs write: byte
+    counts and numpy over the raw bytes, about as fast as unzipping.
+
+    It takes the part only when the bytes are plain enough for the counts to be exact: no
+    ``<!`` (so no DTD, entity declaration, comment or CDATA), no character reference, a
+    processing instruction only at the start, exactly one ``>`` per ``<`` (so no ``>`` in
+    text or attribute values: each tag ends at the first ``>``), no namespace prefix on a
+    tag name, and (``cells``) every cell tag starting ``<c r="A1"`` with no other ``r``
+    attribute anywhere but on rows. Then the nesting depth is exact (start tags +1, end tags
+    -1, self-closing 0) and the cell references are exactly those calamine reads. Anything
+    else returns None and :func:`_scan_xml` reads the part with expat instead. Raises
+    _Unreadable for what is refused either way (size, row budget, depth)."""
+    import numpy as np
+
+    info = z.getinfo(part)
+    if info.file_size > limit:
+        _scan_xml(z, part, limit=limit)  # raises with the message
+    out = _FastScan()
+    depth = 0
+    read = 0
+    carry = b""
+    with z.open(info) as fh:
+        while True:
+            chunk = fh.read(_MB)
+            first_piece = read == 0
+            read += len(chunk)
+            if read > limit:
+                return None
+            buf = carry + chunk
+            cut = buf.rfind(b">") + 1 if chunk else len(buf)
+            piece, carry = buf[:cut], buf[cut:]
+            if len(carry) > _FAST_CARRY:
+                return None
+            if piece:
+                if b"<!" in piece or b"&#" in piece:
+                    return None
+                if piece.count(b"<?") > (1 if first_piece and piece.startswith(b"<?") else 0):
+                    return None
+                a = np.frombuffer(piece + bytes(16), np.uint8)  # room to look ahead
+                lt = np.flatnonzero(a == 60)
+                gt = np.flatnonzero(a == 62)
+                if len(lt) != len(gt):
+                    return None
+                if len(lt):
+                    if not ((lt < gt).all() and (gt[:-1] < lt[1:]).all()):
+                        return None
+                    nxt = a[lt + 1]
+                    prv = a[gt - 1]
+                    delta = np.where(nxt == 47, -1, np.where((prv == 47) | (nxt == 63), 0, 1))
+                    path = np.cumsum(delta) + depth
+                    if path.min() < 0:
+                        return None
+                    if path.max() > MAX_XML_DEPTH:
+                        raise _too_large(
+                            f"the XML of '{part}' is nested more than {MAX_XML_DEPTH} deep",
+                            f"XML của '{part}' lồng nhau sâu hơn {MAX_XML_DEPTH} mức")
+                    depth = int(path[-1])
+                    starts = lt[(nxt != 47) & (nxt != 63)]
+                    # a prefixed tag name (<x:c>): a colon before the name's end
+                    colon = np.flatnonzero(a == 58)
+                    if len(colon) and len(starts):
+                        ends = np.flatnonzero(_isin(a, (32, 9, 10, 13, 47, 62)))
+                        name_end = ends[np.searchsorted(ends, starts + 1)]
+                        k = np.searchsorted(colon, starts + 1)
+                        has = k < len(colon)
+                        if (colon[np.minimum(k, len(colon) - 1)][has] < name_end[has]).any():
+                            return None
+                    if cells:
+                        n_rows = _fast_cells(np, a, starts, out.extent)
+                        if n_rows is None:
+                            return None
+                        out.rows += n_rows
+                if per_row and read > XML_BASE_BYTES + XML_BYTES_PER_ROW * out.rows:
+                    raise _too_large(*_rows_text(part, read, out.rows))
+            if not chunk:
+                break
+    if carry.strip() or depth:
+        return None
+    return out
+
+
+def _rows_text(part: str, read: int, rows: int) -> tuple[str, str]:
+    return (f"part '{part}' holds over {_mb(read)} MB of XML for only {rows:,} rows",
+            f"phần '{part}' chứa hơn {_mb(read)} MB XML cho chỉ {rows:,} dòng")
+
+
+def _check_xlsx_extent(z: zipfile.ZipFile, part: str, sheet: str) -> int:
+    """Refuse a worksheet whose cells span an absurd range or whose XML is far larger than
+    its rows need; return how many cells hold something."""
+    fast = _fast_scan(z, part, limit=MAX_XML_BYTES, cells=True, per_row=True)
+    if fast is not None:
+        try:
+            fast.extent.check(sheet)
+            return fast.extent.cells
+        except _Unreadable:
+            pass  # perhaps only empty formatted cells out there: the exact scan decides
+    extent = _Extent()
+    st = {"rows": 0, "row": 0, "col": 0, "crow": 0, "cell": False, "value": False}
+
+    def on_start(name: str, attrs: dict[str, str]) -> None:
+        if name == "row":
+            st["rows"] += 1
+            r = attrs.get("r") or ""
+            st["row"] = int(r) if r.isdigit() and len(r) <= 8 else st["row"] + 1
+            st["col"] = 0
+        elif name == "c":
+            m = _CELL_REF.fullmatch(attrs.get("r") or "")
             if m:
-                r, c = int(m.group(2)), _col_number(m.group(1))
-                rmin, rmax, cmin, cmax = min(rmin, r), max(rmax, r), min(cmin, c), max(cmax, c)
-        elem.clear()
-    return rmin, rmax, cmin, cmax
+                st["col"], st["crow"] = _col_number(m.group(1)), int(m.group(2))
+            else:
+                st["col"], st["crow"] = st["col"] + 1, st["row"]
+            st["cell"], st["value"] = True, False
+        elif st["cell"] and name in ("v", "is", "f"):
+            st["value"] = True
+
+    def on_end(name: str) -> None:
+        if name == "c":
+            if st["value"]:
+                extent.add(st["crow"], st["col"])
+            st["cell"] = False
+
+    budget, text = _rows_budget(part, lambda: st["rows"])
+    _scan_xml(z, part, limit=MAX_XML_BYTES, budget=budget, budget_text=text,
+              start=on_start, end=on_end)
+    extent.check(sheet)
+    return extent.cells
 
 
-def _check_xlsx_extent(z: zipfile.ZipFile, part: str, sheet: str) -> None:
-    try:
-        info = z.getinfo(part)
-    except KeyError:
-        return
-    if info.file_size > MAX_XML_BYTES:
-        raise _Unreadable(f"sheet '{sheet}' is too large to read")
-    data = z.read(part)
-    rows = [int(r) for r in _ROW_RE.findall(data)]
-    if not rows:  # rows without r="": take the rows from the cell references
-        rows = [int(r) for r in _CELL_ROW_RE.findall(data)]
-    if not rows:
-        return
-    wide = _WIDE_COL_RE.findall(data)
-    max_col = max([26, *(_col_number(c.decode()) for c in set(wide))])
-    if (max(rows) - min(rows) + 1) * max_col <= MAX_CELLS:
-        return
-    rmin, rmax, cmin, cmax = _xlsx_extent_precise(data)
-    if rmax and (rmax - rmin + 1) * (cmax - cmin + 1) > MAX_CELLS:
-        raise _Unreadable("sheet too large", code="sheet_too_large", rows=rmax - rmin + 1,
-                          cols=cmax - cmin + 1, cell=f"{_col_letters(cmax)}{rmax}")
+def _check_xlsx(z: zipfile.ZipFile, names: set[str], wanted: Callable[[str], bool]) -> None:
+    parts = _xlsx_parts(z, names)
+    cells = 0
+    for sheet, part in parts.sheets.items():
+        if wanted(sheet):
+            cells += _check_xlsx_extent(z, part, sheet)
+    if parts.shared_strings:
+        sst = parts.shared_strings
+
+        def sst_budget() -> int:
+            return XML_BASE_BYTES + SST_BYTES_PER_CELL * cells
+
+        def sst_text(read: int) -> tuple[str, str]:
+            return (f"the shared strings hold over {_mb(read)} MB for {cells:,} cells",
+                    f"bảng chuỗi dùng chung chứa hơn {_mb(read)} MB cho {cells:,} ô")
+
+        fast = _fast_scan(z, sst, limit=MAX_SST_BYTES)
+        if fast is None or z.getinfo(sst).file_size > sst_budget():
+            _scan_xml(z, sst, limit=MAX_SST_BYTES, budget=sst_budget, budget_text=sst_text)
+    if parts.styles and _fast_scan(z, parts.styles, limit=MAX_STYLES_BYTES) is None:
+        _scan_xml(z, parts.styles, limit=MAX_STYLES_BYTES)
 
 
-_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 
-def _check_ods_extent(z: zipfile.ZipFile, wanted: set[str]) -> None:
+def _repeat(attrs: dict[str, str], key: str) -> int:
+    raw = attrs.get(_ODS_TABLE + key) or "1"
+    return min(int(raw), 10**9) if raw.isdigit() and len(raw) <= 10 else 1
+
+
+def _scan_ods(z: zipfile.ZipFile) -> dict[str, _Extent]:
+    """Table name -> used range of the cells holding something (repeats included)."""
+    tables: dict[str, _Extent] = {}
+    st: dict[str, Any] = {"rows": 0, "row": 0, "col": 0, "rrep": 1, "cell": None,
+                          "table": None, "depth": 0}
+
+    def on_start(name: str, attrs: dict[str, str]) -> None:
+        if st["cell"] is not None:  # something inside a cell: it holds content
+            st["cell"][2] = True
+            return
+        if name == "table":
+            if len(tables) >= MAX_SHEETS:
+                raise _too_large(f"the workbook has more than {MAX_SHEETS} sheets",
+                                 f"tệp có hơn {MAX_SHEETS} trang tính")
+            st["table"] = tables.setdefault(attrs.get(_ODS_TABLE + "name") or "", _Extent())
+            st["row"] = 0
+        elif name == "table-row":
+            st["rows"] += 1
+            st["col"], st["rrep"] = 0, _repeat(attrs, "number-rows-repeated")
+        elif name in ("table-cell", "covered-table-cell"):
+            filled = bool(attrs.get(_ODS_OFFICE + "value-type"))
+            st["cell"] = [_repeat(attrs, "number-columns-repeated"), attrs, filled]
+
+    def on_end(name: str) -> None:
+        if name in ("table-cell", "covered-table-cell") and st["cell"] is not None:
+            repeat, _attrs, filled = st["cell"]
+            if filled and st["table"] is not None:
+                st["table"].add(st["row"] + 1, st["col"] + 1, st["rrep"], repeat)
+            st["col"] += repeat
+            st["cell"] = None
+        elif name == "table-row":
+            st["row"] += st["rrep"]
+
+    budget, text = _rows_budget("content.xml", lambda: st["rows"])
+    _scan_xml(z, "content.xml", limit=MAX_XML_BYTES, budget=budget, budget_text=text,
+              start=on_start, end=on_end)
+    return tables
+
+
+def _check_ods_extent(z: zipfile.ZipFile, wanted: set[str] | Callable[[str], bool]) -> None:
     """Refuse ODS tables whose non-empty cells span an absurd range (repeats included)."""
-    try:
-        info = z.getinfo("content.xml")
-    except KeyError:
+    names = _zip_names(z)
+    if "content.xml" not in names:
         return
-    if info.file_size > MAX_XML_BYTES:
-        raise _Unreadable("the file is too large to read")
-    name = None
-    row = col = 0
-    rmin = cmin = 10**12
-    rmax = cmax = 0
-    row_repeat = 1
-    with z.open("content.xml") as fh:
-        for event, elem in ET.iterparse(fh, events=("start", "end")):
-            tag = elem.tag
-            if tag == f"{_ODS_TABLE}table":
-                if event == "start":
-                    name = elem.get(f"{_ODS_TABLE}name")
-                    row, rmin, cmin, rmax, cmax = 0, 10**12, 10**12, 0, 0
-                else:
-                    area = (rmax - rmin + 1) * (cmax - cmin + 1)
-                    if name in wanted and rmax and area > MAX_CELLS:
-                        raise _Unreadable("sheet too large", code="sheet_too_large",
-                                          rows=rmax - rmin + 1, cols=cmax - cmin + 1,
-                                          cell=f"{_col_letters(min(cmax, 18278))}{rmax}")
-                    elem.clear()
-            elif tag == f"{_ODS_TABLE}table-row":
-                if event == "start":
-                    col = 0
-                    row_repeat = int(elem.get(f"{_ODS_TABLE}number-rows-repeated") or 1)
-                else:
-                    row += row_repeat
-                    elem.clear()
-            elif event == "end" and tag in (f"{_ODS_TABLE}table-cell",
-                                            f"{_ODS_TABLE}covered-table-cell"):
-                repeat = int(elem.get(f"{_ODS_TABLE}number-columns-repeated") or 1)
-                if name in wanted and (len(elem) or elem.get(f"{_ODS_OFFICE}value-type")):
-                    rmin, rmax = min(rmin, row + 1), max(rmax, row + row_repeat)
-                    cmin, cmax = min(cmin, col + 1), max(cmax, col + repeat)
-                col += repeat
-                elem.clear()
+    want = wanted if callable(wanted) else wanted.__contains__
+    for name, extent in _scan_ods(z).items():
+        if want(name):
+            extent.check(name)
+    for part in ("styles.xml", "meta.xml", "settings.xml"):
+        if part in names:
+            _scan_xml(z, part, limit=MAX_STYLES_BYTES)
+
+
+def _check_zip(z: zipfile.ZipFile, wanted: Callable[[str], bool]) -> None:
+    names = _zip_names(z)
+    if _find_part(names, "xl/workbook.xml"):
+        _check_xlsx(z, names, wanted)
+    elif "content.xml" in names:
+        _check_ods_extent(z, wanted)
+    else:  # .xlsb or something else calamine may open: no part may unpack to absurd sizes
+        for info in z.infolist():
+            if info.file_size > MAX_XML_BYTES:
+                raise _too_large(f"part '{info.filename}' unpacks to "
+                                 f"{_mb(info.file_size)} MB",
+                                 f"phần '{info.filename}' khi giải nén là "
+                                 f"{_mb(info.file_size)} MB")
 
 
 def _read_workbook(data: bytes, path: Path, wanted: Callable[[str], bool]) -> list[_Table]:
@@ -356,14 +791,7 @@ def _read_workbook(data: bytes, path: Path, wanted: Callable[[str], bool]) -> li
         except zipfile.BadZipFile:
             raise _Unreadable("the file is damaged or is not really a workbook") from None
         with z:
-            names = set(z.namelist())
-            if "xl/workbook.xml" in names:
-                parts = _xlsx_sheet_parts(z)
-                for sheet, part in parts.items():
-                    if wanted(sheet):
-                        _check_xlsx_extent(z, part, sheet)
-            elif "content.xml" in names:
-                _check_ods_extent(z, {n for n in _ods_table_names(z) if wanted(n)})
+            _check_zip(z, wanted)
     elif not data.startswith(_OLE_MAGIC):
         raise _Unreadable("it is not an Excel or OpenDocument workbook")
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -382,15 +810,6 @@ def _read_workbook(data: bytes, path: Path, wanted: Callable[[str], bool]) -> li
     return tables
 
 
-def _ods_table_names(z: zipfile.ZipFile) -> list[str]:
-    names = []
-    with z.open("content.xml") as fh:
-        for _event, elem in ET.iterparse(fh, events=("start",)):
-            if elem.tag == f"{_ODS_TABLE}table":
-                names.append(elem.get(f"{_ODS_TABLE}name") or "")
-    return names
-
-
 def _sheet_for(name: str) -> Sheet | None:
     key = header_key(name)
     for sheet in SHEETS:
@@ -401,7 +820,15 @@ def _sheet_for(name: str) -> Sheet | None:
 
 def _load(path: Path, issues: _Issues) -> tuple[list[_Table], SourceFile | None]:
     """Read one input file; problems become issues, never exceptions."""
+    suffix = path.suffix.lower()
     try:
+        size = path.stat().st_size
+        limit = MAX_CSV_BYTES if suffix in CSV_SUFFIXES else MAX_FILE_BYTES
+        if size > limit:
+            issues.add("file_too_large", path.name,
+                       detail=f"{_mb(size)} MB (limit {_mb(limit)} MB)",
+                       detail_vi=f"{_mb(size)} MB (giới hạn {_mb(limit)} MB)")
+            return [], None
         data = path.read_bytes()
     except FileNotFoundError:
         issues.add("missing_file", path.name, value=str(path))
@@ -413,7 +840,6 @@ def _load(path: Path, issues: _Issues) -> tuple[list[_Table], SourceFile | None]
         issues.add("unreadable_file", path.name, detail=_describe(exc))
         return [], None
     source = SourceFile(path.name, hashlib.sha256(data).hexdigest())
-    suffix = path.suffix.lower()
     try:
         if suffix in CSV_SUFFIXES or (
             suffix not in WORKBOOK_SUFFIXES
@@ -1192,8 +1618,7 @@ def _read(source: Any, gazetteer: Gazetteer | None, overrides: Mapping[str, Any]
             if names.count(t.name) > 1:  # 'Returnees' in two workbooks: say which
                 t.name = f"{t.name} ({t.file})"
     vi_default = vi_votes > en_votes
-    unreadable = any(i.code in ("unreadable_file", "sheet_too_large", "missing_file")
-                     for i in issues.items)
+    unreadable = any(i.code in _UNREAD_CODES for i in issues.items)
     for sheet in SHEETS:
         if sheet.required and sheet.key not in by_sheet and not unreadable:
             issues.add("missing_sheet", sheet.vi if vi_default else sheet.en,
