@@ -50,3 +50,10 @@ def roster(returnees, mentors, jobs=(), trainings=(), pairs=(), **settings) -> R
 
 def pair(rid: str, mid: str | None = None, jid: str | None = None, row: int = 2, **kw) -> PairRule:
     return PairRule(returnee_id=rid, mentor_id=mid, job_id=jid, row=row, **kw)
+
+
+def training(tid: str, x: float = 0.0, y: float = 0.0, *, sector: str = "han", seats: int = 1,
+             provider: str = "Trường nghề", ward: str | None = None, **kw) -> Training:
+    """A course with any sector and ward (``course`` fixes the sector to "han")."""
+    return Training(id=tid, provider=provider, sector=sector, location=at(x, y, ward),
+                    seats=seats, **kw)

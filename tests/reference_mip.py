@@ -32,14 +32,16 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from matcher.domain import Roster
-from matcher.text import fold
+from matcher.text import fold as _fold
 
+fold = lru_cache(maxsize=None)(_fold)  # employer names, sectors and skills, accent-folded
 EARTH_R_KM = 6371.0088  # mean Earth radius (IUGG), the one the product documents
 UNITS_PER_KM = 100  # M5/J5: 10 m units, rounded per pair
 RULES = ("capacity", "hours", "mentor_groups", "employer_groups", "mentor_require",
@@ -66,6 +68,7 @@ class Reference:
     unmet: list = field(default_factory=list)  # require rows not honoured
     fixed_mentor: dict[str, str] = field(default_factory=dict)  # confirmed pairs kept
     fixed_job: dict[str, str] = field(default_factory=dict)  # hired placements kept
+    better: dict[str, bool] = field(default_factory=dict)  # see solve_reference(known=...)
 
 
 # ------------------------------------------------------------------------------ MIP helper
@@ -83,12 +86,32 @@ class LexMIP:
         if coefs:
             self.rows.append((coefs, lo, hi))
 
-    def optimise(self, coefs: dict[int, float], maximise: bool) -> tuple[float, np.ndarray]:
-        c = np.zeros(self.n)
-        for i, v in coefs.items():
-            c[i] += -v if maximise else v
-        if self.n == 0:
-            return 0.0, np.zeros(0)
+    def new_var(self) -> int:
+        self.lb = np.append(self.lb, 0.0)
+        self.ub = np.append(self.ub, 1.0)
+        self.n += 1
+        return self.n - 1
+
+    def better_exists(self, tiers: list[tuple[str, dict[int, float], bool]],
+                      base: list[float]) -> bool:
+        """Is there a solution lexicographically better than the tier values ``base``? One
+        feasibility MIP: d_k = 1 picks the first tier that improves (by at least 1, the
+        values being integers); every tier before it is at least as good."""
+        ds = [self.new_var() for _ in tiers]
+        self.add(dict.fromkeys(ds, 1), lo=1, hi=1)
+        for k, (_name, coefs, maximise) in enumerate(tiers):
+            sign = 1 if maximise else -1
+            row = {i: sign * c for i, c in coefs.items()}
+            low = sum(min(0.0, c) for c in row.values())  # least value of sign * tier
+            b = sign * base[k]
+            row[ds[k]] = -(b + 1 - low)
+            for d in ds[k + 1:]:
+                row[d] = -(b - low)
+            self.add(row, lo=low)
+        return self._run(np.zeros(self.n)) is not None
+
+    def _run(self, c: np.ndarray) -> np.ndarray | None:
+        """Optimal solution of min c x, or None when infeasible."""
         cons = []
         if self.rows:
             ri, ci, vals = [], [], []
@@ -105,19 +128,37 @@ class LexMIP:
         res = milp(c, constraints=cons, integrality=np.ones(self.n),
                    bounds=Bounds(self.lb, self.ub),
                    options={"disp": False, "mip_rel_gap": 0.0, "time_limit": 120.0})
+        if res.status == 2:
+            return None
         if res.status != 0 or res.x is None:
             raise RuntimeError(f"reference MIP not solved to optimality: {res.message}")
-        x = np.round(res.x)
+        return np.round(res.x)
+
+    def optimise(self, coefs: dict[int, float], maximise: bool) -> tuple[float, np.ndarray]:
+        c = np.zeros(self.n)
+        for i, v in coefs.items():
+            c[i] += -v if maximise else v
+        if self.n == 0:
+            return 0.0, np.zeros(0)
+        x = self._run(c)
+        if x is None:
+            raise RuntimeError("reference MIP infeasible (fixed pairs clash?)")
         value = float(sum(v * x[i] for i, v in coefs.items()))
         return round(value), x
 
-    def lex(self, tiers: list[tuple[str, dict[int, float], bool]]
-            ) -> tuple[dict[str, float], np.ndarray]:
+    def lex(self, tiers: list[tuple[str, dict[int, float], bool]],
+            stop=None, given=None) -> tuple[dict[str, float], np.ndarray]:
+        """Optimum of each tier in turn; ``stop(name, value)`` true ends the loop early;
+        ``given(name)``: a tier's optimum known beforehand (fixed without solving)."""
         out: dict[str, float] = {}
         x = np.zeros(self.n)
         for name, coefs, maximise in tiers:
-            value, x = self.optimise(coefs, maximise)
+            value = None if given is None else given(name)
+            if value is None:
+                value, x = self.optimise(coefs, maximise)
             out[name] = value
+            if stop is not None and stop(name, value):
+                break
             # integer coefficients: the tier's optimum, fixed with half a unit of slack
             if maximise:
                 self.add(coefs, lo=value - 0.5)
@@ -285,19 +326,76 @@ def _confirmed(row, previous, settings) -> bool:
 
 # ----------------------------------------------------------------------------- the solve
 
+MENTOR_RULES = ("capacity", "hours", "mentor_groups", "mentor_require", "mentor_forbid",
+                "mentor_affinity", "confirmed")
+
+
 def solve_reference(roster: Roster, previous=None, off=frozenset(),
-                    sides: tuple[str, ...] = ("mentors", "placements")) -> Reference:
-    """Lexicographic optimum of every tier (M3/J3 only when ``previous`` is given)."""
+                    sides: tuple[str, ...] = ("mentors", "placements"),
+                    against: dict[str, float] | None = None,
+                    known: tuple[str, ...] = ()) -> Reference:
+    """Lexicographic optimum of every tier (M3/J3 only when ``previous`` is given).
+    ``against``: tier values to compare with; each side stops at its first tier that
+    differs (enough to tell that a rule binds). ``known``: tiers whose optimum is known to
+    be the one in ``against`` (e.g. the tiers above the one whose objective changed); or
+    "relaxation": ``against`` are the optimum of a problem with the same objectives and
+    fewer plans, and one MIP only tells (``better``) whether this one does better."""
     rules = Rules(roster, frozenset(off))
     ref = Reference({})
+    stop = None
+    if against is not None:
+        def stop(name: str, value: float) -> bool:
+            return name not in against or abs(value - against[name]) > 1e-6
     if "mentors" in sides:
-        _mentors(rules, previous, ref)
+        _mentors(rules, previous, ref, stop, against, known)
     if "placements" in sides:
-        _placements(rules, previous, ref)
+        _placements(rules, previous, ref, stop, against, known)
     return ref
 
 
-def _mentors(rules: Rules, previous, ref: Reference) -> None:
+def _reported(name: str, value: float, n_previous: int) -> float:
+    """A tier value as the plan reports it: M3/J3 as changed pairs (previous - kept),
+    M5/J5 in km."""
+    if name in ("M3", "J3"):
+        return n_previous - value
+    if name in ("M5", "J5"):
+        return value / UNITS_PER_KM
+    return value
+
+
+def _given(against, known, n_previous: int):
+    """``lex``'s callback for the tiers known beforehand, in the MIP's own units."""
+    if not known:
+        return None
+
+    def given(name: str) -> float | None:
+        if name not in known:
+            return None
+        v = against[name]
+        if name in ("M3", "J3"):
+            return n_previous - v
+        return round(v * UNITS_PER_KM) if name in ("M5", "J5") else v
+    return given
+
+
+def _solve_tiers(mip: LexMIP, tiers: list, n_prev: int, ref: Reference, side: str, stop,
+                 against, known) -> np.ndarray | None:
+    """Solve the tiers (filling ``ref.tiers``) and return the solution; with
+    ``known == "relaxation"`` only tell (in ``ref.better[side]``) whether some plan beats
+    ``against`` lexicographically."""
+    if known == "relaxation":
+        base = _given(against, tuple(name for name, _c, _m in tiers), n_prev)
+        ref.better[side] = mip.better_exists(tiers, [base(name) for name, _c, _m in tiers])
+        return None
+    values, x = mip.lex(tiers, None if stop is None else
+                        lambda name, v: stop(name, _reported(name, v, n_prev)),
+                        _given(against, known, n_prev))
+    ref.tiers.update({name: _reported(name, v, n_prev) for name, v in values.items()})
+    return x
+
+
+def _mentors(rules: Rules, previous, ref: Reference, stop=None, against=None,
+             known=()) -> None:
     roster, s = rules.roster, rules.s
     rs, ms = roster.returnees, roster.mentors
     r_by_id = {r.id: r for r in rs}
@@ -398,15 +496,14 @@ def _mentors(rules: Rules, previous, ref: Reference) -> None:
     tiers.append(("M4", {i: c for i, c in m4.items() if c}, True))
     tiers.append(("M5", {i: units(km_between(r, m)) for (r, m), i in zip(pairs, range(n_x))},
                   False))
-    values, x = mip.lex(tiers)
-    if rerun:
-        values["M3"] = len(prev_pairs) - values["M3"]  # changed = previous - kept
-    values["M5"] = values["M5"] / UNITS_PER_KM
-    ref.tiers.update(values)
+    x = _solve_tiers(mip, tiers, len(prev_pairs), ref, "mentors", stop, against, known)
+    if x is None:
+        return
     ref.mentor_of = {r.id: m.id for (r, m), i in zip(pairs, range(n_x)) if x[i] > 0.5}
 
 
-def _placements(rules: Rules, previous, ref: Reference) -> None:
+def _placements(rules: Rules, previous, ref: Reference, stop=None, against=None,
+                known=()) -> None:
     roster = rules.roster
     rs, js, ts = roster.returnees, roster.jobs, roster.trainings
     r_by_id = {r.id: r for r in rs}
@@ -513,9 +610,8 @@ def _placements(rules: Rules, previous, ref: Reference) -> None:
     j5 = {i: units(km_between(r, j)) for i, (r, j) in enumerate(jpairs)}
     j5 |= {i: units(km_between(r, t)) for i, (r, t) in enumerate(tpairs, start=nj)}
     tiers.append(("J5", j5, False))
-    values, x = mip.lex(tiers)
-    if rerun:
-        values["J3"] = len(prev_j) + len(prev_t) - values["J3"]
-    values["J5"] = values["J5"] / UNITS_PER_KM
-    ref.tiers.update(values)
+    x = _solve_tiers(mip, tiers, len(prev_j) + len(prev_t), ref, "placements", stop, against,
+                     known)
+    if x is None:
+        return
     ref.placement_of = {r.id: o.id for i, (r, o) in enumerate(jpairs + tpairs) if x[i] > 0.5}
