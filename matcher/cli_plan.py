@@ -76,8 +76,9 @@ def summary_lines(plan) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     from matcher.check import assert_plan_ok
     from matcher.errors import PlanCheckError, RosterError
-    from matcher.io.reader import overrides_from_args, read_roster
+    from matcher.io.reader import overrides_from_args
     from matcher.io.report import format_report
+    from matcher.io.sandbox import read_roster_bounded
     from matcher.solve import solve
 
     missing = [f for f in args.roster if not Path(f).is_file()]
@@ -86,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     t0 = time.perf_counter()
     try:
-        roster = read_roster(args.roster, overrides=overrides_from_args(args.set))
+        roster = read_roster_bounded(args.roster, overrides=overrides_from_args(args.set))
     except RosterError as exc:
         print(format_report(exc.issues, lang="en"))
         return EXIT_BAD_INPUT
@@ -106,15 +107,7 @@ def _run(args: argparse.Namespace) -> int:
     plan = solve(roster, progress=_progress(args.quiet), time_limit=args.time_limit,
                  previous=previous)
     try:
-        assert_plan_ok(roster, plan)
-        try:
-            from matcher.schedule import check_schedule
-        except ImportError:
-            check_schedule = None
-        if check_schedule is not None:
-            bad = check_schedule(roster, plan)
-            if bad:
-                raise PlanCheckError(bad)
+        assert_plan_ok(roster, plan, previous)  # hard rules, require rows, rerun, schedule, tiers
     except PlanCheckError as exc:
         print("BUG: the computed plan breaks a hard rule, so nothing was written. Please "
               "report this with the roster:", file=sys.stderr)

@@ -126,7 +126,7 @@ def test_every_pair_gets_a_first_visit_in_time_or_a_reason(run):
     """Issue 6 point 1: each new pair whose first visit is due in the horizon has it within
     first_visit_days of max(plan date, release date), or an unscheduled entry with a
     reason, never both; the independent checker accepts the written schedule."""
-    from matcher.schedule import check_schedule
+    from matcher.check import check_schedule
 
     _, _, _, data, _, roster = run
     s = roster.settings

@@ -15,9 +15,10 @@ from builders import PLAN_DATE, course, job, mentor, returnee, roster
 from icalendar import Calendar
 
 from matcher import schedule as sched
+from matcher.check import check_schedule
 from matcher.ics import write_ics
 from matcher.plan import Assignment, Plan, Visit
-from matcher.schedule import MentorProblem, Task, check_schedule, schedule_visits
+from matcher.schedule import MentorProblem, Task, schedule_visits
 
 DAY = dt.timedelta(days=1)
 END = PLAN_DATE + 27 * DAY  # 4-week horizon; PLAN_DATE (2026-12-01) is a Tuesday
