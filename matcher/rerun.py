@@ -69,7 +69,7 @@ def load_previous(path: Path, roster=None) -> PreviousPlan:
             raise RosterError([Issue("unreadable_file", name,
                                      params={"detail": f"not a plan JSON: {exc}"})]) from None
     else:
-        from matcher.io.plan_writer import read_plan_back
+        from matcher.io.plan_reader import read_plan_back
 
         rows, plan_date = read_plan_back(path)  # raises RosterError with located issues
         prev = PreviousPlan({}, plan_date, name)

@@ -16,7 +16,7 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 
 from matcher.cli import main
-from matcher.io.plan_writer import TEXT
+from matcher.io.plan_text import TEXT
 from matcher.plan import Plan
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "roster.xlsx"

@@ -18,11 +18,10 @@ from builders import course, job, mentor, returnee, roster
 from openpyxl import Workbook, load_workbook
 
 from matcher.errors import WARNING, Issue, RosterError
+from matcher.io.plan_reader import plan_from_workbook, read_plan_workbook
+from matcher.io.plan_text import TEXT
 from matcher.io.plan_writer import (
-    TEXT,
     formula_like,
-    plan_from_workbook,
-    read_plan_workbook,
     write_plan_csv,
     write_plan_json,
     write_plan_workbook,

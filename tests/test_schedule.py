@@ -316,7 +316,8 @@ def test_vietnamese_reason_survives_json_and_fills_the_workbook(tmp_path) -> Non
     unscheduled visits and warnings), the English workbook the English reason."""
     from openpyxl import load_workbook
 
-    from matcher.io.plan_writer import TEXT, write_plan_workbook
+    from matcher.io.plan_text import TEXT
+    from matcher.io.plan_writer import write_plan_workbook
 
     ros = roster([returnee("R105", risk=3)], [mentor("M1", availability="T2-T6 sáng")],
                  jobs=[job("J1", shift="day")])

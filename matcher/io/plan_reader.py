@@ -1,0 +1,221 @@
+"""Reading a plan workbook back: the Assignments sheet (headers in either language, stable
+ids, the hand-filled ``confirmed`` and ``hired`` columns) for reruns, with located issues
+for anything that cannot be used."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from matcher.errors import ERROR, Issue, RosterError
+from matcher.io.plan_text import TEXT
+from matcher.plan import Assignment, Plan
+from matcher.text import fold, header_key
+from matcher.values import is_blank, parse_bool, parse_date, parse_text
+
+READ_COLUMNS = ("returnee_id", "mentor_id", "job_id", "training_id", "change", "confirmed",
+                "hired")
+REQUIRED_READ = ("returnee_id", "mentor_id", "job_id", "training_id", "confirmed")
+
+
+def _keys_for(key: str) -> set[str]:
+    en, vi = TEXT[key]
+    return {header_key(en), header_key(vi), header_key(key.split(":", 1)[1])}
+
+
+_CHANGE_WORDS = {fold(w): code for code in ("new", "kept", "changed", "ended")
+                 for w in (code, *TEXT[f"word:{code}"])}
+
+
+def _issue(code: str, sheet: str | None = None, row: int | None = None,
+           column: str | None = None, /, **params: Any) -> Issue:
+    return Issue(code, sheet, row, column, params, ERROR)
+
+
+def _find_sheet(names: list[str], key: str) -> str | None:
+    wanted = _keys_for(f"sheet:{key}")
+    return next((n for n in names if header_key(n) in wanted), None)
+
+
+Grid = list[tuple[int, list[Any]]]  # (row number as Excel shows it, cells), blank rows dropped
+
+
+def _sheet_grids(path: Path, wanted: Any) -> dict[str, Grid]:
+    """The non-blank rows of the wanted sheets. Uses the roster reader's engine (calamine,
+    with its guard against sheets whose used range is absurdly large) when available."""
+    try:
+        from matcher.io.reader import _read_workbook
+    except ImportError:  # pragma: no cover - the reader is part of the package
+        _read_workbook = None
+    if _read_workbook is not None:
+        data = path.read_bytes()
+        return {t.name: t.rows for t in _read_workbook(data, path, wanted)}
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        out = {}
+        for name in wb.sheetnames:
+            if wanted(name):
+                out[name] = [(n, list(row)) for n, row in
+                             enumerate(wb[name].iter_rows(values_only=True), start=1)
+                             if not all(is_blank(v) for v in row)]
+        return out
+    finally:
+        wb.close()
+
+
+def _read_rows(path: Path, issues: list[Issue]) -> tuple[list[dict[str, Any]], dt.date | None]:
+    keys = _keys_for("sheet:assignments") | _keys_for("sheet:summary")
+    grids = _sheet_grids(path, lambda name: header_key(name) in keys)
+    names = list(grids)
+    sheet = _find_sheet(names, "assignments")
+    if sheet is None:
+        en, vi = TEXT["sheet:assignments"]
+        issues.append(_issue("missing_sheet", vi, sheet=en, sheet_vi=vi))
+        return [], None
+    rows = _read_assignment_sheet(grids[sheet], sheet, issues)
+    summary = _find_sheet(names, "summary")
+    plan_date = _read_plan_date(grids[summary]) if summary is not None else None
+    return rows, plan_date
+
+
+def _read_plan_date(grid: Grid) -> dt.date | None:
+    wanted = _keys_for("sum:plan_date")
+    for _n, row in grid:
+        if len(row) > 1 and header_key(row[0]) in wanted and not is_blank(row[1]):
+            try:
+                return parse_date(row[1])
+            except ValueError:
+                return None
+    return None
+
+
+def _read_assignment_sheet(grid: Grid, sheet: str, issues: list[Issue]) -> list[dict[str, Any]]:
+    head_row, header = grid[0] if grid else (1, [])
+    lookup = {}
+    for key in READ_COLUMNS:
+        for k in _keys_for(f"col:{key}"):
+            lookup[k] = key
+    where: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for i, text in enumerate(header):
+        key = lookup.get(header_key(text)) if not is_blank(text) else None
+        if key is None:
+            continue
+        if key in where:
+            en, vi = TEXT[f"col:{key}"]
+            issues.append(_issue("duplicate_column", sheet, head_row, str(text), column=en,
+                                 column_vi=vi))
+            continue
+        where[key] = i
+        shown[key] = str(text)
+    vi_sheet = header_key(sheet) == header_key(TEXT["sheet:assignments"][1])
+    for key in REQUIRED_READ:
+        if key not in where:
+            en, vi = TEXT[f"col:{key}"]
+            issues.append(_issue("missing_column", sheet, head_row, vi if vi_sheet else en,
+                                 column=en, column_vi=vi))
+    if any(i.severity == ERROR for i in issues):
+        return []
+    out: list[dict[str, Any]] = []
+    first_row: dict[str, int] = {}
+    for n, cells in grid[1:]:
+        values = tuple(cells)
+        if all(is_blank(v) for v in values):
+            continue
+
+        def raw(key: str, values: tuple[Any, ...] = values) -> Any:
+            i = where.get(key)
+            return values[i] if i is not None and i < len(values) else None
+
+        def text(key: str, values: tuple[Any, ...] = values) -> str | None:
+            v = raw(key, values)
+            return None if is_blank(v) else parse_text(v)
+
+        rid = text("returnee_id")
+        if rid is None:
+            en, vi = TEXT["col:returnee_id"]
+            issues.append(_issue("empty_required", sheet, n, shown["returnee_id"], column=en,
+                                 column_vi=vi))
+            continue
+        if rid in first_row:
+            issues.append(_issue("duplicate_id", sheet, n, shown["returnee_id"], value=rid,
+                                 first_row=first_row[rid]))
+            continue
+        first_row[rid] = n
+        flags = {}
+        for key in ("confirmed", "hired"):
+            v = raw(key)
+            if is_blank(v):
+                flags[key] = False
+                continue
+            try:
+                flags[key] = parse_bool(v)
+            except ValueError:
+                issues.append(_issue("wrong_type", sheet, n, shown[key], value=str(v)[:60],
+                                     expected="yes or no", expected_vi="có hoặc không",
+                                     example="yes/no (có/không), or leave it empty"))
+                flags[key] = False
+        change = "new"
+        if not is_blank(raw("change")):
+            word = fold(raw("change"))
+            if word in _CHANGE_WORDS:
+                change = _CHANGE_WORDS[word]
+            else:
+                issues.append(_issue("bad_choice", sheet, n, shown["change"],
+                                     value=str(raw("change"))[:60],
+                                     choices="new, kept, changed, ended / mới, giữ nguyên, "
+                                             "thay đổi, kết thúc"))
+        out.append({"returnee_id": rid, "mentor_id": text("mentor_id"),
+                    "job_id": text("job_id"), "training_id": text("training_id"),
+                    "change": change, "confirmed": flags["confirmed"],
+                    "hired": flags["hired"], "row": n})
+    return out
+
+
+def _load_back(path: Any) -> tuple[list[dict[str, Any]], dt.date | None]:
+    issues: list[Issue] = []
+    rows: list[dict[str, Any]] = []
+    plan_date = None
+    name = Path(path).name if isinstance(path, (str, Path)) else None
+    try:
+        rows, plan_date = _read_rows(Path(path), issues)
+    except FileNotFoundError:
+        issues.append(_issue("missing_file", name, value=str(path)))
+    except Exception as exc:  # noqa: BLE001 - a damaged file is a report, never a traceback
+        code = getattr(exc, "code", None)
+        params = getattr(exc, "params", None)
+        if isinstance(code, str) and code != "unreadable_file" and isinstance(params, dict):
+            issues.append(_issue(code, name, **params))  # e.g. the reader's sheet_too_large
+        else:
+            detail = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
+            issues.append(_issue("unreadable_file", name, detail=str(detail)[:200]))
+    if any(i.severity == ERROR for i in issues):
+        raise RosterError(issues)
+    return rows, plan_date
+
+
+def read_plan_workbook(path: str | Path) -> list[dict[str, Any]]:
+    """The Assignments sheet of a plan workbook (headers in either language): one dict per
+    row with returnee_id, mentor_id, job_id, training_id, change, confirmed, hired and the
+    sheet row. Raises :class:`RosterError` listing every problem, never anything else."""
+    return _load_back(path)[0]
+
+
+def read_plan_back(path: str | Path) -> tuple[list[dict[str, Any]], dt.date | None]:
+    """:func:`read_plan_workbook` plus the plan date from the Summary sheet (or None)."""
+    return _load_back(path)
+
+
+def plan_from_workbook(path: str | Path) -> Plan:
+    """A minimal :class:`Plan` (assignments only, plan date from the Summary sheet or
+    today) from a plan workbook, for reruns."""
+    rows, plan_date = _load_back(path)
+    assignments = [Assignment(returnee_id=r["returnee_id"], mentor_id=r["mentor_id"],
+                              job_id=r["job_id"], training_id=r["training_id"],
+                              change=r["change"], confirmed=r["confirmed"], hired=r["hired"])
+                   for r in rows]
+    return Plan(plan_date=plan_date or dt.date.today(), settings={}, tiers={},
+                assignments=assignments, status="")
