@@ -142,13 +142,15 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from matcher.errors import RosterError
-    from matcher.io.reader import overrides_from_args, read_roster
+    from matcher.io.reader import overrides_from_args
     from matcher.io.report import count_line, format_report
+    from matcher.io.sandbox import read_roster_bounded
 
     roster = None
     try:
         overrides = overrides_from_args(args.set)
-        roster = read_roster(args.roster, overrides=overrides)
+        # in a child process with memory and time limits: a hostile file costs that child
+        roster = read_roster_bounded(args.roster, overrides=overrides)
         issues = list(roster.warnings)
     except RosterError as exc:
         issues = exc.issues

@@ -127,8 +127,15 @@ def input_paths(conn, config: Mapping[str, Any], run_id: int,
     adapter's ``reader_file_name`` says the reader needs is shown to it under that name:
     a link in ``inputs/named/<n>/`` (the stored file stays where it is). Other names,
     which may say something about people, never reach the disk."""
+    return input_paths_from(db.run_files(conn, run_id), config, run_id, planner)
+
+
+def input_paths_from(files, config: Mapping[str, Any], run_id: int,
+                     planner) -> tuple[list[Path], Path | None]:
+    """:func:`input_paths` from the run's file rows (database rows or plain dicts with
+    ``role``, ``stored_name`` and ``display_name``): what a bounded child process is given,
+    since it must not touch the parent's database connection."""
     inputs = run_dir(config, run_id) / "inputs"
-    files = db.run_files(conn, run_id)
     name_for = getattr(planner, "reader_file_name", None)
     roster = [_for_reader(inputs, n, f, name_for) for n, f in enumerate(files)
               if f["role"] == "roster"]
@@ -166,7 +173,9 @@ def reader_names(conn, run_id: int, planner) -> dict[str, str]:
     return out
 
 
-KEEP_ON_RERUN = frozenset({"inputs", "validation.json"})
+# the inputs and what was computed from them alone: the validation report and the checked
+# roster downloads (web.runs stores them once instead of reading the files on every view)
+KEEP_ON_RERUN = frozenset({"inputs", "validation.json", "checked"})
 
 
 def clear_outputs(directory: Path) -> None:

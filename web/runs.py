@@ -6,14 +6,18 @@ A coordinator sees only their own runs; an admin sees all. Any other run id is a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
 import logging
+import os
 import shutil
+import threading
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -36,6 +40,56 @@ from web.mapsvg import render_map
 
 bp = Blueprint("runs", __name__)
 log = logging.getLogger(__name__)
+
+# Reading uploaded files (validation, the rerun merge, the checked roster) happens in a
+# child process with hard memory and time limits (matcher.io.sandbox), at most
+# CHECKS_AT_ONCE at a time; a request that finds no free slot within CHECK_WAIT_SECONDS gets
+# a "busy, try again" page. Each can be changed in the app config (UPLOAD_CHECK_...).
+CHECK_DEFAULTS = {"UPLOAD_CHECKS_AT_ONCE": 2, "UPLOAD_CHECK_WAIT_SECONDS": 10.0,
+                  "UPLOAD_CHECK_MEM_MB": 1536, "UPLOAD_CHECK_SECONDS": 60.0}
+# issues that mean the files could not be read: no checked copy can be made of them
+UNREAD_CODES = frozenset({"unreadable_file", "sheet_too_large", "file_too_large",
+                          "unsafe_xml", "read_limit", "missing_file", "internal"})
+BUSY_TEXT = {
+    "vi": ("Máy chủ đang bận", "Máy chủ đang kiểm tra các tệp khác. Hãy đợi một lát rồi thử "
+           "lại; tệp của bạn chưa được lưu."),
+    "en": ("The server is busy", "The server is checking other files. Wait a moment and try "
+           "again; your file was not stored."),
+}
+_slots_lock = threading.Lock()
+
+
+class CheckBusy(Exception):
+    """No free slot to read uploaded files."""
+
+
+def _setting(name: str) -> Any:
+    return current_app.config.get(name, CHECK_DEFAULTS[name])
+
+
+@contextlib.contextmanager
+def check_slot():
+    """One of the UPLOAD_CHECKS_AT_ONCE slots for reading uploaded files; raises CheckBusy
+    when none frees up within UPLOAD_CHECK_WAIT_SECONDS."""
+    with _slots_lock:
+        slots = current_app.extensions.get("upload_check_slots")
+        if slots is None:
+            slots = threading.BoundedSemaphore(int(_setting("UPLOAD_CHECKS_AT_ONCE")))
+            current_app.extensions["upload_check_slots"] = slots
+    if not slots.acquire(timeout=float(_setting("UPLOAD_CHECK_WAIT_SECONDS"))):
+        raise CheckBusy()
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def bounded(fn, *args):
+    """``fn(*args)`` in a child process within the upload check limits."""
+    from matcher.io.sandbox import run_bounded
+
+    return run_bounded(fn, *args, mem_mb=int(_setting("UPLOAD_CHECK_MEM_MB")),
+                       seconds=float(_setting("UPLOAD_CHECK_SECONDS")))
 
 # download kind -> (file in the run folder or None when built on request, name, mimetype)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,6 +124,14 @@ def log_failure(what: str, exc: BaseException) -> None:
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in frames[::-1][:6])
     log.error("%s failed: %s at %s", what, type(exc).__name__, where)
+
+
+@bp.errorhandler(CheckBusy)
+def check_busy(_exc: CheckBusy):
+    audit("upload_rejected", detail="busy")
+    title, message = BUSY_TEXT.get(current_lang(), BUSY_TEXT["en"])
+    return (render_template("error.html", code=503, key="500", title=title, message=message),
+            503, {"Retry-After": "10"})
 
 
 @bp.errorhandler(uploads.UploadRejected)
@@ -107,7 +169,16 @@ def _new_run(files: list[tuple[str, uploads.Upload]], *, kind: str,
              previous_run_id: int | None = None,
              copies: list[tuple[str, Path, str]] = ()) -> int:
     """Create a run, store its files under generated names and validate it.
-    ``copies``: (role, path, display name) of files taken over from an earlier run."""
+    ``copies``: (role, path, display name) of files taken over from an earlier run.
+    Nothing is stored unless a check slot is free (CheckBusy otherwise)."""
+    with check_slot():
+        return _create_and_validate(files, kind=kind, previous_run_id=previous_run_id,
+                                    copies=copies)
+
+
+def _create_and_validate(files: list[tuple[str, uploads.Upload]], *, kind: str,
+                         previous_run_id: int | None,
+                         copies: list[tuple[str, Path, str]]) -> int:
     conn = db.get_db()
     run_id = db.create_run(conn, g.user["id"], kind=kind, previous_run_id=previous_run_id)
     inputs = run_dir(run_id) / "inputs"
@@ -131,25 +202,49 @@ def _new_run(files: list[tuple[str, uploads.Upload]], *, kind: str,
 
 
 def _validate(run_id: int) -> None:
+    """Read the run's files in a bounded child process and store the report beside them
+    (``validation.json``): pages show it without reading the files again."""
     conn = db.get_db()
     adapter = planner()
+    files = [dict(row) for row in db.run_files(conn, run_id)]
+    config = {"UPLOAD_FOLDER": current_app.config["UPLOAD_FOLDER"]}
     try:
-        paths, previous = jobs.input_paths(conn, current_app.config, run_id, adapter)
-        if previous is None:
-            ok, issues, roster = adapter.validate(paths, current_lang())
-        else:
-            ok, issues, roster = adapter.validate(paths, current_lang(), previous=previous)
+        ok, issues, roster = bounded(_check_files, config, run_id, files,
+                                     current_app.config["PLANNER"], current_lang())
     except Exception as exc:  # noqa: BLE001 - never a traceback for the coordinator
-        log_failure(f"validation of run {run_id}", exc)
+        from matcher.io.sandbox import LimitExceeded
+
         ok, roster = False, None
-        issues = [{"severity": "error", "code": "internal", "sheet": None, "row": None,
-                   "column": None, "message": {lang: _("validate.internal", lang=lang)
-                                               for lang in ("vi", "en")}}]
+        if isinstance(exc, LimitExceeded):
+            log.warning("validation of run %s stopped: %s", run_id, exc)
+            shown = [f["display_name"] for f in files if f["role"] in ("roster", "addition")]
+            issue = exc.issue(", ".join(shown) or None)
+            issues = [{"severity": "error", "code": issue.code, "sheet": issue.sheet,
+                       "row": None, "column": None,
+                       "message": {lang: issue.message(lang) for lang in ("vi", "en")}}]
+        else:
+            log_failure(f"validation of run {run_id}", exc)
+            issues = [{"severity": "error", "code": "internal", "sheet": None, "row": None,
+                       "column": None, "message": {lang: _("validate.internal", lang=lang)
+                                                   for lang in ("vi", "en")}}]
     ok = ok and not any(i.get("severity") == "error" for i in issues)
     issues = _with_display_names(issues, jobs.reader_names(conn, run_id, adapter))
+    readable = not any(i.get("code") in UNREAD_CODES for i in issues
+                       if i.get("severity") == "error")
     results.atomic_write_json(run_dir(run_id) / "validation.json",
-                              {"ok": ok, "issues": issues, "roster": roster})
+                              {"ok": ok, "issues": issues, "roster": roster,
+                               "readable": readable})
     db.set_validation(conn, run_id, ok=ok, roster=roster)
+
+
+def _check_files(config: dict, run_id: int, files: list[dict], planner_name: str,
+                 lang: str) -> tuple[bool, list[dict], dict | None]:
+    """In the bounded child: merge new releases into the roster if asked, then validate."""
+    adapter = importlib.import_module(planner_name)
+    paths, previous = jobs.input_paths_from(files, config, run_id, adapter)
+    if previous is None:
+        return adapter.validate(paths, lang)
+    return adapter.validate(paths, lang, previous=previous)
 
 
 def _with_display_names(issues: list[dict], names: dict[str, str]) -> list[dict]:
@@ -240,26 +335,66 @@ def show(run_id: int):
 @bp.get("/runs/<int:run_id>/checked-roster")
 def checked_roster(run_id: int):
     """The roster as uploaded, with every problem of the validation report marked on its
-    cell (red: error, yellow: warning) and explained in a comment."""
+    cell (red: error, yellow: warning) and explained in a comment. Made once per language
+    in a bounded child process and kept in the run's ``checked/`` folder."""
     get_run_or_404(run_id)
-    conn = db.get_db()
-    issues = _report(run_id).get("issues", [])
+    report = _report(run_id)
+    issues = report.get("issues", [])
     if not any(i.get("sheet") for i in issues):
         abort(404)
     lang = current_lang()
-    paths, _previous = jobs.input_paths(conn, current_app.config, run_id, planner())
-    try:
-        data, kind = annotate.annotated_download(
-            paths, issues, lang, {"error": _("severity.error"), "warning": _("severity.warning"),
-                                  "author": _("app.name")})
-    except Exception as exc:  # noqa: BLE001 - an unreadable file: the report still stands
-        log_failure(f"checked roster of run {run_id}", exc)
+    folder = run_dir(run_id) / "checked"
+    made = _stored_checked(folder, lang)
+    if made is None and report.get("readable", True) and not (folder / f"{lang}.failed").exists():
+        with check_slot():
+            made = _stored_checked(folder, lang)  # another request may have made it
+            if made is None:
+                made = _make_checked(run_id, folder, lang, issues)
+    if made is None:
         flash(_("report.checked_unavailable"), "error")
         return redirect(url_for("runs.show", run_id=run_id))
+    path, kind = made
     audit("download", run_id=run_id, detail=f"kind=checked-roster-{kind}")
     mimetype = XLSX if kind == "xlsx" else "application/zip"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+    return send_file(path, mimetype=mimetype, as_attachment=True,
                      download_name=f"roster-checked-{run_id}.{kind}")
+
+
+def _stored_checked(folder: Path, lang: str) -> tuple[Path, str] | None:
+    for kind in ("xlsx", "zip"):
+        path = folder / f"{lang}.{kind}"
+        if path.is_file():
+            return path, kind
+    return None
+
+
+def _make_checked(run_id: int, folder: Path, lang: str,
+                  issues: list[dict]) -> tuple[Path, str] | None:
+    files = [dict(row) for row in db.run_files(db.get_db(), run_id)]
+    config = {"UPLOAD_FOLDER": current_app.config["UPLOAD_FOLDER"]}
+    labels = {"error": _("severity.error"), "warning": _("severity.warning"),
+              "author": _("app.name")}
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        data, kind = bounded(_annotate_files, config, run_id, files,
+                             current_app.config["PLANNER"], issues, lang, labels)
+    except Exception as exc:  # noqa: BLE001 - an unreadable file: the report still stands
+        log_failure(f"checked roster of run {run_id}", exc)
+        (folder / f"{lang}.failed").write_text(type(exc).__name__, encoding="utf-8")
+        return None
+    path = folder / f"{lang}.{kind}"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path, kind
+
+
+def _annotate_files(config: dict, run_id: int, files: list[dict], planner_name: str,
+                    issues: list[dict], lang: str, labels: dict) -> tuple[bytes, str]:
+    """In the bounded child: the checked copy of the run's roster files."""
+    adapter = importlib.import_module(planner_name)
+    paths, _previous = jobs.input_paths_from(files, config, run_id, adapter)
+    return annotate.annotated_download(paths, issues, lang, labels)
 
 
 @bp.get("/runs/<int:run_id>/status")

@@ -41,8 +41,10 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MEM_MB", "DEFAULT_SECONDS", "LimitExceeded", "read_roster_bounded",
            "run_bounded"]
 
-DEFAULT_MEM_MB = 4096  # address space the child may add to what it starts with
-DEFAULT_SECONDS = 600.0
+# address space the child may add to what it starts with, and its wall-clock time; the
+# environment can change them (a national roster reads in about 30 s within 1.5 GB)
+DEFAULT_MEM_MB = int(os.environ.get("MATCHER_READ_MEM_MB") or 4096)
+DEFAULT_SECONDS = float(os.environ.get("MATCHER_READ_SECONDS") or 600)
 HAS_RLIMIT = sys.platform != "win32"
 
 
