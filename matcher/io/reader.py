@@ -269,7 +269,9 @@ _MB = 2**20
 
 
 def _too_large(detail: str, detail_vi: str) -> _Unreadable:
-    return _Unreadable(detail, code="file_too_large", detail=detail, detail_vi=detail_vi)
+    exc = _Unreadable(detail, code="file_too_large")
+    exc.params = {"detail": detail, "detail_vi": detail_vi}
+    return exc
 
 
 def _mb(n: int) -> str:
