@@ -26,12 +26,14 @@ Each violation is one line that starts with what it breaks:
 ``schedule <name>`` (only when the plan has visits or unscheduled visits)
     ``schedule pair``        a visit (or unscheduled visit) of a pair that is not in the plan
     ``schedule horizon``     a visit or due date outside plan_date .. plan_date + horizon
+                             (such a visit is not checked further)
     ``schedule availability`` a visit in a slot the mentor or the returnee is not free
     ``schedule busy``        a visit during the returnee's job shift or course hours
     ``schedule mentor-slot`` two visits of one mentor in one slot
     ``schedule mentor-day``  more than 3 visits of one mentor on one day (with 3 slots a
                              day this always comes with ``schedule mentor-slot``)
-    ``schedule returnee-slot`` two visits to one returnee in one slot
+    ``schedule returnee-slot`` two visits to one returnee in one slot (a returnee has one
+                             mentor, so this too comes with ``schedule mentor-slot``)
     ``schedule first-visit`` a new pair's first visit outside max(plan_date, release) ..
                              + first_visit_days
     ``schedule cadence``     visits of a pair not cadence +- 2 days apart (a kept pair's
@@ -230,7 +232,7 @@ def check_plan(roster: Roster, plan: Plan, previous: Any = None) -> list[str]:
 
     ``previous`` (a rerun's previous plan: an object with ``rows`` — returnee id ->
     row with mentor_id, job_id, training_id, confirmed, hired —, ``plan_date`` and
-    ``visits``, such as ``matcher.rerun.PreviousPlan``, or a previous :class:`Plan`)
+    ``visits``, such as ``matcher.plan.PreviousPlan``, or a previous :class:`Plan`)
     switches on the rerun checks and gives kept pairs their last visit."""
     look = _Look(roster, plan)
     bad = _check_shape(look, plan)
@@ -331,14 +333,17 @@ def _check_placements(look: _Look, plan: Plan) -> list[str]:
             bad.append(f"rule 8: course {tid} has {len(rs)} people, "
                        f"{look.courses[tid].seats} seats")
     by_employer: dict[tuple[str, str], list[str]] = defaultdict(list)
+    name: dict[str, str] = {}
     for jid, rs in workers.items():
+        employer = fold(look.jobs[jid].employer)  # "Công ty A" and "cong ty a" are one
+        name.setdefault(employer, look.jobs[jid].employer)
         for r in rs:
             if r.group:
-                by_employer[(fold(look.jobs[jid].employer), r.group)].append(r.id)
+                by_employer[(employer, r.group)].append(r.id)
     for (employer, g), rids in by_employer.items():
         if len(rids) > 1:
             bad.append(f"rule 12: co-offenders {', '.join(sorted(rids))} (group {g}) work for "
-                       f"the same employer {employer!r}")
+                       f"the same employer {name[employer]!r}")
     return bad
 
 
@@ -457,7 +462,7 @@ def _why_unmet(look: _Look, row: PairRule, fixed: _Fixed) -> str | None:
 
 def _previous_rows(previous: Any) -> list[Any]:
     """The previous plan's rows (returnee_id, mentor_id, job_id, training_id, confirmed,
-    hired): from ``previous.rows`` (matcher.rerun.PreviousPlan) or ``previous.assignments``."""
+    hired): from ``previous.rows`` (matcher.plan.PreviousPlan) or ``previous.assignments``."""
     if previous is None:
         return []
     rows = getattr(previous, "rows", None)
@@ -742,6 +747,7 @@ def check_schedule(roster: Roster, plan: Plan, previous: Any = None) -> list[str
             continue
         if not day0 <= v.date <= end:
             bad.append(f"schedule horizon: {where}: outside the horizon {day0}..{end}")
+            continue
         m, r = look.mentors[v.mentor_id], look.returnees[v.returnee_id]
         wd = v.date.weekday()
         if (wd, v.slot) not in _weekly(m.availability):
@@ -756,7 +762,8 @@ def check_schedule(roster: Roster, plan: Plan, previous: Any = None) -> list[str
         mentor_slot[(v.mentor_id, v.date, v.slot)] += 1
         mentor_day[(v.mentor_id, v.date)] += 1
         returnee_slot[(v.returnee_id, v.date, v.slot)] += 1
-        events[v.returnee_id].append((v.date, "visit", v.kind))
+        if returnee_slot[(v.returnee_id, v.date, v.slot)] == 1:  # a repeat is counted above
+            events[v.returnee_id].append((v.date, "visit", v.kind))
     for (mid, date, slot), n in mentor_slot.items():
         if n > 1:
             bad.append(f"schedule mentor-slot: mentor {mid}: {n} visits in one slot {date} "
@@ -785,6 +792,7 @@ def check_schedule(roster: Roster, plan: Plan, previous: Any = None) -> list[str
             continue
         if not day0 <= due <= end:
             bad.append(f"schedule horizon: {where}: due date outside the horizon {day0}..{end}")
+            continue
         events[rid].append((due, "missed", u.get("kind", "")))
     for rid, a in pairs.items():
         bad += _check_chain(roster, day0, end, a, look.returnees[rid], sorted(events[rid]),
