@@ -127,3 +127,28 @@ def test_no_arguments_without_web_app(monkeypatch, capsys):
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None)
     code, _, err = run_main([], capsys)
     assert code == 1 and "web app not installed yet" in err
+
+
+def test_hostile_files_exit_2_with_a_message_not_134(tmp_path):
+    """Issue 16: the single-quoted stray cell (calamine would abort the process: exit 134)
+    and the sheet unpacking to 1.2 GB get `validate`'s report and exit 2, in both
+    languages; `plan` refuses them the same way and writes nothing."""
+    from test_hostile_files import bomb_xlsx, stray_cell_xlsx
+
+    stray = stray_cell_xlsx(tmp_path / "stray.xlsx")
+    bomb = bomb_xlsx(tmp_path / "bomb.xlsx")
+    expected = {stray: ("XFD1048576", "Delete the stray cells", "Hãy xóa các ô thừa"),
+                bomb: ("1,144 MB", "too large or too complex", "quá lớn hoặc quá phức tạp")}
+    for path, (where, en, vi) in expected.items():
+        for lang, words in (("en", en), ("vi", vi)):
+            proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "validate", "--lang",
+                                   lang, str(path)], check=False, capture_output=True,
+                                  text=True, cwd=ROOT, timeout=120)
+            assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+            assert "Traceback" not in proc.stdout + proc.stderr
+            assert path.name in proc.stdout and where in proc.stdout and words in proc.stdout
+    out = tmp_path / "plan.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "plan", str(stray), "--json",
+                           str(out), "--quiet"], check=False, capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and "XFD1048576" in proc.stdout and not out.exists()

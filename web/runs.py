@@ -356,7 +356,7 @@ def checked_roster(run_id: int):
     path, kind = made
     audit("download", run_id=run_id, detail=f"kind=checked-roster-{kind}")
     mimetype = XLSX if kind == "xlsx" else "application/zip"
-    return send_file(path, mimetype=mimetype, as_attachment=True,
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=mimetype, as_attachment=True,
                      download_name=f"roster-checked-{run_id}.{kind}")
 
 
