@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.context import HOURS_SCALE, TRAVEL_UNITS_PER_KM, Context  # the tiers' own units
 from matcher.cpsat import lex_solve
 from matcher.domain import Roster
 from matcher.plan import Assignment, Plan, Tier
@@ -33,7 +34,6 @@ from matcher.rules import (
     people_arrays,
     training_arcs,
 )
-from matcher.solve import HOURS_SCALE, TRAVEL_UNITS_PER_KM, Context  # the tiers' own units
 from matcher.text import fold
 
 EPS = 1e-9

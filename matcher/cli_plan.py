@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace) -> int:
     previous = None
     if args.previous:
         try:
-            from matcher.rerun import load_previous
+            from matcher.io.plan_reader import load_previous
 
             previous = load_previous(Path(args.previous), roster)
         except ImportError:

@@ -13,27 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from matcher.geo import PointIndex, haversine_km
+from matcher.blockers import OFFENSE_VI, forbid_rows
+from matcher.geo import PointIndex, haversine_km, unit_xyz
 from matcher.plan import CapacityGap, Plan, Unassigned
 from matcher.rules import pair_hours
+from matcher.text import Bi, fold, vi_of
 
 if TYPE_CHECKING:
-    from matcher.solve import Context, MentorSolution, PlacementSolution
-
-
-class Bi(str):
-    """English text (the str value) that also carries its Vietnamese wording in ``vi``."""
-
-    vi: str
-
-    def __new__(cls, en: str, vi: str) -> Bi:
-        obj = super().__new__(cls, en)
-        obj.vi = vi
-        return obj
-
-
-def vi_of(text: str) -> str:
-    return getattr(text, "vi", text)
+    from matcher.context import Context, MentorSolution, PlacementSolution
 
 
 def _ids(ids: list[str], limit: int = 5, lang: str = "en") -> str:
@@ -44,23 +31,17 @@ def _ids(ids: list[str], limit: int = 5, lang: str = "en") -> str:
     return ", ".join(ids[:limit]) + more
 
 
-OFFENSE_VI = {"drugs": "ma túy", "property": "tài sản", "violence": "bạo lực",
-              "fraud": "lừa đảo", "traffic": "giao thông", "other": "khác"}
-
-
 def _n(k: int, word: str) -> str:
     return f"{k} {word}" + ("" if k == 1 else "s")
 
 
 def _mentor_index(ctx: Context) -> PointIndex:
-    return _cached(ctx, "mindex", lambda: PointIndex(ctx.people.m_lat, ctx.people.m_lon))
+    return ctx.cached("mindex", lambda: PointIndex(ctx.people.m_lat, ctx.people.m_lon))
 
 
 def _nearest(index: PointIndex, lat: float, lon: float) -> tuple[int, float]:
     """The nearest point and its distance; among equally near points the first one, so
     that the answer does not depend on the tree (or on how a roster was split)."""
-    from matcher.geo import unit_xyz
-
     _, cand = index.tree.query(unit_xyz(np.array([lat]), np.array([lon])),
                                k=min(16, len(index.lat)))
     cand = np.atleast_1d(cand).ravel()
@@ -68,145 +49,6 @@ def _nearest(index: PointIndex, lat: float, lon: float) -> tuple[int, float]:
     dist = haversine_km(lat, lon, index.lat[cand], index.lon[cand])
     d, j = min(zip(np.round(dist, 6).tolist(), cand.tolist()))
     return int(j), float(d)
-
-
-def _cached(ctx: Context, key: str, make):
-    cache = ctx.__dict__.setdefault("_cache", {})
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
-
-
-def _forbid_rows(ctx: Context, kind: str) -> dict[tuple[str, str], int | None]:
-    """Pairs-sheet forbid rows (returnee, mentor, job or training course) -> Excel row,
-    built once; ``kind`` is "mentor", "job" or "training"."""
-    def make() -> dict[tuple[str, str], int | None]:
-        out = {}
-        for row in ctx.roster.pairs:
-            if row.rule == "forbid" and row.kind == kind:
-                target = row.target
-                out[(row.returnee_id, target)] = row.row
-        return out
-
-    return _cached(ctx, "forbid_" + kind, make)
-
-
-def pair_blockers(ctx: Context, r: int | None, m: int | None) -> list[str]:
-    """Which pair-level hard rules forbid returnee index ``r`` with mentor index ``m``."""
-    if r is None:
-        return [Bi("the returnee id is not in the roster",
-                   "mã người trở về không có trong danh sách")]
-    if m is None:
-        return [Bi("the mentor id is not in the roster",
-                   "mã cựu chiến binh không có trong danh sách")]
-    p, s = ctx.people, ctx.roster.settings
-    out = []
-    km = float(haversine_km(p.r_lat[r], p.r_lon[r], p.m_lat[m], p.m_lon[m]))
-    mid, rid = p.m_ids[m], p.r_ids[r]
-    if not p.m_active[m]:
-        out.append(Bi(f"rule 1: mentor {mid} is inactive",
-                      f"quy tắc 1: cựu chiến binh {mid} không còn hoạt động"))
-    elif p.m_capacity[m] <= 0:
-        out.append(Bi(f"rule 1: mentor {mid} has capacity 0",
-                      f"quy tắc 1: cựu chiến binh {mid} không nhận thêm người (sức nhận 0)"))
-    if km > s.mentor_max_km + 1e-9:
-        out.append(Bi(f"rule 3: {km:.1f} km apart, more than mentor_max_km "
-                      f"{s.mentor_max_km:g} km",
-                      f"quy tắc 3: cách nhau {km:.1f} km, quá giới hạn {s.mentor_max_km:g} km"))
-    elif km > p.m_max_km[m] + 1e-9:
-        out.append(Bi(f"rule 3: {km:.1f} km apart, more than {mid}'s own max_km "
-                      f"{p.m_max_km[m]:g} km",
-                      f"quy tắc 3: cách nhau {km:.1f} km, quá khoảng cách tối đa riêng của {mid} "
-                      f"({p.m_max_km[m]:g} km)"))
-    if s.gender_rule == "women_to_women" and p.r_female[r] and not p.m_female[m]:
-        out.append(Bi(f"rule 4: {rid} is a woman and {mid} a man (women_to_women)",
-                      f"quy tắc 4: {rid} là nữ còn {mid} là nam (nữ chỉ ghép với nữ)"))
-    if s.gender_rule == "same_gender" and p.r_female[r] != p.m_female[m]:
-        out.append(Bi(f"rule 4: {rid} and {mid} differ in gender (same_gender)",
-                      f"quy tắc 4: {rid} và {mid} khác giới (yêu cầu cùng giới)"))
-    if p.r_risk[r] > p.m_max_risk[m]:
-        out.append(Bi(f"rule 5: risk {p.r_risk[r]} is above {mid}'s max_risk "
-                      f"{p.m_max_risk[m]}",
-                      f"quy tắc 5: mức nguy cơ {p.r_risk[r]} cao hơn mức tối đa "
-                      f"{p.m_max_risk[m]} mà {mid} nhận"))
-    row = _forbid_rows(ctx, "mentor").get((rid, mid), False)
-    if row is not False:
-        out.append(Bi(f"rule 7: forbidden by Pairs row {row}" if row else "rule 7: forbidden",
-                      f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {row}" if row
-                      else "quy tắc 7: bị cấm"))
-    return out
-
-
-def placement_blockers(ctx: Context, r: int | None, o: int | None, kind: str) -> list[str]:
-    """Which pair-level hard rules forbid returnee index ``r`` with opening ``o`` (a job
-    index when ``kind`` is "job", else a training course index)."""
-    word = "job opening" if kind == "job" else "training course"
-    wvi = "vị trí việc làm" if kind == "job" else "khóa học nghề"
-    if r is None:
-        return [Bi("the returnee id is not in the roster",
-                   "mã người trở về không có trong danh sách")]
-    if o is None:
-        return [Bi(f"the {word} id is not in the roster", f"mã {wvi} không có trong danh sách")]
-    from matcher.text import fold
-
-    roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
-    ret = roster.returnees[r]
-    item = roster.jobs[o] if kind == "job" else roster.trainings[o]
-    km = float(haversine_km(p.r_lat[r], p.r_lon[r], item.location.lat, item.location.lon))
-    out = []
-    if kind == "job":
-        if not ret.wants_job:
-            out.append(Bi(f"rule 13: {ret.id} does not want a job",
-                          f"quy tắc 13: {ret.id} không cần việc làm"))
-        limit = s.job_max_km if ret.max_commute_km is None else min(s.job_max_km,
-                                                                     ret.max_commute_km)
-        if km > limit + 1e-9:
-            out.append(Bi(f"rule 9: {km:.1f} km to work, more than {limit:g} km",
-                          f"quy tắc 9: đường đi làm {km:.1f} km, quá giới hạn {limit:g} km"))
-        if not item.entry_level and fold(item.sector) not in ret.skills:
-            out.append(Bi(f"rule 10: {item.id} needs the skill {item.sector}, which "
-                          f"{ret.id} does not list",
-                          f"quy tắc 10: {item.id} cần tay nghề {item.sector} mà {ret.id} "
-                          "chưa có"))
-        if ret.offense in item.excluded_offenses:
-            out.append(Bi(f"rule 11: {item.id} does not accept {ret.offense} offenses",
-                          f"quy tắc 11: {item.id} không nhận nhóm tội "
-                          f"{OFFENSE_VI.get(ret.offense, ret.offense)}"))
-        age = ret.age(s.plan_date)
-        if (item.min_age is not None and age < item.min_age) or (
-                item.max_age is not None and age > item.max_age):
-            out.append(Bi(f"rule 11: age {age} is outside {item.id}'s limits",
-                          f"quy tắc 11: tuổi {age} nằm ngoài giới hạn tuổi của {item.id}"))
-        if item.slots <= 0:
-            out.append(Bi(f"rule 8: {item.id} has no slots", f"quy tắc 8: {item.id} không có "
-                          "chỉ tiêu nào"))
-    else:
-        if not ret.wants_training:
-            out.append(Bi(f"rule 13: {ret.id} does not want training",
-                          f"quy tắc 13: {ret.id} không cần học nghề"))
-        if km > s.training_max_km + 1e-9:
-            out.append(Bi(f"rule 9: {km:.1f} km to the course, more than "
-                          f"{s.training_max_km:g} km",
-                          f"quy tắc 9: cách nơi học {km:.1f} km, quá giới hạn "
-                          f"{s.training_max_km:g} km"))
-        if item.start_date is not None and item.start_date < ret.release_date:
-            out.append(Bi(f"rule 13: {item.id} starts before the release date "
-                          f"{ret.release_date:%d/%m/%Y}",
-                          f"quy tắc 13: {item.id} khai giảng trước ngày chấp hành xong án "
-                          f"{ret.release_date:%d/%m/%Y}"))
-        if item.seats <= 0:
-            out.append(Bi(f"rule 8: {item.id} has no seats", f"quy tắc 8: {item.id} không có "
-                          "chỗ học nào"))
-    row = _forbid_rows(ctx, kind).get((ret.id, item.id), False)
-    if row is not False:
-        out.append(Bi(f"rule 7: forbidden by Pairs row {row}" if row else "rule 7: forbidden",
-                      f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {row}" if row
-                      else "quy tắc 7: bị cấm"))
-    return out
-
-
-def join_bi(parts: list[str], sep: str = "; ") -> Bi:
-    return Bi(sep.join(str(x) for x in parts), sep.join(vi_of(x) for x in parts))
 
 
 # --------------------------------------------------------------------------- score breakdown
@@ -265,9 +107,9 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
                               "danh sách không có cựu chiến binh nào"))
         return reasons
     female = bool(p.r_female[r])
-    forb = _forbid_rows(ctx, "mentor")
+    forb = forbid_rows(ctx, "mentor")
     buckets: dict[str, list[str]] = defaultdict(list)
-    forbid_rows: list[str] = []
+    forbid_lines: list[str] = []
     risk_caps = []
     for m, d in zip(mj.tolist(), km.tolist()):
         mid = p.m_ids[m]
@@ -283,7 +125,7 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
             risk_caps.append(int(p.m_max_risk[m]))
         elif (rid, mid) in forb:
             buckets["forbid"].append(mid)
-            forbid_rows.append(str(forb[(rid, mid)]))
+            forbid_lines.append(str(forb[(rid, mid)]))
         else:
             ph = pair_hours(s, p.r_risk[r:r + 1], np.array([d]))[0]
             if load[m] >= p.m_capacity[m]:
@@ -339,7 +181,7 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
             f"quy tắc 3: {n_} cựu chiến binh {rvi} chỉ đi được quãng ngắn hơn (khoảng cách "
             f"tối đa riêng): {ids('own_km', 'vi')}"))
     if buckets["forbid"]:
-        rows_txt = ", ".join(sorted(set(forbid_rows)))
+        rows_txt = ", ".join(sorted(set(forbid_lines)))
         reasons.append(Bi(
             f"rule 7: forbidden by Pairs row {rows_txt}: {ids('forbid')}",
             f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {rows_txt}: "
@@ -387,7 +229,7 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
         limit = min(limit, returnee.max_commute_km)
     if not items:
         return [Bi(f"no {word}s in the roster", f"danh sách không có {wvi} nào")]
-    index = _cached(ctx, "index_" + kind, lambda: PointIndex(
+    index = ctx.cached("index_" + kind, lambda: PointIndex(
         np.array([o.location.lat for o in items]), np.array([o.location.lon for o in items])))
     _qi, near, dist = index.pairs_within(p.r_lat[r:r + 1], p.r_lon[r:r + 1], limit)
     if len(near) == 0:
@@ -399,9 +241,7 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
                    f"{items[j0].id}, {d0:.1f} km)")]
     buckets: dict[str, list[str]] = defaultdict(list)
     age = returnee.age(s.plan_date)
-    from matcher.text import fold
-
-    forb = _forbid_rows(ctx, kind)
+    forb = forbid_rows(ctx, kind)
     for j in near.tolist():
         o = items[j]
         if kind == "job":
@@ -507,8 +347,6 @@ def explain_unassigned(ctx: Context, plan: Plan) -> list[Unassigned]:
     ji = {j.id: k for k, j in enumerate(roster.jobs)}
     ti = {t.id: k for k, t in enumerate(roster.trainings)}
     emp_groups: dict[str, set[int]] = defaultdict(set)
-    from matcher.text import fold
-
     for i, a in enumerate(plan.assignments):
         if a.job_id is not None:
             jused[ji[a.job_id]] += 1

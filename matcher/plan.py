@@ -237,3 +237,41 @@ class Plan:
                                          u.get("row"), u.get("reason", ""),
                                          u.get("reason_vi", ""))
                             for u in data.get("unmet_requires", [])])
+
+
+@dataclass
+class PrevRow:
+    returnee_id: str
+    mentor_id: str | None = None
+    job_id: str | None = None
+    training_id: str | None = None
+    confirmed: bool = False
+    hired: bool = False
+    row: int | None = None
+
+
+@dataclass
+class PreviousPlan:
+    """What a rerun needs of the previous plan: its pairs per returnee (with the
+    hand-filled ``confirmed`` and ``hired`` marks), its date, where it came from and, when
+    known, its visits (SPEC section 5)."""
+
+    rows: dict[str, PrevRow]
+    plan_date: dt.date | None = None
+    source: str = ""
+    issues: list[Any] = field(default_factory=list)  # matcher.errors.Issue
+    visits: list = field(default_factory=list)  # the previous plan's visits, when known
+
+
+def previous_from_plan(plan: Plan, source: str = "previous plan") -> PreviousPlan:
+    rows = {a.returnee_id: PrevRow(a.returnee_id, a.mentor_id, a.job_id, a.training_id,
+                                   a.confirmed, a.hired) for a in plan.assignments}
+    return PreviousPlan(rows, plan.plan_date, source, visits=list(plan.visits))
+
+
+def as_previous(previous: Plan | PreviousPlan) -> PreviousPlan:
+    if isinstance(previous, PreviousPlan):
+        return previous
+    if isinstance(previous, Plan):
+        return previous_from_plan(previous)
+    raise TypeError("previous must be a Plan or a PreviousPlan")

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from matcher.blockers import pair_blockers, placement_blockers
 from matcher.plan import UnmetRequire
-from matcher.text import fold
+from matcher.text import Bi, fold, join_bi, vi_of
 
 if TYPE_CHECKING:
+    from matcher.context import Context
     from matcher.domain import PairRule
-    from matcher.solve import Context
 
 
 def _where(row: PairRule) -> tuple[str, str]:
@@ -37,8 +38,6 @@ def _where(row: PairRule) -> tuple[str, str]:
 
 
 def _unmet(ctx: Context, row: PairRule, problem: str) -> None:
-    from matcher.explain import Bi, vi_of
-
     where, where_vi = _where(row)
     pair_txt = f"{row.returnee_id}–{row.target}"
     note = Bi(f"{where}: required pair {pair_txt} cannot be made: {problem}",
@@ -64,8 +63,6 @@ def _positions(r: np.ndarray, o: np.ndarray, wanted: set[tuple[int, int]]
 def settle_mentor_requires(ctx: Context, fixed: np.ndarray | None = None) -> np.ndarray:
     """Mentor arc per returnee (-1 if none): the ``fixed`` pairs (confirmed on a rerun)
     and the ``require`` rows for mentors that can be honoured."""
-    from matcher.explain import Bi, join_bi, pair_blockers
-
     roster, p, arcs = ctx.roster, ctx.people, ctx.marcs
     chosen = (np.full(p.n_returnees, -1, dtype=np.int64) if fixed is None
               else fixed.astype(np.int64).copy())
@@ -126,8 +123,6 @@ def settle_placement_requires(ctx: Context, fixed_jobs: np.ndarray | None = None
                               ) -> tuple[np.ndarray, np.ndarray]:
     """Job arc and training arc per returnee (-1 if none): the ``fixed_jobs`` (hired on a
     rerun) and the ``require`` rows for jobs and courses that can be honoured."""
-    from matcher.explain import Bi, join_bi, placement_blockers, vi_of
-
     roster, p = ctx.roster, ctx.people
     n = p.n_returnees
     ja, ta = ctx.jarcs, ctx.tarcs

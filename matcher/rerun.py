@@ -1,7 +1,9 @@
 """Reruns after new releases (SPEC section 5; tiers M3 and J3).
 
-A previous plan (its JSON, its workbook, or a :class:`Plan` in memory) is read into
-:class:`PreviousPlan`. Then:
+A previous plan (its JSON or workbook, read by :mod:`matcher.io.plan_reader`, or a
+:class:`Plan` in memory) becomes a :class:`~matcher.plan.PreviousPlan`. The rerun is the
+same solve as a first plan with two steps around it: :func:`prepare` before it and
+:func:`label` after it.
 
 * confirmed pairs (marked ``confirmed``, or older than ``confirm_after_days``) are fixed,
   unless a hard rule now forbids them — then the pair ends and the reason names the rule;
@@ -14,101 +16,16 @@ A previous plan (its JSON, its workbook, or a :class:`Plan` in memory) is read i
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.errors import ERROR, WARNING, Issue, RosterError
-from matcher.explain import Bi, join_bi, vi_of
-from matcher.plan import Plan, Tier
-
-
-@dataclass
-class PrevRow:
-    returnee_id: str
-    mentor_id: str | None = None
-    job_id: str | None = None
-    training_id: str | None = None
-    confirmed: bool = False
-    hired: bool = False
-    row: int | None = None
-
-
-@dataclass
-class PreviousPlan:
-    rows: dict[str, PrevRow]
-    plan_date: dt.date | None = None
-    source: str = ""
-    issues: list[Issue] = field(default_factory=list)
-    visits: list = field(default_factory=list)  # the previous plan's visits, when known
-
-
-def previous_from_plan(plan: Plan, source: str = "previous plan") -> PreviousPlan:
-    rows = {a.returnee_id: PrevRow(a.returnee_id, a.mentor_id, a.job_id, a.training_id,
-                                   a.confirmed, a.hired) for a in plan.assignments}
-    return PreviousPlan(rows, plan.plan_date, source, visits=list(plan.visits))
-
-
-def load_previous(path: Path, roster=None) -> PreviousPlan:
-    """Read a previous plan from JSON or from the plan workbook (Assignments sheet, with the
-    hand-filled ``confirmed`` and ``hired`` columns). Problems raise RosterError with sheet,
-    row and column; ids unknown to the new roster become warnings (those pairs end)."""
-    path = Path(path)
-    name = path.name
-    if not path.is_file():
-        raise RosterError([Issue("missing_file", name, params={"value": name})])
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            prev = previous_from_plan(Plan.from_json(data), name)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise RosterError([Issue("unreadable_file", name,
-                                     params={"detail": f"not a plan JSON: {exc}"})]) from None
-    else:
-        from matcher.io.plan_reader import read_plan_back
-
-        rows, plan_date = read_plan_back(path)  # raises RosterError with located issues
-        prev = PreviousPlan({}, plan_date, name)
-        for r in rows:
-            rid = r.get("returnee_id")
-            if not rid:
-                continue
-            prev.rows[rid] = PrevRow(rid, r.get("mentor_id"), r.get("job_id"),
-                                     r.get("training_id"), bool(r.get("confirmed")),
-                                     bool(r.get("hired")), r.get("row"))
-    if roster is not None:
-        prev.issues += _unknown_ids(prev, roster)
-    return prev
-
-
-def _unknown_ids(prev: PreviousPlan, roster) -> list[Issue]:
-    mentors = {m.id for m in roster.mentors}
-    jobs = {j.id for j in roster.jobs}
-    courses = {t.id for t in roster.trainings}
-    out = []
-    for row in prev.rows.values():
-        for col, value, known, kind, kind_vi in (
-                ("mentor_id", row.mentor_id, mentors, "Mentor", "Cựu chiến binh"),
-                ("job_id", row.job_id, jobs, "Job", "Việc làm"),
-                ("training_id", row.training_id, courses, "Course", "Khóa học nghề")):
-            if value and value not in known:
-                out.append(Issue("unknown_reference", prev.source, row.row, col,
-                                 {"kind": kind, "kind_vi": kind_vi, "value": value,
-                                  "target": "new roster", "target_vi": "danh sách mới"},
-                                 severity=WARNING))
-    return out
-
-
-def as_previous(previous) -> PreviousPlan:
-    if isinstance(previous, PreviousPlan):
-        return previous
-    if isinstance(previous, Plan):
-        return previous_from_plan(previous)
-    raise TypeError("previous must be a Plan or a PreviousPlan")
+from matcher.blockers import pair_blockers
+from matcher.context import Context, MentorSolution, PlacementSolution
+from matcher.errors import ERROR
+from matcher.plan import Plan, PreviousPlan, PrevRow, Tier, as_previous
+from matcher.text import Bi, join_bi, vi_of
 
 
 def _is_confirmed(row: PrevRow, prev: PreviousPlan, settings) -> bool:
@@ -119,12 +36,24 @@ def _is_confirmed(row: PrevRow, prev: PreviousPlan, settings) -> bool:
                 (settings.plan_date - prev.plan_date).days >= days)
 
 
-def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
-                timings: dict[str, float], schedule: bool, parallel: bool = True) -> Plan:
-    from matcher import explain
-    from matcher.explain import pair_blockers
-    from matcher.solve import finish_plan, solve_both
+@dataclass
+class Rerun:
+    """A rerun prepared for the solve: the previous plan, the pairs that must stay
+    (confirmed mentor arcs and hired job arcs per returnee, -1 for none) and why the
+    previous pairs that had to end ended."""
 
+    prev: PreviousPlan
+    fixed: np.ndarray
+    fixed_jobs: np.ndarray
+    prev_mask: np.ndarray
+    ended_reason: dict[str, str]
+    job_notes: list[str]
+
+
+def prepare(ctx: Context, previous: Plan | PreviousPlan) -> Rerun:
+    """Before the solve: fix the confirmed pairs while every hard rule still allows them,
+    mark the other previous pairs for the tiers M3 and J3 (``ctx.marcs.prev``,
+    ``ctx.jarcs.prev``, ``ctx.tarcs.prev``) and keep the hired placements."""
     prev = as_previous(previous)
     _roster, p, arcs, s = ctx.roster, ctx.people, ctx.marcs, ctx.roster.settings
     ri = {rid: i for i, rid in enumerate(p.r_ids)}
@@ -187,18 +116,18 @@ def solve_rerun(ctx, previous, *, progress, time_limit: float, t0: float,
     arcs.prev = prev_mask
     # placements: hired ones are facts, proposed ones are preferred (J3)
     fixed_jobs, job_notes = _placement_prev(ctx, prev)
-    ms, ps = solve_both(ctx, time_limit=time_limit, say=progress, timings=timings,
-                        parallel=parallel, fixed=fixed, fixed_jobs=fixed_jobs)
-    rows, changes, extra = _changes(ctx, prev, ms, ps, fixed, prev_mask, ended_reason)
-    ctx.notes.extend(job_notes)
-    ctx.notes.extend(f"previous plan {i.where}: {i.message('en')}" for i in prev.issues)
-    from matcher.schedule import previous_visits_from
+    return Rerun(prev, fixed, fixed_jobs, prev_mask, ended_reason, job_notes)
 
-    # kept pairs continue their visit rhythm from the previous plan's last visit
-    last_visits = previous_visits_from(prev, ctx.roster.settings.plan_date)
-    return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=progress, schedule=schedule,
-                       explain_mod=explain, changes=changes, extra_tiers=extra, rows=rows,
-                       previous_visits=last_visits)
+
+def label(ctx: Context, rerun: Rerun, ms: MentorSolution, ps: PlacementSolution
+          ) -> tuple[dict[str, tuple[str, str]], dict, dict[str, Tier]]:
+    """After the solve: every row new / kept / changed / ended with its reason, the change
+    report, and the rerun tiers M3 and J3 as counts of changed pairs."""
+    rows, changes, extra = _changes(ctx, rerun.prev, ms, ps, rerun.fixed, rerun.prev_mask,
+                                    rerun.ended_reason)
+    ctx.notes.extend(rerun.job_notes)
+    ctx.notes.extend(f"previous plan {i.where}: {i.message('en')}" for i in rerun.prev.issues)
+    return rows, changes, extra
 
 
 def _placement_prev(ctx, prev: PreviousPlan) -> tuple[np.ndarray, list[str]]:

@@ -58,8 +58,9 @@ from matcher.availability import (
     parse_availability,
 )
 from matcher.domain import Roster
-from matcher.explain import Bi, vi_of
+from matcher.geo import haversine_km
 from matcher.plan import Assignment, Plan, Visit
+from matcher.text import Bi, vi_of
 
 MAX_PER_DAY = 3
 WORK_DAYS = (0, 1, 2, 3, 4, 5)  # jobs: Mon–Sat
@@ -508,10 +509,9 @@ def _free_days(both: frozenset, busy: list, dates: list[dt.date]
 
 
 def _saving(m, pairs: list[_Pair]) -> list[list[int]]:
-    from matcher.check import distance_km
-
     def km(x, y) -> float:
-        return distance_km(x.location.lat, x.location.lon, y.location.lat, y.location.lon)
+        return float(haversine_km(x.location.lat, x.location.lon, y.location.lat,
+                                  y.location.lon))
 
     n = len(pairs)
     out = [[0] * n for _ in range(n)]

@@ -45,9 +45,15 @@ from types import SimpleNamespace
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
+from matcher.context import Context, build_context
 from matcher.domain import Roster
+from matcher.explain import capacity_gaps
+from matcher.geo import chord_for_km, unit_xyz
 from matcher.plan import Plan, Tier
+from matcher.rules import people_arrays
+from matcher.solve import solve
 from matcher.text import fold
 
 EXECUTORS = ("local", "dask", "serial")
@@ -67,7 +73,7 @@ class Regions:
     training: np.ndarray
     weight: np.ndarray
     pairs: int
-    context: object = None  # the whole roster's candidate pairs (matcher.solve.Context)
+    context: object = None  # the whole roster's candidate pairs (matcher.context.Context)
     # per part: its returnees, mentors, openings and courses as indices into the roster
     part_index: list[dict[str, np.ndarray]] | None = None
 
@@ -78,8 +84,6 @@ class Regions:
 
 def find_regions(roster: Roster) -> Regions:
     """Connected components of the candidate graph (see the module docstring)."""
-    from matcher.solve import build_context
-
     ctx = build_context(roster, parallel=True)
     ma, ja, ta = ctx.marcs, ctx.jarcs, ctx.tarcs
     n, m, nj, nt = len(roster.returnees), len(roster.mentors), len(roster.jobs), \
@@ -193,14 +197,11 @@ def _split(roster: Roster, batches: int | None, workers: int | None = None
 
 def part_context(context, part: Roster, index: dict[str, np.ndarray]):
     """The candidate pairs of ``part`` cut from those of the whole roster (``context``, a
-    :class:`matcher.solve.Context`; ``index``: the part's people as indices into the
+    :class:`matcher.context.Context`; ``index``: the part's people as indices into the
     roster, in order). Every feasible pair of a part's returnee lies in its region, and
     pairs depend only on their two ends and the returnee's Pairs rows, which go with it:
     the same pairs, in the same order, as building them for the part, without the spatial
     join again."""
-    from matcher.rules import people_arrays
-    from matcher.solve import Context
-
     whole = context.roster
     sizes = {"returnee": len(whole.returnees), "mentor": len(whole.mentors),
              "job": len(whole.jobs), "training": len(whole.trainings)}
@@ -228,10 +229,6 @@ def _context(roster: Roster, where: dict[str, np.ndarray], n_batches: int
     that returnee, or they would share its region) and the nearest one. They have no
     feasible pair in the batch, so the batch's solve never assigns them; they only keep
     "why no mentor / job" identical to a solve of the whole roster."""
-    from scipy.spatial import cKDTree
-
-    from matcher.geo import chord_for_km, unit_xyz
-
     s = roster.settings
     r_xyz = unit_xyz(np.array([r.location.lat for r in roster.returnees]),
                      np.array([r.location.lon for r in roster.returnees]))
@@ -287,8 +284,6 @@ def solve_part(part: Roster, time_limit: float | None = None, *, parallel: bool 
     """Solve one part (no visit schedule); runs in a worker process, or in this one when
     there is a single part (then ``parallel`` lets it use a second core). ``context``:
     the part's candidate pairs, already built."""
-    from matcher.solve import solve
-
     t0 = time.perf_counter()
     plan = solve(part, schedule=False, time_limit=time_limit, parallel=parallel,
                  context=context)
@@ -418,8 +413,6 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
 
 def merge_plans(roster: Roster, plans: Sequence[Plan]) -> Plan:
     """One plan for ``roster`` from plans of its independent parts."""
-    from matcher.explain import capacity_gaps
-
     s = roster.settings
     order = {r.id: i for i, r in enumerate(roster.returnees)}
     by_id = {a.returnee_id: a for p in plans for a in p.assignments}

@@ -1,7 +1,9 @@
-"""Text normalisation shared by headers, enums, ward names and search.
+"""Text shared by the whole library: normalisation for headers, enums, ward names and
+search, and the bilingual text type of reasons and notes.
 
 Vietnamese coordinators type names with or without accents and in any case, so every
-comparison of user text goes through :func:`fold` first.
+comparison of user text goes through :func:`fold` first. A reason the planner gives is a
+:class:`Bi`: its English wording, carrying its Vietnamese wording along.
 """
 
 from __future__ import annotations
@@ -35,3 +37,22 @@ def header_key(text: object) -> str:
     s = fold(text)
     s = re.sub(r"[^0-9a-z]+", " ", s)
     return s.strip()
+
+
+class Bi(str):
+    """English text (the str value) that also carries its Vietnamese wording in ``vi``."""
+
+    vi: str
+
+    def __new__(cls, en: str, vi: str) -> Bi:
+        obj = super().__new__(cls, en)
+        obj.vi = vi
+        return obj
+
+
+def vi_of(text: str) -> str:
+    return getattr(text, "vi", text)
+
+
+def join_bi(parts: list[str], sep: str = "; ") -> Bi:
+    return Bi(sep.join(str(x) for x in parts), sep.join(vi_of(x) for x in parts))

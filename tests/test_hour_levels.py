@@ -8,7 +8,7 @@ import itertools
 
 import numpy as np
 
-from matcher.solve import _hour_levels
+from matcher.mentors import _hour_levels
 
 
 def test_every_plan_within_budget_respects_the_nested_limits():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from builders import job, returnee, roster
 
+import matcher.placements as placements_mod
 import matcher.solve as solve_mod
 from matcher.check import assert_plan_ok
 
@@ -31,15 +32,15 @@ def _tiers(plan):
 
 def test_dive_matches_exhaustive_search(monkeypatch):
     ro = _clusters(6)  # six clashes at the root, more than branch and bound takes on
-    assert solve_mod.BNB_MAX_CLASHES < 6
+    assert placements_mod.BNB_MAX_CLASHES < 6
     calls = []
-    real_dive = solve_mod._dive
-    monkeypatch.setattr(solve_mod, "_dive", lambda *a, **k: calls.append(1) or real_dive(*a, **k))
+    real_dive = placements_mod._dive
+    monkeypatch.setattr(placements_mod, "_dive", lambda *a, **k: calls.append(1) or real_dive(*a, **k))
     dive = solve_mod.solve(ro, schedule=False)
     assert calls  # the dive ran
     assert_plan_ok(ro, dive)
-    monkeypatch.setattr(solve_mod, "BNB_MAX_CLASHES", 100)
-    monkeypatch.setattr(solve_mod, "J5_EXTRA_NODES", 10**6)
+    monkeypatch.setattr(placements_mod, "BNB_MAX_CLASHES", 100)
+    monkeypatch.setattr(placements_mod, "J5_EXTRA_NODES", 10**6)
     exact = solve_mod.solve(ro, schedule=False)
     assert_plan_ok(ro, exact)
     assert exact.tiers["J5"].optimal

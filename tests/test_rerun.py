@@ -14,9 +14,9 @@ from matcher.check import assert_plan_ok, check_plan
 from matcher.cli import main
 from matcher.errors import RosterError
 from matcher.generate import generate_roster
+from matcher.io.plan_reader import load_previous
 from matcher.io.plan_writer import write_plan_workbook
 from matcher.plan import Assignment, Plan
-from matcher.rerun import load_previous
 from matcher.solve import solve
 
 

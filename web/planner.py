@@ -220,7 +220,7 @@ def _index(roster: Any) -> dict[str, dict[str, dict[str, Any]]]:
 def load_previous(path: Path, roster: Any) -> Any:
     """The earlier run's plan (its ``plan.json``, or a plan workbook with hand-filled
     ``confirmed``/``hired`` columns) as the library's previous plan for ``roster``."""
-    from matcher.rerun import load_previous as library_load_previous
+    from matcher.io.plan_reader import load_previous as library_load_previous
 
     return library_load_previous(Path(path), roster)
 

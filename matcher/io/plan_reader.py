@@ -5,14 +5,15 @@ for anything that cannot be used."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 
-from matcher.errors import ERROR, Issue, RosterError
+from matcher.errors import ERROR, WARNING, Issue, RosterError
 from matcher.io.plan_text import TEXT
-from matcher.plan import Assignment, Plan
+from matcher.plan import Assignment, Plan, PreviousPlan, PrevRow, previous_from_plan
 from matcher.text import fold, header_key
 from matcher.values import is_blank, parse_bool, parse_date, parse_text
 
@@ -219,3 +220,51 @@ def plan_from_workbook(path: str | Path) -> Plan:
                    for r in rows]
     return Plan(plan_date=plan_date or dt.date.today(), settings={}, tiers={},
                 assignments=assignments, status="")
+
+
+def load_previous(path: Path, roster=None) -> PreviousPlan:
+    """Read a previous plan from JSON or from the plan workbook (Assignments sheet, with the
+    hand-filled ``confirmed`` and ``hired`` columns). Problems raise RosterError with sheet,
+    row and column; ids unknown to the new roster become warnings (those pairs end)."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise RosterError([Issue("missing_file", name, params={"value": name})])
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            prev = previous_from_plan(Plan.from_json(data), name)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise RosterError([Issue("unreadable_file", name,
+                                     params={"detail": f"not a plan JSON: {exc}"})]) from None
+    else:
+        rows, plan_date = read_plan_back(path)  # raises RosterError with located issues
+        prev = PreviousPlan({}, plan_date, name)
+        for r in rows:
+            rid = r.get("returnee_id")
+            if not rid:
+                continue
+            prev.rows[rid] = PrevRow(rid, r.get("mentor_id"), r.get("job_id"),
+                                     r.get("training_id"), bool(r.get("confirmed")),
+                                     bool(r.get("hired")), r.get("row"))
+    if roster is not None:
+        prev.issues += _unknown_ids(prev, roster)
+    return prev
+
+
+def _unknown_ids(prev: PreviousPlan, roster) -> list[Issue]:
+    mentors = {m.id for m in roster.mentors}
+    jobs = {j.id for j in roster.jobs}
+    courses = {t.id for t in roster.trainings}
+    out = []
+    for row in prev.rows.values():
+        for col, value, known, kind, kind_vi in (
+                ("mentor_id", row.mentor_id, mentors, "Mentor", "Cựu chiến binh"),
+                ("job_id", row.job_id, jobs, "Job", "Việc làm"),
+                ("training_id", row.training_id, courses, "Course", "Khóa học nghề")):
+            if value and value not in known:
+                out.append(Issue("unknown_reference", prev.source, row.row, col,
+                                 {"kind": kind, "kind_vi": kind_vi, "value": value,
+                                  "target": "new roster", "target_vi": "danh sách mới"},
+                                 severity=WARNING))
+    return out
