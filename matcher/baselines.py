@@ -19,7 +19,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from ortools.sat.python import cp_model
 
+from matcher.check import objective
 from matcher.context import HOURS_SCALE, TRAVEL_UNITS_PER_KM, Context  # the tiers' own units
 from matcher.cpsat import lex_solve
 from matcher.domain import Roster
@@ -89,8 +91,6 @@ def _plan(d: Pairs, mentor_arc: np.ndarray, job_arc: np.ndarray, training_arc: n
     """A :class:`Plan` from the chosen arc per returnee (-1: none); tier values are
     recomputed by the checker, ``bounds`` gives (bound, proved) per tier (default: the
     value, not proved)."""
-    from matcher.check import objective
-
     roster, p, ma, ja, ta, s = d.roster, d.p, d.ma, d.ja, d.ta, d.roster.settings
     assignments = []
     for i, rid in enumerate(p.r_ids):
@@ -242,8 +242,6 @@ def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = 
     best bound and whether it is proved (a tier after an unproved one is never proved:
     its bound holds only given the higher tiers' values). With no solution in time the
     plan has no assignments and status ``NO_SOLUTION``."""
-    from ortools.sat.python import cp_model
-
     t0 = time.perf_counter()
     d = Pairs.of(roster)
     timings = {"candidates": time.perf_counter() - t0}

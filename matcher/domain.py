@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher.text import fold
+from matcher.values import parse_date, parse_number
+
 OFFENSES = ("drugs", "property", "violence", "fraud", "traffic", "other")
 GENDERS = ("M", "F")
 SPECIALTIES = ("drugs", "youth", "women", "jobs", "legal")
@@ -343,14 +346,10 @@ class Settings:
 
 def parse_setting(name: str, raw: Any) -> Any:
     """Parse one setting value from text or a cell; raises ValueError with a plain message."""
-    from matcher.values import parse_date, parse_number  # local: values imports domain
-
     spec = SETTINGS_BY_NAME[name]
     if spec.kind is dt.date:
         return parse_date(raw)
     if spec.kind is str:
-        from matcher.text import fold
-
         v = fold(raw).replace(" ", "_")
         aliases = {"nu_voi_nu": "women_to_women", "cung_gioi": "same_gender",
                    "khong": "none"}

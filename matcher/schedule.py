@@ -43,11 +43,14 @@ mentors are solved in parallel processes.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+
+from ortools.sat.python import cp_model
 
 from matcher.availability import (
     DAYTIME,
@@ -245,8 +248,6 @@ def _fast(p: MentorProblem) -> tuple[str, list[Events], str] | None:
 
 
 def _cpsat(p: MentorProblem) -> tuple[str, list[Events], str]:
-    from ortools.sat.python import cp_model
-
     last, m = p.last, cp_model.CpModel()
     by_slot: dict[tuple[int, int], list] = {}
     by_day: dict[int, list] = {}
@@ -599,8 +600,6 @@ def schedule_visits(roster: Roster, plan: Plan,
 
 def _run_cpsat(problems: list[MentorProblem]) -> Iterable[tuple[str, list[Events], str]]:
     if len(problems) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
-        import multiprocessing
-
         workers = min(len(problems), os.cpu_count() or 1)
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:

@@ -118,6 +118,7 @@ from matcher.generate.tables import (
     Scale,
     planned_counts,
 )
+from matcher.io.roster_writer import write_roster
 
 __all__ = [
     "AVAILABILITY_JOB_SEEKER", "AVAILABILITY_MENTOR", "AVAILABILITY_RETURNEE_OTHER", "DATA_DIR",
@@ -159,8 +160,6 @@ def counts(roster: Roster) -> dict[str, int]:
 def generate(scale: str, seed: int, out_path: str | Path, *, lang: str = "en",
              plan_date: dt.date = DEFAULT_PLAN_DATE) -> dict[str, int]:
     """Generate a roster and write it to ``out_path`` (.xlsx); returns its counts."""
-    from matcher.io.roster_writer import write_roster
-
     roster = generate_roster(scale, seed, plan_date=plan_date)
     write_roster(roster, out_path, lang=lang, skill_names=SECTOR_NAMES)
     return counts(roster)
@@ -170,8 +169,6 @@ def make_sample(out_path: str | Path) -> dict[str, int]:
     """The bundled sample (``data/sample/roster.xlsx``): Thanh Hóa city, 120 returnees,
     200 mentors, 40 openings, 6 courses, 12 Pairs rows, Vietnamese sheets and headers;
     about one person in ten is given by ward name only."""
-    from matcher.io.roster_writer import write_roster
-
     roster = _build(SAMPLE, SAMPLE_SEED, DEFAULT_PLAN_DATE)
     write_roster(roster, out_path, lang="vi", skill_names=SECTOR_NAMES)
     return counts(roster)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from matcher.domain import Job, Mentor, PairRule, Returnee, Training
 from matcher.generate.places import _choice, _locations, _Points, _scatter, _Units, _width
@@ -127,8 +128,6 @@ def _pairs(rng: np.random.Generator, n_rows: int, returnees: list[Returnee], r_p
            mentors: list[Mentor], m_pts: _Points, jobs: list[Job]) -> list[PairRule]:
     """Coordinators' Pairs rows: mostly forbid/affinity, a few feasible requires, never
     two rows for the same pair (so never a require and a forbid together)."""
-    from scipy.spatial import cKDTree
-
     if not returnees or not mentors:
         return []
     n_req = max(1, round(0.12 * n_rows))

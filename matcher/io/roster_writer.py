@@ -27,6 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from matcher import schema
 from matcher.domain import OFFENSES, SETTING_SPECS, SPECIALTIES, Location, Roster
+from matcher.gazetteer import AMBIGUOUS, OK, Gazetteer
 from matcher.text import fold
 from matcher.text import strip_accents as _strip
 
@@ -189,8 +190,6 @@ def _sheet_name(sheet: schema.Sheet, lang: str) -> str:
 def _unambiguous(ward: str) -> str:
     """A 2025 unit name that is also the name of other (pre-2025) units is written as a
     2025 address, "<name>, tỉnh Thanh Hóa", so that it reads back without ambiguity."""
-    from matcher.gazetteer import AMBIGUOUS, OK, Gazetteer
-
     gaz = Gazetteer.bundled()
     if gaz.resolve(ward).status != AMBIGUOUS:
         return ward
