@@ -479,7 +479,10 @@ def _mentors(rules: Rules, previous, ref: Reference, stop=None, against=None,
         for a, b in zip(spread_vars[m.id], spread_vars[m.id][1:]):
             mip.add({a: 1, b: -1}, lo=0)  # the k-th counter only after the (k-1)-th
         if math.isfinite(rules.budget(m)):
-            mip.add(hours_m.get(m.id, {}), hi=rules.budget(m) + 1e-6)
+            # in 1/1000 h so that HiGHS's feasibility tolerance stays far below the rule's
+            # own float slack (1e-9 h)
+            mip.add({i: 1000 * h for i, h in hours_m.get(m.id, {}).items()},
+                    hi=1000 * (rules.budget(m) + 1e-9))
     for coefs in grp.values():
         if len(coefs) > 1:
             mip.add(coefs, hi=1)

@@ -19,7 +19,9 @@ from reference_mip import MENTOR_RULES, RULES, Rules, solve_reference
 
 from matcher.solve import solve
 
-SEEDS = tuple(range(63))  # every third a rerun: 21 reruns
+# every third seed is a rerun; 93, 133 and 196 found by a wider scan: the hour-budget repair
+# stops with M1/M2 unproved (and M2/M4 below the optimum) in a fraction of a second
+SEEDS = (*range(63), 93, 133, 196)
 MENTOR_TIERS = ("M1", "M2", "M3", "M4", "M5")
 PLACEMENT_TIERS = ("J1", "J2", "J3", "J4", "J5")
 # removing these only allows more plans (the objectives stay): confirmed/hired change M3/J3
