@@ -5,8 +5,9 @@ plain Python, and the tier values of section 3.
 A leaf on purpose: it imports only the data types (``matcher.domain``, ``matcher.plan``),
 ``PlanCheckError``, the availability-text parser (input parsing) and ``fold``. Distances,
 monthly hours, pair rules, scores and the visit rules are its own plain formulas, never
-the solver's (``solve``, ``rules``, ``flow``, ``cpsat``, ``rerun``, ``requires``,
-``explain``) or the scheduler's (``schedule``): agreeing with them then means something.
+the solver's (``solve``, ``context``, ``mentors``, ``placements``, ``rules``, ``geo``,
+``flow``, ``cpsat``, ``rerun``, ``requires``, ``blockers``, ``explain``) or the
+scheduler's (``schedule``): agreeing with them then means something.
 Meant to be correct, clear and easy to read rather than fast. ``plan`` runs it before
 writing anything: a plan that fails it is a bug, reported as such.
 

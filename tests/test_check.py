@@ -17,7 +17,7 @@ from builders import PLAN_DATE, job, mentor, pair, returnee, roster, training
 from matcher.check import assert_plan_ok, check_plan, check_schedule, objective
 from matcher.domain import Roster
 from matcher.errors import PlanCheckError
-from matcher.plan import Assignment, Plan, UnmetRequire, Visit
+from matcher.plan import Assignment, Plan, PreviousPlan, PrevRow, UnmetRequire, Visit
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.timedelta(days=1)
@@ -259,8 +259,6 @@ def test_unmet_require_rows_from_the_solver_pass() -> None:
 def rerun_case():
     """M1 holds R1 (confirmed) and R2; new R4 (high risk) reaches only M1, so R2 must move
     to M2 for everyone to be covered (M3 = 1). R2 was hired for J1; R3's J2 is proposed."""
-    from matcher.rerun import PreviousPlan, PrevRow
-
     ro = roster([returnee("R1", 0, skills=SK), returnee("R2", 2, skills=SK),
                  returnee("R3", 6, skills=SK), returnee("R4", -2, risk=3, skills=SK)],
                 [mentor("M1", 0, capacity=2), mentor("M2", 4, capacity=2)],
