@@ -475,10 +475,17 @@ def _repair_mentor_hours(p: People, arcs: MentorArcs, cand: np.ndarray, chosen: 
                 break  # every tier proved
             stage = len(stages) - 1  # lower tiers open: the whole components, all the time
             continue
-        if region_r.all():
+        settled = bool(res) and all(v[2] for t, v in res.items() if t in ("M1", "M2"))
+        if region_r.all() or not settled:
+            # the region holds everyone, or CP-SAT could not settle it (a larger region
+            # short of the whole is harder still): M1/M2 fall short of the flow's bound
+            # here, and only the whole components can say what is optimal — solved with
+            # all the time left when CP-SAT can load them
+            region_r, _ = _components_of(p, arcs, cand, over)
+            if int(region_r[arcs.r[cand]].sum()) <= WHOLE_MAX_PAIRS:
+                stage = len(stages) - 1
+                continue
             break
-        if not res or not all(v[2] for t, v in res.items() if t in ("M1", "M2")):
-            break  # CP-SAT could not settle this region: a larger one is harder still
     return best, best_vals, size, proofs, cp_bounds
 
 
