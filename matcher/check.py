@@ -241,7 +241,7 @@ def check_plan(roster: Roster, plan: Plan, previous: Any = None) -> list[str]:
     bad += _check_placements(look, plan)
     fixed = _fixed_pairs(look, previous)
     bad += _check_requires(look, plan, fixed)
-    if previous is not None:
+    if _is_rerun(previous):
         bad += _check_rerun(look, plan, previous)
     if plan.visits or plan.unscheduled:
         bad += check_schedule(roster, plan, previous)
@@ -461,6 +461,11 @@ def _why_unmet(look: _Look, row: PairRule, fixed: _Fixed) -> str | None:
 
 # ------------------------------------------------------------------------------ reruns
 
+def _is_rerun(previous: Any) -> bool:
+    """A previous plan was given (not only a mapping of last visits for the schedule)."""
+    return previous is not None and not isinstance(previous, Mapping)
+
+
 def _previous_rows(previous: Any) -> list[Any]:
     """The previous plan's rows (returnee_id, mentor_id, job_id, training_id, confirmed,
     hired): from ``previous.rows`` (matcher.plan.PreviousPlan) or ``previous.assignments``."""
@@ -607,12 +612,12 @@ def objective(roster: Roster, plan: Plan, previous: Any = None) -> dict[str, flo
             j5 += round(_km(r, t) * UNITS_PER_KM)
     m4 -= sum(s.weight_spread * n * (n - 1) // 2 for n in load.values())
     out: dict[str, float] = {"M1": m1, "M2": m2}
-    if previous is not None:
+    if _is_rerun(previous):
         out["M3"] = sum(1 for kind, row in _free_previous(look, previous)
                         if kind == "mentor" and not look.holds(row.returnee_id, "mentor",
                                                                row.mentor_id))
     out |= {"M4": m4, "M5": m5 / UNITS_PER_KM, "J1": j1, "J2": j2}
-    if previous is not None:
+    if _is_rerun(previous):
         out["J3"] = sum(1 for kind, row in _free_previous(look, previous)
                         if kind != "mentor" and not look.holds(
                             row.returnee_id, kind,
