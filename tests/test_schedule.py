@@ -15,10 +15,12 @@ from builders import PLAN_DATE, course, job, mentor, returnee, roster
 from icalendar import Calendar
 
 from matcher import schedule as sched
+from matcher import visit_model
 from matcher.check import check_schedule
 from matcher.ics import write_ics
 from matcher.plan import Assignment, Plan, Visit
-from matcher.schedule import MentorProblem, Task, schedule_visits
+from matcher.schedule import schedule_visits
+from matcher.visit_model import MentorProblem, Task
 
 DAY = dt.timedelta(days=1)
 END = PLAN_DATE + 27 * DAY  # 4-week horizon; PLAN_DATE (2026-12-01) is a Tuesday
@@ -555,10 +557,10 @@ def test_fast_path_matches_cpsat(seed: int) -> None:
     mentee); CP-SAT is never worse; both obey every rule."""
     rnd = random.Random(seed)
     p = random_problem(rnd, rnd.choice([1, 2, 2, 3, 4, 5]))
-    _, exact, status = sched._cpsat(p)
+    _, exact, status = visit_model.solve_exact(p)
     assert status in ("OPTIMAL", "OPTIMAL_AC")  # tiers A–C proven; D proven when OPTIMAL
     exact_tiers, exact_d = evaluate(p, exact)
-    fast = sched._fast(p)
+    fast = visit_model.solve_fast(p)
     if fast is not None:
         fast_tiers, fast_d = evaluate(p, fast[1])
         assert fast_tiers == exact_tiers
@@ -572,7 +574,7 @@ def test_parallel_cpsat_matches_serial(monkeypatch) -> None:
     """The process pool gives the same per-mentor results as the serial loop."""
     rnd = random.Random(7)
     problems = [dataclasses.replace(random_problem(rnd, 4), mid=f"M{i}") for i in range(4)]
-    serial = [sched._cpsat(p) for p in problems]
+    serial = [visit_model.solve_exact(p) for p in problems]
     monkeypatch.setattr(sched, "PARALLEL_MIN", 2)
     monkeypatch.setattr(sched.os, "cpu_count", lambda: 2)
     parallel = list(sched._run_cpsat(problems))
