@@ -42,7 +42,7 @@ def test_rerun_same_roster_changes_nothing():
     roster = generate_roster("ward", 1)
     plan = solve(roster, schedule=False)
     again = solve(roster, previous=plan, schedule=False)
-    assert_plan_ok(roster, again)
+    assert_plan_ok(roster, again, plan)
     assert again.changes["counts"]["changed"] == 0 and again.changes["counts"]["ended"] == 0
     assert again.tiers["M3"].value == 0 and again.tiers["M3"].optimal
     assert again.tiers["J3"].value == 0
@@ -63,7 +63,7 @@ def test_city_amnesty_keeps_confirmed_and_matches_fresh_m1_m2():
     wave = amnesty(roster, 150, seed=7)
     fresh = solve(wave, schedule=False)
     rerun = solve(wave, previous=plan, schedule=False)
-    assert_plan_ok(wave, rerun)
+    assert_plan_ok(wave, rerun, plan)
     for old in plan.assignments:
         if old.confirmed:
             assert rerun.assignment(old.returnee_id).mentor_id == old.mentor_id
@@ -83,7 +83,7 @@ def test_city_seed1_amnesty_as_the_issue_states():
     wave = amnesty(roster, 150, seed=7)
     fresh = solve(wave, schedule=False)
     rerun = solve(wave, previous=plan, schedule=False)
-    assert_plan_ok(wave, rerun)
+    assert_plan_ok(wave, rerun, plan)
     assert all(rerun.assignment(a.returnee_id).mentor_id == a.mentor_id
                for a in plan.assignments if a.confirmed)
     for name in ("M1", "M2"):
@@ -160,7 +160,7 @@ def test_ward_rerun_m3_equals_independent_mip(seed):
                 for i, r in enumerate(donor.returnees[:15]))
     wave = dataclasses.replace(roster, returnees=roster.returnees + new)
     rerun = solve(wave, previous=plan, schedule=False)
-    assert_plan_ok(wave, rerun)
+    assert_plan_ok(wave, rerun, plan)
     m1, m2, m3 = _mip_min_changes(wave, plan)
     assert rerun.tiers["M1"].value == pytest.approx(m1)
     assert rerun.tiers["M2"].value == pytest.approx(m2)
@@ -179,7 +179,7 @@ def test_deactivated_mentor_ends_exactly_their_pairs():
                     for m in roster.mentors)
     changed = dataclasses.replace(roster, mentors=mentors)
     rerun = solve(changed, previous=plan, schedule=False)
-    assert_plan_ok(changed, rerun)
+    assert_plan_ok(changed, rerun, plan)
     moved = {a.returnee_id for a in rerun.assignments if a.change in ("changed", "ended")}
     assert moved == theirs
     for rid in theirs:
@@ -243,7 +243,7 @@ def test_hand_edited_workbook_problems_are_clear(tmp_path, capsys):
     assert any(i.row == 3 and i.column == "mentor_id" and "M99999" in i.message("en")
                for i in prev.issues)
     rerun = solve(changed, previous=prev, schedule=False)
-    assert_plan_ok(changed, rerun)
+    assert_plan_ok(changed, rerun, prev)
     a = rerun.assignment(first.returnee_id)
     assert a.change in ("changed", "ended") and "rule 5" in a.reason
     assert any("row 3" in w and "M99999" in w for w in rerun.warnings)
