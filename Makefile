@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dask,ods]'
 	touch $(STAMP)
 
 # Debian packages the browser and print tests use (Chromium, LibreOffice, poppler).
@@ -27,11 +27,11 @@ run: $(STAMP)
 	$(BIN)/python run.py
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check matcher web tests run.py
+	$(BIN)/ruff check matcher web cli tests run.py
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check matcher web tests run.py
+	$(BIN)/ruff check matcher web cli tests run.py
 
 bench: $(STAMP)
 	$(BIN)/python run.py bench

@@ -7,10 +7,10 @@ import json
 
 from builders import job, mentor, pair, returnee, roster
 
+from cli.main import main
 from matcher.baselines import greedy_plan, mip_plan
 from matcher.bench import lex_key, run_bench
 from matcher.check import assert_plan_ok
-from matcher.cli import main
 
 
 def test_bench_ward_planner_beats_or_equals_both_baselines(tmp_path):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from matcher.check import assert_plan_ok
-from matcher.cli import main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "roster.xlsx"
 

@@ -15,7 +15,7 @@ import pytest
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from matcher.cli import main
+from cli.main import main
 from matcher.io.plan_text import TEXT
 from matcher.plan import Plan
 

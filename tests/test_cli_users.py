@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from matcher.cli import main
+from cli.main import main
 
 
 def test_create_user_from_stdin_then_refuses_duplicates_and_short_passwords(

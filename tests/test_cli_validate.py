@@ -9,7 +9,7 @@ from pathlib import Path
 
 from test_reader import PLANTED, english_sheets, write_planted, write_xlsx
 
-from matcher import cli
+import cli.main as cli
 from matcher.errors import MESSAGES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def test_generate_calls_the_generator(monkeypatch, tmp_path, capsys):
 
 def test_no_arguments_without_web_app(monkeypatch, capsys):
     """With no arguments and no web app installed, run.py says so and exits 1."""
-    monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     code, _, err = run_main([], capsys)
     assert code == 1 and "web app not installed yet" in err
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matcher.cli import COMMANDS
+from cli.main import COMMANDS
 
 
 def test_every_cli_command_is_in_the_readme():

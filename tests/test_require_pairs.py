@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from builders import job, mentor, pair, returnee, roster, training
 
+from cli.main import main
 from matcher.check import assert_plan_ok
-from matcher.cli import main
 from matcher.solve import solve
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "roster.xlsx"

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
+from cli.main import main
 from matcher.check import assert_plan_ok, check_plan
-from matcher.cli import main
 from matcher.errors import RosterError
 from matcher.generate import generate_roster
 from matcher.io.plan_reader import load_previous

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from matcher.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, register
+from cli.base import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, register
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -74,6 +74,8 @@ def summary_lines(plan) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Inside the function: reading and solving bring numpy, scipy and ortools, which
+    # `run.py --help` and the other commands do not need (see cli.base).
     from matcher.check import assert_plan_ok
     from matcher.errors import PlanCheckError, RosterError
     from matcher.io.reader import overrides_from_args

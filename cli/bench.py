@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from matcher.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, register
+from cli.base import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, register
 
 
 def _csv(text: str) -> list[str]:
@@ -35,6 +35,8 @@ def _args(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Inside the function: the benchmark brings the solvers, psutil and pandas (see
+    # cli.base).
     from matcher.bench import METHODS, SCALES, run_bench
 
     scales, methods = _csv(args.scales), _csv(args.methods)

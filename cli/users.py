@@ -8,7 +8,7 @@ import argparse
 import getpass
 import sys
 
-from matcher.cli import EXIT_BAD_INPUT, EXIT_OK, register
+from cli.base import EXIT_BAD_INPUT, EXIT_OK, register
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -27,6 +27,8 @@ def _read_password() -> str | None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Inside the function: the web app brings Flask and the database layer, which
+    # `run.py --help` and the other commands do not need (see cli.base).
     from web.app import create_app
     from web.auth import create_user
 

@@ -1,0 +1,52 @@
+"""The exit codes and the table of sub-commands, imported by every command module.
+
+Each sub-command is a :class:`Command` in ``COMMANDS``: a name, a one-line help, a
+function adding its arguments and a function running it that returns the exit code. To
+add one, write a module with the two functions, call :func:`register` (or use the
+:func:`command` decorator) at its bottom and import it in :mod:`cli.main`. Exit codes: 0
+success, 1 failure of the tool itself, 2 bad input (the full input report is printed).
+
+Start-up: ``python run.py --help`` imports every command module, so a command module
+imports only the standard library at its top; the library and the heavy packages it
+pulls in (numpy, scipy, ortools, pandas, flask) are imported inside the command's run
+function, where only the command that runs pays for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None],
+             run: Callable[[argparse.Namespace], int]) -> Command:
+    """Add a sub-command (a later registration of the same name replaces it)."""
+    cmd = Command(name, help, configure, run)
+    COMMANDS[name] = cmd
+    return cmd
+
+
+def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None]
+            ) -> Callable[[Callable[[argparse.Namespace], int]],
+                          Callable[[argparse.Namespace], int]]:
+    """Decorator form of :func:`register`."""
+    def deco(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        register(name, help, configure, run)
+        return run
+    return deco
