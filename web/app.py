@@ -220,18 +220,8 @@ def _register_cli(app: Flask) -> None:
         db.init_db(conn)
         conn.close()
         click.echo("Database ready.")
-
-    @app.cli.command("create-user")
-    @click.argument("name")
-    @click.option("--role", type=click.Choice(auth.ROLES), default="coordinator")
-    @click.password_option()
-    def create_user_command(name: str, role: str, password: str):
-        """Create an account (asks for the password)."""
-        try:
-            auth.create_user(name, role, password)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(f"Created {role} '{name}'.")
+    # Accounts are made by `python run.py create-user` (cli/users.py), the one command
+    # for them, or on the admin page.
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000) -> None:

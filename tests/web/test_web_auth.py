@@ -165,12 +165,17 @@ def test_create_user_rejects_bad_input(app, admin):
     assert not query(app, "SELECT * FROM users WHERE name = 'z'")
 
 
-def test_create_user_cli(app):
-    """The create-user command makes an account that can log in."""
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-user", "cli-user", "--role", "coordinator"],
-                           input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert result.exit_code == 0, result.output
+def test_create_user_cli(app, instance, monkeypatch, capsys):
+    """`python run.py create-user` (the one create-user command) makes an account that
+    can log in to the app on the same instance folder."""
+    import io
+
+    from cli.main import main
+
+    monkeypatch.setenv("PLANNER_INSTANCE_PATH", str(instance))
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
+    assert main(["create-user", "cli-user", "--role", "coordinator"]) == 0
+    assert "Created coordinator 'cli-user'" in capsys.readouterr().out
     assert Browser(app.test_client()).login("cli-user").status_code == 302
 
 
