@@ -332,7 +332,14 @@ def _run_local(parts: list[Roster], workers: int, time_limit: float | None,
 
 def _run_dask(parts: list[Roster], scheduler: str | None, workers: int | None,
               time_limit: float | None) -> list[Plan]:
-    from dask.distributed import Client, LocalCluster
+    try:  # the optional extra 'dask': only this path needs it
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError(
+            "The Dask executor needs the optional 'dask' extra: "
+            "pip install -e '.[dask]' (or use the local executor). / "
+            "Chạy trên Dask cần gói tùy chọn 'dask': pip install -e '.[dask]' "
+            "(hoặc dùng bộ chạy cục bộ).") from None
 
     cluster = None
     if scheduler:
