@@ -24,6 +24,7 @@ SHIFTS = ("day", "night", "any")
 COURSE_SCHEDULES = ("day", "evening")
 GENDER_RULES = ("women_to_women", "same_gender", "none")
 RISK_NAMES = {1: "low", 2: "medium", 3: "high"}
+LOAN_PURPOSES = ("business", "other")  # production or business (the programme's), other
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +75,19 @@ class Returnee:
     availability: str | None = None
     group: str | None = None
     needs_loan: bool = False
+    loan_amount: int | None = None  # VND asked for (None: the ceiling in the settings)
+    loan_purpose: str = "business"
+    poor_household: bool = False
+    follow_up_end: dt.date | None = None  # follow-up ends (e.g. criminal record cleared)
     row: int | None = field(default=None, compare=False)
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         _check_person(self)
+        if self.loan_amount is not None and not self.loan_amount > 0:
+            raise ValueError("loan_amount must be > 0")
+        if self.loan_purpose not in LOAN_PURPOSES:
+            raise ValueError(f"loan_purpose must be one of {LOAN_PURPOSES}")
         if self.offense not in OFFENSES:
             raise ValueError(f"offense must be one of {OFFENSES}, not {self.offense!r}")
         if self.risk not in (1, 2, 3):
@@ -216,6 +225,27 @@ class PairRule:
 
 
 @dataclass(frozen=True, slots=True)
+class LoanPool:
+    """Capital the Social Policy Bank can lend this period through one ward or one
+    transaction point covering several wards (sheet Loans / Vay vốn). ``wards`` are the
+    resolved ward names it covers."""
+
+    id: str
+    name: str
+    wards: frozenset[str]
+    capital: int  # VND
+    row: int | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("id is empty")
+        if not self.wards:
+            raise ValueError("a capital pool covers at least one ward")
+        if self.capital < 0:
+            raise ValueError("capital must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
 class SettingSpec:
     name: str
     kind: type
@@ -288,6 +318,39 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "J4: điểm khi người muốn làm xa nơi ở được đáp ứng.", 0, 1000),
     SettingSpec("weight_commute", int, 1, "J4: weight of commute distance (0: off).",
                 "J4: trọng số quãng đường đi làm (0: tắt).", 0, 1000),
+    # Preferential loans: Decision 22/2023/QĐ-TTg as we read it — check the current rules
+    SettingSpec("loan_max_vnd", int, 100_000_000,
+                "Most one person may borrow (VND; Decision 22/2023/QĐ-TTg: 100 million — "
+                "check the current rules).",
+                "Mức vay tối đa của một người (đồng; Quyết định 22/2023/QĐ-TTg: 100 triệu — "
+                "cần đối chiếu quy định hiện hành).", 0, 10**12),
+    SettingSpec("loan_window_years", int, 3,
+                "Years after completing the sentence within which one may apply (Decision "
+                "22/2023/QĐ-TTg: 3 — check the current rules).",
+                "Số năm kể từ ngày chấp hành xong án còn được vay (Quyết định 22/2023/QĐ-TTg: "
+                "3 — cần đối chiếu quy định hiện hành).", 0, 50),
+    SettingSpec("loan_employer_per_worker_vnd", int, 100_000_000,
+                "Most a business may borrow per such worker it employs (VND; check the current "
+                "rules).",
+                "Mức vay tối đa của doanh nghiệp cho mỗi người lao động là người chấp hành xong "
+                "án (đồng; cần đối chiếu quy định hiện hành).", 0, 10**12),
+    SettingSpec("loan_employer_max_vnd", int, 10_000_000_000,
+                "Most one business may borrow (VND; check the current rules).",
+                "Mức vay tối đa của một doanh nghiệp (đồng; cần đối chiếu quy định hiện hành).",
+                0, 10**13),
+    SettingSpec("weight_loan_no_job", int, 4,
+                "L2: points for a person without a job placement in this plan.",
+                "L2: điểm ưu tiên cho người chưa có việc làm trong kế hoạch này.", 0, 1000),
+    SettingSpec("weight_loan_poor", int, 2, "L2: points for a poor household.",
+                "L2: điểm ưu tiên cho hộ nghèo.", 0, 1000),
+    SettingSpec("weight_loan_risk", int, 1, "L2: points per risk level (1-3).",
+                "L2: điểm ưu tiên theo mức nguy cơ (1-3).", 0, 1000),
+    SettingSpec("weight_loan_window", int, 1,
+                "L2: points when the time to apply ends within loan_window_soon_days.",
+                "L2: điểm ưu tiên khi thời hạn được vay sắp hết.", 0, 1000),
+    SettingSpec("loan_window_soon_days", int, 180,
+                "Days before the end of the time to apply that count as closing soon.",
+                "Số ngày trước khi hết thời hạn được vay coi là sắp hết.", 0, 3650),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTING_SPECS}
 
@@ -317,6 +380,15 @@ class Settings:
     weight_job_skill: int = 3
     weight_job_away: int = 2
     weight_commute: int = 1
+    loan_max_vnd: int = 100_000_000
+    loan_window_years: int = 3
+    loan_employer_per_worker_vnd: int = 100_000_000
+    loan_employer_max_vnd: int = 10_000_000_000
+    weight_loan_no_job: int = 4
+    weight_loan_poor: int = 2
+    weight_loan_risk: int = 1
+    weight_loan_window: int = 1
+    loan_window_soon_days: int = 180
 
     def __post_init__(self) -> None:
         for spec in SETTING_SPECS:
@@ -393,6 +465,7 @@ class Roster:
     trainings: tuple[Training, ...] = ()
     pairs: tuple[PairRule, ...] = ()
     settings: Settings = field(default_factory=Settings)
+    loan_pools: tuple[LoanPool, ...] = ()
     warnings: tuple[Any, ...] = field(default=(), compare=False)
     sources: tuple[SourceFile, ...] = field(default=(), compare=False)
 

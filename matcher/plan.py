@@ -20,6 +20,9 @@ TIER_INFO: dict[str, tuple[str, str, str]] = {
     "J3": ("min", "changed placements (rerun)", "số vị trí thay đổi (chạy lại)"),
     "J4": ("max", "job and training fit points", "điểm phù hợp việc làm/học nghề"),
     "J5": ("min", "total commute (km), second part of J4", "tổng quãng đường đi làm/học (km)"),
+    "L1": ("max", "people given a preferential loan", "số người được vay vốn ưu đãi"),
+    "L2": ("max", "loan priority points", "điểm ưu tiên vay vốn"),
+    "L3": ("max", "loan capital used (VND)", "số vốn cho vay (đồng)"),
 }
 
 
@@ -74,6 +77,17 @@ class Assignment:
             "hired": self.hired, "score": {k: _num(v) for k, v in self.score.items()},
         }
 
+    def points(self) -> float | None:
+        """The suitability points of the pair: the sum of the score's terms (distances,
+        ``*_km``, are not points); None when the score has no terms."""
+        terms = [float(v) for k, v in self.score.items()
+                 if not k.endswith("_km") and isinstance(v, int | float)]
+        return sum(terms) if terms else None
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in ``lang`` ("vi" or "en")."""
+        return (self.reason_vi or self.reason) if lang == "vi" else self.reason
+
 
 def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 2)
@@ -89,6 +103,10 @@ class Unassigned:
     def to_dict(self) -> dict[str, Any]:
         return {"returnee_id": self.returnee_id, "missing": self.missing, "reasons": self.reasons,
                 "reasons_vi": self.reasons_vi or self.reasons}
+
+    def reasons_in(self, lang: str) -> list[str]:
+        """The reasons in ``lang`` ("vi" or "en")."""
+        return (self.reasons_vi or self.reasons) if lang == "vi" else self.reasons
 
 
 @dataclass
@@ -107,6 +125,43 @@ class UnmetRequire:
         return {"returnee_id": self.returnee_id, "kind": self.kind,
                 "target_id": self.target_id, "row": self.row, "reason": self.reason,
                 "reason_vi": self.reason_vi or self.reason}
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in ``lang`` ("vi" or "en")."""
+        return (self.reason_vi or self.reason) if lang == "vi" else self.reason
+
+
+@dataclass
+class LoanDecision:
+    """One loan request and what the plan does with it. ``status``: "funded" (referred to
+    the bank within its pool's capital), "granted" (granted before, kept on a rerun),
+    "left_out" (eligible, the pool's capital did not reach) or "ineligible"."""
+
+    returnee_id: str
+    pool_id: str | None
+    asked: int  # VND
+    amount: int  # VND referred or granted (0 when none)
+    status: str
+    points: int = 0  # L2 priority points
+    reason: str = ""
+    reason_vi: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"returnee_id": self.returnee_id, "pool_id": self.pool_id, "asked": self.asked,
+                "amount": self.amount, "status": self.status, "points": self.points,
+                "reason": self.reason, "reason_vi": self.reason_vi or self.reason}
+
+
+@dataclass
+class EmployerLoan:
+    """What an employer of returnees placed in this plan may borrow under the settings."""
+
+    employer: str
+    workers: int
+    amount: int  # VND
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"employer": self.employer, "workers": self.workers, "amount": self.amount}
 
 
 @dataclass
@@ -138,6 +193,15 @@ class CapacityGap:
                 "suggestion": self.suggestion,
                 "suggestion_vi": self.suggestion_vi or self.suggestion}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CapacityGap:
+        return cls(ward=str(data.get("ward") or ""), kind=str(data.get("kind") or ""),
+                   uncovered=int(data.get("uncovered") or 0),
+                   suggestion=str(data.get("suggestion") or ""),
+                   uncovered_female=int(data.get("uncovered_female") or 0),
+                   more_needed=int(data.get("more_needed") or 0),
+                   suggestion_vi=str(data.get("suggestion_vi") or ""))
+
 
 @dataclass
 class Plan:
@@ -158,6 +222,8 @@ class Plan:
     warnings_vi: list[str] = field(default_factory=list)
     changes: dict[str, Any] = field(default_factory=dict)
     unmet_requires: list[UnmetRequire] = field(default_factory=list)
+    loans: list[LoanDecision] = field(default_factory=list)
+    employer_loans: list[EmployerLoan] = field(default_factory=list)
 
     def assignment(self, returnee_id: str) -> Assignment:
         return self._by_id()[returnee_id]
@@ -178,7 +244,20 @@ class Plan:
             "in_training": sum(x.training_id is not None for x in a),
             "unassigned": len(self.unassigned),
             "visits": len(self.visits),
+            "loans": sum(x.amount > 0 for x in self.loans),
+            "loan_vnd": sum(x.amount for x in self.loans),
         }
+
+    def coverage(self) -> float:
+        """Percent of returnees with a mentor, to one decimal (0.0 for an empty plan)."""
+        n = len(self.assignments)
+        with_mentor = sum(x.mentor_id is not None for x in self.assignments)
+        return round(100.0 * with_mentor / n, 1) if n else 0.0
+
+    def change_counts(self) -> dict[str, int] | None:
+        """A rerun's counts of new / kept / changed / ended pairs; None for a first plan."""
+        counts = (self.changes or {}).get("counts")
+        return counts if isinstance(counts, dict) else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -199,6 +278,8 @@ class Plan:
             "warnings": self.warnings,
             "warnings_vi": self.warnings_vi or self.warnings,
             "unmet_requires": [u.to_dict() for u in self.unmet_requires],
+            "loans": [x.to_dict() for x in self.loans],
+            "employer_loans": [x.to_dict() for x in self.employer_loans],
         }
 
     @classmethod
@@ -229,6 +310,8 @@ class Plan:
                                    u.get("reasons_vi", []))
                         for u in data.get("unassigned", [])],
             visits=visits, unscheduled=list(data.get("unscheduled", [])),
+            capacity_gaps=[CapacityGap.from_dict(g) for g in data.get("capacity_gaps") or []
+                           if isinstance(g, dict)],
             status=data.get("status", ""),
             solve_seconds=data.get("solve_seconds", 0.0), sources=data.get("sources", []),
             changes=data.get("changes", {}), warnings=data.get("warnings", []),
@@ -236,7 +319,13 @@ class Plan:
             unmet_requires=[UnmetRequire(u["returnee_id"], u["kind"], u["target_id"],
                                          u.get("row"), u.get("reason", ""),
                                          u.get("reason_vi", ""))
-                            for u in data.get("unmet_requires", [])])
+                            for u in data.get("unmet_requires", [])],
+            loans=[LoanDecision(x["returnee_id"], x.get("pool_id"), int(x.get("asked", 0)),
+                                int(x.get("amount", 0)), x.get("status", ""),
+                                int(x.get("points", 0)), x.get("reason", ""),
+                                x.get("reason_vi", "")) for x in data.get("loans", [])],
+            employer_loans=[EmployerLoan(x["employer"], int(x["workers"]), int(x["amount"]))
+                            for x in data.get("employer_loans", [])])
 
 
 @dataclass
@@ -261,12 +350,16 @@ class PreviousPlan:
     source: str = ""
     issues: list[Any] = field(default_factory=list)  # matcher.errors.Issue
     visits: list = field(default_factory=list)  # the previous plan's visits, when known
+    granted: dict[str, int] = field(default_factory=dict)  # loans granted: id -> VND
 
 
 def previous_from_plan(plan: Plan, source: str = "previous plan") -> PreviousPlan:
     rows = {a.returnee_id: PrevRow(a.returnee_id, a.mentor_id, a.job_id, a.training_id,
                                    a.confirmed, a.hired) for a in plan.assignments}
-    return PreviousPlan(rows, plan.plan_date, source, visits=list(plan.visits))
+    granted = {x.returnee_id: x.amount for x in plan.loans
+               if x.status == "granted" and x.amount > 0}
+    return PreviousPlan(rows, plan.plan_date, source, visits=list(plan.visits),
+                        granted=granted)
 
 
 def as_previous(previous: Plan | PreviousPlan) -> PreviousPlan:

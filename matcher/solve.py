@@ -33,6 +33,7 @@ from matcher.context import (
     build_context,
 )
 from matcher.domain import Roster
+from matcher.loans import allocate_loans
 from matcher.mentors import solve_mentors
 from matcher.placements import solve_placements
 from matcher.plan import Assignment, Plan, PreviousPlan, Tier
@@ -104,14 +105,15 @@ def solve(roster: Roster, *, progress: Progress | None = None,
     last_visits = previous_visits_from(prepared.prev, s.plan_date)
     return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule,
                        changes=changes, extra_tiers=extra, rows=rows,
-                       previous_visits=last_visits)
+                       previous_visits=last_visits, granted=prepared.prev.granted)
 
 
 def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: float,
                 timings: dict[str, float], say: Progress, schedule: bool,
                 changes: dict | None = None, extra_tiers: dict[str, Tier] | None = None,
                 rows: dict[str, tuple[str, str]] | None = None,
-                previous_visits: dict | None = None) -> Plan:
+                previous_visits: dict | None = None,
+                granted: dict[str, int] | None = None) -> Plan:
     roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
     say(0.7, "explanations")
     t1 = time.perf_counter()
@@ -142,13 +144,16 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
     if extra_tiers is None:  # M3/J3 only exist on reruns
         tiers.pop("M3", None)
         tiers.pop("J3", None)
-    order = ["M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5"]
+    loans = allocate_loans(roster, assignments, granted)
+    tiers.update(loans.tiers)
+    order = ["M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5", "L1", "L2", "L3"]
     tiers = {k: tiers[k] for k in order if k in tiers}
     plan = Plan(plan_date=s.plan_date, settings=s.to_dict(), tiers=tiers,
                 assignments=assignments, status=ms.status,
                 sources=[{"name": f.name, "sha256": f.sha256} for f in roster.sources],
                 warnings=[str(x) for x in ctx.notes], changes=changes or {})
     plan.warnings_vi = [getattr(x, "vi", str(x)) for x in ctx.notes]
+    plan.loans, plan.employer_loans = loans.decisions, loans.employer_loans
     plan.unmet_requires = sorted(ctx.unmet, key=lambda u: (u.row or 0, u.returnee_id))
     plan.unassigned = explain.explain_unassigned(ctx, plan)
     plan.capacity_gaps = explain.capacity_gaps(ctx, plan)

@@ -51,6 +51,7 @@ from matcher.context import Context, build_context
 from matcher.domain import Roster
 from matcher.explain import capacity_gaps
 from matcher.geo import chord_for_km, unit_xyz
+from matcher.loans import allocate_loans
 from matcher.plan import Plan, Tier
 from matcher.rules import people_arrays
 from matcher.solve import solve
@@ -462,4 +463,8 @@ def merge_plans(roster: Roster, plans: Sequence[Plan]) -> Plan:
         unscheduled=[u for p in plans for u in p.unscheduled])
     # gaps per ward use the whole roster (median mentor capacity, wards across parts)
     merged.capacity_gaps = capacity_gaps(SimpleNamespace(roster=roster), merged)
+    # a capital pool may span regions: loans are allocated on the whole roster
+    loans = allocate_loans(roster, merged.assignments)
+    merged.tiers.update(loans.tiers)
+    merged.loans, merged.employer_loans = loans.decisions, loans.employer_loans
     return merged
