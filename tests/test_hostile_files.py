@@ -22,7 +22,7 @@ from unittest import mock
 import pytest
 
 from matcher.errors import RosterError
-from matcher.io import reader
+from matcher.io import guards, reader
 from matcher.io.sandbox import LimitExceeded, read_roster_bounded, run_bounded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -334,7 +334,7 @@ def test_single_quotes_and_prefixes_are_read_like_double_quotes(tmp_path):
     """The exact (expat) scan and the quick byte scan agree on the used range."""
     path = rewrite(SAMPLE, tmp_path / "q.xlsx", {SHEET1: lambda d: d.replace(b'"', b"'")})
     with zipfile.ZipFile(path) as z:
-        assert reader._check_xlsx_extent(z, SHEET1, "R") == reader._check_xlsx_extent(
+        assert guards._check_xlsx_extent(z, SHEET1, "R") == guards._check_xlsx_extent(
             zipfile.ZipFile(SAMPLE), SHEET1, "R")
     assert len(read_roster_bounded(path).returnees) == 120
 
