@@ -11,6 +11,7 @@ import random
 import pytest
 from builders import job, mentor, returnee, roster
 
+from matcher.check import assert_plan_ok, check_plan
 from matcher.domain import LoanPool
 from matcher.loans import allocate_loans, millions
 from matcher.plan import Plan
@@ -81,6 +82,7 @@ def _loan_roster(seed: int):
 def test_loans_obey_the_rules_and_equal_the_reference(seed):
     ro = _loan_roster(seed)
     plan = solve(ro, schedule=False)
+    assert_plan_ok(ro, plan)  # the checker's own loan rules and L1-L3
     s = ro.settings
     pools = {p.id: p for p in ro.loan_pools}
     by_r = {r.id: r for r in ro.returnees}
@@ -176,3 +178,31 @@ def test_millions_formats():
     assert millions(12_500_000, "vi") == "12,5 triệu đồng"
     assert millions(2_000_000_000, "vi") == "2.000 triệu đồng"
     assert millions(2_000_000_000) == "2,000 million VND"
+
+
+@pytest.mark.parametrize("breaking, rule", [
+    (lambda d, ro: setattr(d, "amount", 101 * MIL), "loan ceiling"),
+    (lambda d, ro: setattr(d, "pool_id", "P2"), "loan pool"),
+    (lambda d, ro: setattr(d, "amount", 0), "loan: "),
+])
+def test_checker_names_the_broken_loan_rule(breaking, rule):
+    ro = _loan_roster(3)
+    plan = solve(ro, schedule=False)
+    assert check_plan(ro, plan) == []
+    d = next(x for x in plan.loans if x.status == "funded" and x.pool_id == "P1")
+    breaking(d, ro)
+    bad = check_plan(ro, plan)
+    assert any(b.startswith(rule) for b in bad), bad
+    assert all(b.startswith((rule, "loan capital")) for b in bad), bad
+
+
+def test_checker_catches_capital_and_window():
+    ro = _loan_roster(3)
+    plan = solve(ro, schedule=False)
+    out = next(x for x in plan.loans if x.status == "left_out")
+    out.status, out.amount = "funded", out.asked and min(out.asked, 100 * MIL)
+    assert any(b.startswith("loan capital") for b in check_plan(ro, plan))
+    late = next(x for x in plan.loans if x.status == "ineligible" and "quá thời hạn"
+                in x.reason_vi)
+    late.status, late.amount = "funded", 1 * MIL
+    assert any(b.startswith("loan window") for b in check_plan(ro, plan))

@@ -43,6 +43,8 @@ Each violation is one line that starts with what it breaks:
     ``schedule missing``     a visit due in the horizon neither placed nor listed
     ``schedule unscheduled`` an unscheduled visit without a reason or a valid due date, or
                              listed though it is not due in the horizon
+``loan <name>``
+    the loan rules of SPEC section 12 (:mod:`matcher.check.loans`).
 ``plan``
     the plan's own shape: one row per returnee, ids known to the roster, stated distances.
 ``tier <name>`` (:func:`assert_plan_ok` only)

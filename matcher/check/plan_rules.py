@@ -17,6 +17,7 @@ from matcher.check.formulas import (
     monthly_hours,
     training_pair_problems,
 )
+from matcher.check.loans import check_loans
 from matcher.check.visits import check_schedule
 from matcher.domain import PairRule, Returnee, Roster
 from matcher.plan import Plan
@@ -40,7 +41,7 @@ def check_plan(roster: Roster, plan: Plan, previous: Any = None) -> list[str]:
         bad += _check_rerun(look, plan, previous)
     if plan.visits or plan.unscheduled:
         bad += check_schedule(roster, plan, previous)
-    return bad
+    return bad + check_loans(roster, plan, previous)
 
 
 def _check_shape(look: _Look, plan: Plan) -> list[str]:

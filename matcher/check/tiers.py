@@ -3,6 +3,7 @@ check that the plan states them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -82,7 +83,26 @@ def objective(roster: Roster, plan: Plan, previous: Any = None) -> dict[str, flo
                             row.returnee_id, kind,
                             row.job_id if kind == "job" else row.training_id))
     out |= {"J4": j4, "J5": j5 / UNITS_PER_KM}
+    funded = [d for d in plan.loans if d.status == "funded"]
+    if funded or "L1" in plan.tiers:
+        out |= {"L1": len(funded), "L3": sum(d.amount for d in funded),
+                "L2": sum(_loan_points(look, d.returnee_id) for d in funded)}
     return out
+
+
+def _loan_points(look: _Look, rid: str) -> int:
+    """SPEC section 12's priority: no job placement in this plan, poor household, risk,
+    the time to apply ending soon."""
+    s = look.roster.settings
+    r = look.returnees[rid]
+    a = look.row_of.get(rid)
+    years = s.loan_window_years
+    end = (dt.date(r.release_date.year + years, 2, 28)
+           if (r.release_date.month, r.release_date.day) == (2, 29)
+           else r.release_date.replace(year=r.release_date.year + years))
+    return (s.weight_loan_no_job * (a is None or a.job_id is None)
+            + s.weight_loan_poor * r.poor_household + s.weight_loan_risk * r.risk
+            + s.weight_loan_window * ((end - s.plan_date).days <= s.loan_window_soon_days))
 
 
 def _free_previous(look: _Look, previous: Any) -> Iterable[tuple[str, Any]]:
