@@ -393,6 +393,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action.logout": {"vi": "đăng xuất", "en": "logout"},
     "action.upload": {"vi": "tải lên", "en": "upload"},
     "action.upload_rejected": {"vi": "tệp bị từ chối", "en": "upload rejected"},
+    "action.server_busy": {"vi": "máy chủ bận, yêu cầu chưa được xử lý",
+                           "en": "server busy, request not handled"},
     "action.run": {"vi": "chạy", "en": "run"},
     "action.cancel": {"vi": "hủy", "en": "cancel"},
     "action.run_failed": {"vi": "chạy thất bại", "en": "run failed"},
@@ -406,6 +408,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pager.older": {"vi": "Cũ hơn", "en": "Older"},
     "pager.page": {"vi": "Trang {page}/{pages}", "en": "Page {page} of {pages}"},
     # error pages
+    "busy.title": {"vi": "Máy chủ đang bận", "en": "The server is busy"},
+    "busy.text": {"vi": "Máy chủ đang kiểm tra các tệp khác. Hãy đợi một lát rồi thử lại; tệp "
+                        "của bạn chưa được lưu.",
+                  "en": "The server is checking other files. Wait a moment and try again; "
+                        "your file was not stored."},
     "error.back": {"vi": "Về trang chính", "en": "Back to the start page"},
     "error.400.title": {"vi": "Yêu cầu không hợp lệ", "en": "Bad request"},
     "error.400.text": {"vi": "Máy chủ không hiểu yêu cầu này.",

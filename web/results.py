@@ -1,7 +1,7 @@
 """Reading a finished run's files into what the result page, CSV and zip downloads show.
 
-Works on the plan JSON (SPEC §7) and ``roster_index.json`` (names and points) only, so it
-does not need the solver library.
+Works on the run's ``plan.json`` read back as a :class:`matcher.plan.Plan` (a data module:
+no solver is loaded) and on ``roster_index.json`` (names and points).
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from matcher.plan import Plan, Visit
 from web.i18n import _
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,28 +35,35 @@ def read_json(path: Path) -> Any:
         return json.load(fh)
 
 
-def summarize(plan: dict[str, Any], *, seconds: float | None = None) -> dict[str, Any]:
-    """Counts and tier values of a plan: no personal data, safe for the database."""
-    rows = plan.get("assignments", [])
-    n = len(rows)
-    with_mentor = sum(1 for a in rows if a.get("mentor_id"))
+def load_plan(directory: Path) -> Plan:
+    """The run's ``plan.json`` as the library's :class:`~matcher.plan.Plan`."""
+    return Plan.from_json(read_json(directory / "plan.json"))
+
+
+def summarize(plan: Plan | dict[str, Any], *, seconds: float | None = None) -> dict[str, Any]:
+    """Counts and tier values of a plan (a Plan or its JSON form): no personal data, safe
+    for the database."""
+    if not isinstance(plan, Plan):
+        plan = Plan.from_json(plan)
+    counts = plan.counts()
     return {
-        "returnees": n,
-        "with_mentor": with_mentor,
-        "coverage": round(100.0 * with_mentor / n, 1) if n else 0.0,
-        "with_job": sum(1 for a in rows if a.get("job_id")),
-        "with_training": sum(1 for a in rows if a.get("training_id")),
-        "unassigned": len(plan.get("unassigned", [])),
-        "visits": len(plan.get("visits", [])),
-        "changes": (plan.get("changes") or {}).get("counts"),
-        "tiers": plan.get("tiers", {}),
+        "returnees": counts["returnees"],
+        "with_mentor": counts["with_mentor"],
+        "coverage": plan.coverage(),
+        "with_job": counts["in_job"],
+        "with_training": counts["in_training"],
+        "unassigned": counts["unassigned"],
+        "visits": counts["visits"],
+        "changes": plan.change_counts(),
+        "tiers": {name: tier.to_dict() for name, tier in plan.tiers.items()},
         "seconds": round(seconds, 1) if seconds is not None else None,
     }
 
 
 def field_text(obj: dict[str, Any], key: str, lang: str) -> Any:
-    """``obj[key]`` in ``lang``: the library writes English under ``key`` and, where it
-    has one, the Vietnamese twin under ``key + "_vi"``."""
+    """``obj[key]`` in ``lang`` for the plan's parts that stay plain dicts (the change
+    list, unscheduled visits, alternatives): the library writes English under ``key`` and,
+    where it has one, the Vietnamese twin under ``key + "_vi"``."""
     if lang == "vi" and obj.get(key + "_vi"):
         return obj[key + "_vi"]
     return obj.get(key)
@@ -67,13 +76,6 @@ def pick(value: Any, lang: str) -> str:
     if value is None:
         return ""
     return str(value)
-
-
-def _score_total(score: dict[str, Any]) -> str:
-    """The suitability points of a row (distances are shown in their own column)."""
-    terms = [float(v) for k, v in score.items()
-             if not k.endswith("_km") and isinstance(v, int | float)]
-    return f"{sum(terms):g}" if terms else ""
 
 
 def _score_detail(score: dict[str, Any], lang: str) -> str:
@@ -89,7 +91,10 @@ def _km(value: Any) -> str:
 
 @dataclass
 class Result:
-    plan: dict[str, Any]
+    """What the result page shows: the plan, the names and points of its people
+    (``roster_index.json``) and its rows in the page's language."""
+
+    plan: Plan
     index: dict[str, dict[str, dict[str, Any]]]
     summary: dict[str, Any]
     tiers: list[dict[str, Any]] = field(default_factory=list)
@@ -107,90 +112,74 @@ class Result:
             return ""
         return str(self.index.get(kind, {}).get(ident, {}).get("name") or "")
 
+    def map_source(self) -> SimpleNamespace:
+        """What :func:`web.mapsvg.render_map` reads: the index and the mentor of every
+        returnee (it takes them in the plan's JSON shape)."""
+        pairs = [{"returnee_id": a.returnee_id, "mentor_id": a.mentor_id}
+                 for a in self.plan.assignments]
+        return SimpleNamespace(index=self.index, plan={"assignments": pairs})
+
 
 def load_index(directory: Path) -> dict[str, dict[str, dict[str, Any]]]:
     path = directory / "roster_index.json"
     return read_json(path) if path.exists() else {}
 
 
+KINDS = {"mentor": "mentors", "job": "jobs", "training": "trainings"}
+GAP_COLUMNS = ("ward", "kind", "uncovered", "uncovered_female", "more_needed", "suggestion")
+
+
 def load_result(directory: Path, lang: str) -> Result:
-    plan = read_json(directory / "plan.json")
+    plan = load_plan(directory)
     res = Result(plan=plan, index=load_index(directory), summary=summarize(plan))
-    for name, tier in plan.get("tiers", {}).items():
-        tier = tier or {}
-        res.tiers.append({"name": name, "value": tier.get("value"), "bound": tier.get("bound"),
-                          "optimal": tier.get("optimal")})
+    res.tiers = [{"name": name, "value": t.to_dict()["value"],
+                  "bound": t.to_dict()["bound"], "optimal": t.optimal}
+                 for name, t in plan.tiers.items()]
     returnees = res.index.get("returnees", {})
-    wards = set()
-    for i, a in enumerate(plan.get("assignments", [])):
-        rid = a.get("returnee_id")
-        ward = str(returnees.get(rid, {}).get("ward") or "")
-        wards.add(ward)
-        score = a.get("score") or {}
+    for i, a in enumerate(plan.assignments):
+        person = returnees.get(a.returnee_id, {})
+        points = a.points()
         res.assignments.append({
             "index": i,
-            "returnee_id": rid,
-            "returnee_name": res.name("returnees", rid),
-            "ward": ward,
-            "risk": _("risk." + str(returnees.get(rid, {}).get("risk", "")), lang=lang,
-                      default=str(returnees.get(rid, {}).get("risk", ""))),
-            "mentor_id": a.get("mentor_id") or "",
-            "mentor_name": res.name("mentors", a.get("mentor_id")),
-            "mentor_km": _km(a.get("mentor_km")),
-            "job_id": a.get("job_id") or "",
-            "job_name": res.name("jobs", a.get("job_id")),
-            "training_id": a.get("training_id") or "",
-            "training_name": res.name("trainings", a.get("training_id")),
-            "change": a.get("change") or "",
-            "reason": pick(field_text(a, "reason", lang), lang),
-            "score": _score_total(score),
-            "score_detail": _score_detail(score, lang),
+            "returnee_id": a.returnee_id,
+            "returnee_name": res.name("returnees", a.returnee_id),
+            "ward": str(person.get("ward") or ""),
+            "risk": _("risk." + str(person.get("risk", "")), lang=lang,
+                      default=str(person.get("risk", ""))),
+            "mentor_id": a.mentor_id or "",
+            "mentor_name": res.name("mentors", a.mentor_id),
+            "mentor_km": _km(a.mentor_km),
+            "job_id": a.job_id or "",
+            "job_name": res.name("jobs", a.job_id),
+            "training_id": a.training_id or "",
+            "training_name": res.name("trainings", a.training_id),
+            "change": a.change or "",
+            "reason": a.reason_in(lang),
+            "score": "" if points is None else f"{points:g}",
+            "score_detail": _score_detail(a.score, lang),
         })
-    for u in plan.get("unassigned", []):
-        rid = u.get("returnee_id")
+    res.wards = sorted({row["ward"] for row in res.assignments if row["ward"]})
+    for u in plan.unassigned:
         res.unassigned.append({
-            "returnee_id": rid,
-            "returnee_name": res.name("returnees", rid),
-            "ward": str(returnees.get(rid, {}).get("ward") or ""),
-            "missing": [_("missing." + str(m), lang=lang, default=str(m))
-                        for m in u.get("missing", [])],
-            "reasons": [pick(r, lang) for r in field_text(u, "reasons", lang) or []],
+            "returnee_id": u.returnee_id,
+            "returnee_name": res.name("returnees", u.returnee_id),
+            "ward": str(returnees.get(u.returnee_id, {}).get("ward") or ""),
+            "missing": [_("missing." + str(m), lang=lang, default=str(m)) for m in u.missing],
+            "reasons": [pick(r, lang) for r in u.reasons_in(lang)],
         })
-    kinds = {"mentor": "mentors", "job": "jobs", "training": "trainings"}
-    for u in plan.get("unmet_requires") or []:
-        if isinstance(u, dict):
-            rid, kind = u.get("returnee_id"), str(u.get("kind") or "")
-            res.unmet_requires.append({
-                "row": u.get("row") or "",
-                "returnee_id": rid or "",
-                "returnee_name": res.name("returnees", rid),
-                "kind": _("missing." + kind, lang=lang, default=kind),
-                "target_id": u.get("target_id") or "",
-                "target_name": res.name(kinds.get(kind, ""), u.get("target_id")),
-                "reason": pick(field_text(u, "reason", lang), lang),
-            })
-    gaps = plan.get("capacity_gaps") or []
-    for g in gaps:
-        if isinstance(g, dict):
-            for key in g:
-                if key not in res.gap_columns and not key.endswith("_vi"):
-                    res.gap_columns.append(key)
-    for g in gaps:
-        if isinstance(g, dict):
-            row = {k: _cell_text(field_text(g, k, lang), lang) for k in res.gap_columns}
-            if "kind" in row:
-                row["kind"] = _("missing." + row["kind"], lang=lang, default=row["kind"])
-            if lang == "vi" and _gap_number(g.get("more_needed")) and not g.get(
-                    "suggestion_vi") and not isinstance(g.get("suggestion"), dict):
-                # the library words its suggestion in English only; say it from the numbers
-                row["suggestion"] = _("gap.suggest." + str(g.get("kind")), lang="vi",
-                                      default=row.get("suggestion", ""),
-                                      n=_gap_number(g.get("more_needed")),
-                                      ward=str(g.get("ward") or ""))
-            res.gaps.append(row)
-    res.wards = sorted(w for w in wards if w)
+    for u in plan.unmet_requires:
+        res.unmet_requires.append({
+            "row": u.row or "",
+            "returnee_id": u.returnee_id or "",
+            "returnee_name": res.name("returnees", u.returnee_id),
+            "kind": _("missing." + u.kind, lang=lang, default=u.kind),
+            "target_id": u.target_id or "",
+            "target_name": res.name(KINDS.get(u.kind, ""), u.target_id),
+            "reason": u.reason_in(lang),
+        })
+    _add_gaps(res, plan, lang)
     res.changes = _change_report(plan, res, lang)
-    for u in plan.get("unscheduled") or []:
+    for u in plan.unscheduled:
         if isinstance(u, dict):
             res.unscheduled.append({
                 "mentor_id": u.get("mentor_id") or "",
@@ -205,17 +194,33 @@ def load_result(directory: Path, lang: str) -> Result:
     return res
 
 
+def _add_gaps(res: Result, plan: Plan, lang: str) -> None:
+    """The capacity gaps as table rows, in the page's language."""
+    res.gap_columns = list(GAP_COLUMNS) if plan.capacity_gaps else []
+    for g in plan.capacity_gaps:
+        row = {"ward": g.ward,
+               "kind": _("missing." + g.kind, lang=lang, default=g.kind),
+               "uncovered": str(g.uncovered), "uncovered_female": str(g.uncovered_female),
+               "more_needed": str(g.more_needed),
+               "suggestion": (g.suggestion_vi or g.suggestion) if lang == "vi" else g.suggestion}
+        if lang == "vi" and g.more_needed > 0 and not g.suggestion_vi:
+            # the library words its suggestion in English only; say it from the numbers
+            row["suggestion"] = _("gap.suggest." + g.kind, lang="vi", default=g.suggestion,
+                                  n=g.more_needed, ward=g.ward)
+        res.gaps.append({c: row[c] for c in res.gap_columns})
+
+
 CHANGE_ORDER = {"changed": 0, "ended": 1, "new": 2, "kept": 3}
 
 
-def _change_report(plan: dict[str, Any], res: Result, lang: str) -> dict[str, Any] | None:
+def _change_report(plan: Plan, res: Result, lang: str) -> dict[str, Any] | None:
     """The rerun's change report: counts of new / kept / changed / ended and one row per
     returnee the library lists (changed and ended first, kept last), or None for a first
     plan."""
-    changes = plan.get("changes") or {}
-    counts = changes.get("counts")
-    if not isinstance(counts, dict):
+    counts = plan.change_counts()
+    if counts is None:
         return None
+    changes = plan.changes
     returnees = res.index.get("returnees", {})
     rows = []
     for item in changes.get("list") or []:
@@ -241,16 +246,6 @@ def _change_report(plan: dict[str, Any], res: Result, lang: str) -> dict[str, An
     }
 
 
-def _gap_number(value: Any) -> int:
-    return int(value) if isinstance(value, int | float) and value > 0 else 0
-
-
-def _cell_text(value: Any, lang: str) -> str:
-    if isinstance(value, list):
-        return ", ".join(_cell_text(v, lang) for v in value)
-    return pick(value, lang)
-
-
 # --- downloads ----------------------------------------------------------------------
 
 def safe_cell(value: Any) -> str:
@@ -263,18 +258,20 @@ SCHEDULE_COLUMNS = ("mentor_id", "mentor_name", "mentor_phone", "date", "slot",
                     "returnee_id", "returnee_name", "ward", "kind")
 
 
-def _visit_rows(plan: dict[str, Any], index: dict[str, Any]) -> list[list[str]]:
+def _visit_rows(plan: Plan, index: dict[str, Any]) -> list[list[str]]:
     mentors, returnees = index.get("mentors", {}), index.get("returnees", {})
     slot_order = {"morning": 0, "afternoon": 1, "evening": 2}
-    visits = sorted(plan.get("visits", []), key=lambda v: (
-        str(v.get("mentor_id")), str(v.get("date")), slot_order.get(v.get("slot"), 9)))
+
+    def order(v: Visit) -> tuple:
+        return str(v.mentor_id), v.date.isoformat(), slot_order.get(v.slot, 9)
+
     rows = []
-    for v in visits:
-        m = mentors.get(v.get("mentor_id"), {})
-        r = returnees.get(v.get("returnee_id"), {})
-        rows.append([v.get("mentor_id"), m.get("name"), m.get("phone"), v.get("date"),
-                     _("slot." + str(v.get("slot"))), v.get("returnee_id"), r.get("name"),
-                     r.get("ward"), _("visit." + str(v.get("kind")), default=v.get("kind"))])
+    for v in sorted(plan.visits, key=order):
+        m = mentors.get(v.mentor_id, {})
+        r = returnees.get(v.returnee_id, {})
+        rows.append([v.mentor_id, m.get("name"), m.get("phone"), v.date.isoformat(),
+                     _("slot." + str(v.slot)), v.returnee_id, r.get("name"),
+                     r.get("ward"), _("visit." + str(v.kind), default=v.kind)])
     return rows
 
 
@@ -289,17 +286,15 @@ def _csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
 
 def schedule_csv(directory: Path) -> bytes:
     """Every visit, grouped by mentor, with headers in the current language."""
-    plan = read_json(directory / "plan.json")
     header = [_("col." + c) for c in SCHEDULE_COLUMNS]
-    return _csv_bytes(header, _visit_rows(plan, load_index(directory)))
+    return _csv_bytes(header, _visit_rows(load_plan(directory), load_index(directory)))
 
 
 def schedules_zip(directory: Path) -> bytes:
     """One schedule CSV per mentor, in a zip."""
-    plan = read_json(directory / "plan.json")
     header = [_("col." + c) for c in SCHEDULE_COLUMNS]
     by_mentor: dict[str, list[list[Any]]] = {}
-    for row in _visit_rows(plan, load_index(directory)):
+    for row in _visit_rows(load_plan(directory), load_index(directory)):
         by_mentor.setdefault(str(row[0]), []).append(row)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

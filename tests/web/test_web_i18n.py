@@ -29,7 +29,7 @@ FAMILIES = {
     "error.": [f"{c}.{part}" for c in ("400", "403", "404", "405", "413", "429", "500", "csrf")
                for part in ("title", "text")],
     "action.": ["login", "login_failed", "login_blocked", "logout", "upload",
-                "upload_rejected", "run", "cancel", "run_failed", "download", "delete",
+                "upload_rejected", "server_busy", "run", "cancel", "run_failed", "download", "delete",
                 "user_created", "user_role_changed", "user_disabled", "user_enabled",
                 "password_changed", "password_change_failed", "logout_everywhere",
                 "user_logged_out", "user_password_set"],
