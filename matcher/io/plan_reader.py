@@ -9,10 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from matcher.errors import ERROR, WARNING, Issue, RosterError
 from matcher.io.plan_text import TEXT
+from matcher.io.tables import load_tables
 from matcher.plan import Assignment, Plan, PreviousPlan, PrevRow, previous_from_plan
 from matcher.text import fold, header_key
 from matcher.values import is_blank, parse_bool, parse_date, parse_text
@@ -45,26 +44,9 @@ Grid = list[tuple[int, list[Any]]]  # (row number as Excel shows it, cells), bla
 
 
 def _sheet_grids(path: Path, wanted: Any) -> dict[str, Grid]:
-    """The non-blank rows of the wanted sheets. Uses the roster reader's engine (calamine,
-    with its guard against sheets whose used range is absurdly large) when available."""
-    try:
-        from matcher.io.reader import _read_workbook
-    except ImportError:  # pragma: no cover - the reader is part of the package
-        _read_workbook = None
-    if _read_workbook is not None:
-        data = path.read_bytes()
-        return {t.name: t.rows for t in _read_workbook(data, path, wanted)}
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        out = {}
-        for name in wb.sheetnames:
-            if wanted(name):
-                out[name] = [(n, list(row)) for n, row in
-                             enumerate(wb[name].iter_rows(values_only=True), start=1)
-                             if not all(is_blank(v) for v in row)]
-        return out
-    finally:
-        wb.close()
+    """The non-blank rows of the wanted sheets, read by the roster reader's engine
+    (calamine, behind the guards against hostile workbooks)."""
+    return {t.name: t.rows for t in load_tables(path, wanted=wanted)}
 
 
 def _read_rows(path: Path, issues: list[Issue]) -> tuple[list[dict[str, Any]], dt.date | None]:
