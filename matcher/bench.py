@@ -18,7 +18,9 @@ Measured per run: wall time of the method alone (not loading the roster or check
 plan), peak memory of the method's processes (the larger of the kernel's peak resident
 size of the process and the sum of proportional set sizes of the process and its workers,
 sampled every 0.2 s), every tier with its proved bound, and the independent checker's
-verdict. Results go to ``results.json`` and ``results.md`` in the output directory.
+verdict. Results go to ``results.json`` and ``results.md`` in the output directory; the
+ratios and the tables are built with pandas (runs pivoted per instance and method, the
+per-scale medians grouped over seeds), imported on first use (see :func:`_pandas`).
 """
 
 from __future__ import annotations
@@ -332,36 +334,71 @@ def lex_key(tiers: dict[str, dict[str, Any]], names: Sequence[str]) -> tuple:
     return tuple(tiers[n]["value"] if n in MAXIMISE else -tiers[n]["value"] for n in names)
 
 
-def _ratio(a: float, b: float) -> float | None:
-    return None if not b else round(a / b, 3)
+def _pandas():
+    """pandas, on first use. Not at the top of this module: every timed method runs in a
+    spawned child that imports this module, and pandas there would add its import (0.43 s
+    wall, about 60 MB: ``python -c "import pandas"`` peaks at 72 MB against 11.5 MB for an
+    empty interpreter) to the very process whose time and peak memory are measured."""
+    import pandas as pd
+
+    return pd
+
+
+def _tier_frame(runs: list[dict[str, Any]]):
+    """One row per finished run: scale, seed, method, wall_s and one column per tier."""
+    pd = _pandas()
+    return pd.DataFrame([{"scale": r["scale"], "seed": r["seed"], "method": r["method"],
+                          "wall_s": r["wall_s"],
+                          **{n: t["value"] for n, t in r["tiers"].items()}}
+                         for r in runs if r.get("tiers")])
+
+
+def _py(x: Any) -> Any:
+    """A plain Python value for JSON (NaN, a missing figure, becomes None)."""
+    if x is None or x != x:
+        return None
+    return x.item() if hasattr(x, "item") else x
 
 
 def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per instance: planner / greedy on M1, M5 (travel) and J1; MIP / planner wall
-    time, and whether the MIP reached the planner's M1, M2, J1, J2."""
-    by: dict[tuple[str, int], dict[str, dict[str, Any]]] = {}
-    for r in runs:
-        if r.get("tiers"):
-            by.setdefault((r["scale"], r["seed"]), {})[r["method"]] = r
+    """Per instance: planner / greedy on M1, M5 (travel), J1, M4 and J4; MIP / planner
+    wall time, and whether the MIP reached the planner's M1, M2, J1, J2. The planner is
+    the split one, or the one-process one where the split one did not run. A ratio over
+    zero is None."""
+    pd = _pandas()
+    frame = _tier_frame(runs)
+    if frame.empty:
+        return []
+    frame = frame.drop_duplicates(["scale", "seed", "method"], keep="last")
+    figures = ["wall_s", *TIERS]
+    # one row per instance (in the order they ran), one column per (figure, method); a
+    # method that did not run there is a column of NaN
+    wide = frame.pivot(index=["scale", "seed"], columns="method",
+                       values=[f for f in figures if f in frame.columns])
+    wide = wide.reindex(index=pd.MultiIndex.from_frame(frame[["scale", "seed"]]
+                                                       .drop_duplicates()),
+                        columns=pd.MultiIndex.from_product([figures, list(LABELS)]))
+
+    def by(method: str):
+        return wide.xs(method, axis=1, level=1)
+
+    pl = by("planner").combine_first(by("plain"))
+    greedy, mip = by("greedy"), by("mip")
+    over_greedy = pl / greedy.where(greedy != 0)
+    mip_wall = mip["wall_s"] / pl["wall_s"].where(pl["wall_s"] != 0)
+    same = ["M1", "M2", "J1", "J2"]
+    mip_same = (mip[same] == pl[same]).all(axis=1)
     out = []
-    for (scale, seed), got in by.items():
-        pl = got.get("planner") or got.get("plain")
-        if pl is None:
-            continue
-        row: dict[str, Any] = {"scale": scale, "seed": seed}
-        t = pl["tiers"]
-        if "greedy" in got:
-            g = got["greedy"]["tiers"]
-            row.update({"M1_planner_over_greedy": _ratio(t["M1"]["value"], g["M1"]["value"]),
-                        "M5_planner_over_greedy": _ratio(t["M5"]["value"], g["M5"]["value"]),
-                        "J1_planner_over_greedy": _ratio(t["J1"]["value"], g["J1"]["value"]),
-                        "M4_planner_over_greedy": _ratio(t["M4"]["value"], g["M4"]["value"]),
-                        "J4_planner_over_greedy": _ratio(t["J4"]["value"], g["J4"]["value"])})
-        if "mip" in got:
-            m = got["mip"]
-            row["mip_wall_over_planner"] = _ratio(m["wall_s"], pl["wall_s"])
-            row["mip_same_M1_M2_J1_J2"] = all(
-                m["tiers"][n]["value"] == t[n]["value"] for n in ("M1", "M2", "J1", "J2"))
+    for key in wide.index[pl["M1"].notna()]:
+        row: dict[str, Any] = {"scale": key[0], "seed": _py(key[1])}
+        if greedy.loc[key].notna().any():
+            for n in ("M1", "M5", "J1", "M4", "J4"):
+                q = _py(over_greedy.at[key, n])
+                row[f"{n}_planner_over_greedy"] = None if q is None else round(q, 3)
+        if mip.loc[key].notna().any():
+            q = _py(mip_wall.at[key])
+            row["mip_wall_over_planner"] = None if q is None else round(q, 3)
+            row["mip_same_M1_M2_J1_J2"] = bool(mip_same.at[key])
         out.append(row)
     return out
 
@@ -396,6 +433,87 @@ def gaps(tiers: dict[str, dict[str, Any]], status: str = "") -> str:
     return "proved" if not parts else "; ".join(parts)
 
 
+RUNS_HEADER = ("scale", "seed", "method", "wall s", "peak MB", "status", "M1", "M2", "M4",
+               "M5 km", "J1", "J2", "J4", "J5 km", "gap to proved bound", "M1 ÷greedy",
+               "M5 ÷greedy", "J1 ÷greedy")
+RUNS_ALIGN = ("---", "---", "---", "--:", "--:", "---", *["--:"] * 8, "---", "--:", "--:", "--:")
+
+
+def _pipe_table(header: Sequence[str], align: Sequence[str],
+                rows: Any) -> list[str]:
+    """A Markdown pipe table. ``DataFrame.to_markdown`` would need tabulate, which the
+    project does not install; an empty cell is written ``| |``."""
+    def line(cells: Sequence[Any]) -> str:
+        return "|" + "".join(f" {c} |" if c != "" else " |" for c in cells)
+
+    return [line(header), "|" + "|".join(align) + "|", *(line(r) for r in rows)]
+
+
+def _runs_frame(runs: list[dict[str, Any]]):
+    """The runs as a DataFrame in table order: scale (ward first), seed, method (as in
+    ``LABELS``)."""
+    pd = _pandas()
+    df = pd.DataFrame(runs)
+    for col in ("tiers", "skipped", "error", "check", "status", "wall_s", "peak_mb"):
+        if col not in df.columns:
+            df[col] = None
+    df["scale"] = pd.Categorical(df["scale"], categories=SCALES, ordered=True)
+    df["method"] = pd.Categorical(df["method"], categories=list(LABELS), ordered=True)
+    return df.sort_values(["scale", "seed", "method"], kind="stable").reset_index(drop=True)
+
+
+def _runs_table(results: dict[str, Any]) -> list[str]:
+    """One row per run: time, memory, every tier, the gap to the proved bound and, on
+    the planner's rows, its ratios against the greedy baseline."""
+    pd = _pandas()
+    df = _runs_frame(results["runs"])
+    ratio = {(q["scale"], q["seed"]): q for q in results["ratios"]}
+    cells = pd.DataFrame("", index=df.index, columns=list(RUNS_HEADER))
+    cells["scale"] = df["scale"].astype(str)
+    cells["seed"] = df["seed"].astype(str)
+    cells["method"] = df["method"].astype(str).map(LABELS)
+    skipped, failed = df["skipped"].notna(), df["skipped"].isna() & df["error"].notna()
+    ok = ~skipped & ~failed
+    cells.loc[~ok, ["wall s", "peak MB"]] = "–"
+    cells.loc[skipped, "status"] = df.loc[skipped, "skipped"]
+    cells.loc[failed, "status"] = "FAILED: " + df.loc[failed, "error"].astype(str)
+    done = df[ok]
+    cells.loc[ok, "wall s"] = done["wall_s"].map("{:.2f}".format)
+    cells.loc[ok, "peak MB"] = done["peak_mb"].map("{:,.0f}".format)
+    cells.loc[ok, "status"] = [st + (" **CHECK FAILED**" if chk else "")
+                               for st, chk in zip(done["status"], done["check"])]
+    for n, head in zip(TIERS, RUNS_HEADER[6:14]):
+        digits = 2 if n in ("M5", "J5") else 1
+        cells.loc[ok, head] = done["tiers"].map(lambda t, n=n, d=digits: _num(t[n]["value"], d))
+    cells.loc[ok, "gap to proved bound"] = [gaps(t, st)
+                                            for t, st in zip(done["tiers"], done["status"])]
+    for i, r in done.iterrows():
+        q = ratio.get((r["scale"], r["seed"]), {})
+        if r["method"] in ("planner", "plain") and "M1_planner_over_greedy" in q:
+            cells.loc[i, list(RUNS_HEADER[15:])] = [
+                "–" if q[k] is None else f"{q[k]:.{d}f}"
+                for k, d in (("M1_planner_over_greedy", 3), ("M5_planner_over_greedy", 2),
+                             ("J1_planner_over_greedy", 3))]
+    return _pipe_table(RUNS_HEADER, RUNS_ALIGN, cells.itertuples(index=False))
+
+
+def _per_scale_table(runs: list[dict[str, Any]]) -> list[str]:
+    """Median wall seconds of each method per scale over the seeds (only when some scale
+    has more than one seed: otherwise it repeats the runs table)."""
+    df = _runs_frame(runs)
+    df = df[df["tiers"].notna()]
+    if df.empty or df.groupby(["scale", "method"], observed=True).size().max() < 2:
+        return []
+    wall = df.pivot_table(index="scale", columns="method", values="wall_s",
+                          aggfunc="median", observed=True)
+    seeds = df.groupby("scale", observed=True)["seed"].nunique()
+    header = ["scale", "seeds", *(LABELS[m] for m in wall.columns)]
+    rows = [[scale, seeds[scale], *("–" if v != v else f"{v:.2f}" for v in vals)]
+            for scale, vals in zip(wall.index.astype(str), wall.to_numpy())]
+    return ["", "Median wall seconds per scale over the seeds:", "",
+            *_pipe_table(header, ["---", "--:", *["--:"] * len(wall.columns)], rows)]
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -405,32 +523,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"{m['os']}, Python {m['python']}, OR-Tools {m['ortools']}. MIP time limit "
         f"{results['options']['mip_time_limit_s_per_tier']:g} s per tier.",
         "",
-        "| scale | seed | method | wall s | peak MB | status | M1 | M2 | M4 | M5 km | J1 | J2 | "
-        "J4 | J5 km | gap to proved bound | M1 ÷greedy | M5 ÷greedy | J1 ÷greedy |",
-        "|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|",
+        *_runs_table(results),
+        *_per_scale_table(results["runs"]),
     ]
-    ratio = {(r["scale"], r["seed"]): r for r in results["ratios"]}
-    order = {s: i for i, s in enumerate(SCALES)}
-    morder = {"planner": 0, "plain": 1, "full": 2, "greedy": 3, "mip": 4}
-    for r in sorted(results["runs"], key=lambda r: (order[r["scale"]], r["seed"],
-                                                  morder[r["method"]])):
-        head = f"| {r['scale']} | {r['seed']} | {LABELS[r['method']]} |"
-        if r.get("skipped"):
-            lines.append(head + f" – | – | {r['skipped']} |" + " |" * 12)
-            continue
-        if r.get("error"):
-            lines.append(head + f" – | – | FAILED: {r['error']} |" + " |" * 12)
-            continue
-        t = r["tiers"]
-        vals = " | ".join(_num(t[n]["value"], 2 if n in ("M5", "J5") else 1) for n in TIERS)
-        q = ratio.get((r["scale"], r["seed"]), {})
-        rs = " | |  |"
-        if r["method"] in ("planner", "plain") and "M1_planner_over_greedy" in q:
-            rs = (f" {q['M1_planner_over_greedy']:.3f} | {q['M5_planner_over_greedy']:.2f} | "
-                  f"{q['J1_planner_over_greedy']:.3f} |")
-        status = r["status"] + (" **CHECK FAILED**" if r.get("check") else "")
-        lines.append(head + f" {r['wall_s']:.2f} | {r['peak_mb']:,.0f} | {status} | {vals} | "
-                     f"{gaps(t, r['status'])} |" + rs)
     lines += ["", "Ratios per instance:", ""]
     for q in results["ratios"]:
         bits = [f"{k} {v}" for k, v in q.items() if k not in ("scale", "seed")]
