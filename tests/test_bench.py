@@ -9,7 +9,7 @@ from builders import job, mentor, pair, returnee, roster
 
 from cli.main import main
 from matcher.baselines import greedy_plan, mip_plan
-from matcher.bench import lex_key, run_bench
+from matcher.bench import TIERS, lex_key, markdown, ratios, run_bench
 from matcher.check import assert_plan_ok
 
 
@@ -44,6 +44,47 @@ def test_bench_cli_prints_table_and_skips_mip_above_its_scale(tmp_path, capsys):
     assert code == 0, out
     assert "| ward | 1 | greedy |" in out and "results.json" in out
     assert main(["bench", "--scales", "planet", "--out", str(tmp_path)]) == 2
+
+
+def _run(scale, seed, method, wall, **values):
+    tiers = {n: {"value": values.get(n, 1), "bound": values.get(n, 1), "optimal": True}
+             for n in TIERS}
+    return {"scale": scale, "seed": seed, "method": method, "wall_s": wall, "peak_mb": 100.0,
+            "status": "OPTIMAL", "tiers": tiers, "check": []}
+
+
+def test_ratios_and_tables_from_made_up_runs():
+    """Ratios per instance (the split planner, else the one-process one, over greedy; the
+    MIP's time over the planner's; a ratio over zero is None) and the tables: runs in
+    scale, seed, method order, a skipped MIP, and medians per scale over the seeds."""
+    runs = [_run("city", 1, "greedy", 1.0, M1=10, M5=0, J1=4),
+            _run("city", 1, "planner", 2.0, M1=12, M5=8, J1=5),
+            _run("ward", 1, "mip", 3.0, M1=12),
+            _run("ward", 1, "plain", 1.5, M1=12),
+            _run("ward", 2, "planner", 0.5),
+            _run("city", 2, "greedy", 1.0),
+            {"scale": "city", "seed": 2, "method": "mip", "skipped": "MIP not run above ward"}]
+    got = ratios(runs)
+    assert [(q["scale"], q["seed"]) for q in got] == [("city", 1), ("ward", 1), ("ward", 2)]
+    assert got[0]["M1_planner_over_greedy"] == 1.2 and got[0]["M5_planner_over_greedy"] is None
+    assert got[1] == {"scale": "ward", "seed": 1, "mip_wall_over_planner": 2.0,
+                      "mip_same_M1_M2_J1_J2": True}
+    assert got[2] == {"scale": "ward", "seed": 2}
+    md = markdown({"date": "today", "machine": {"cpu": "x", "cores": 2, "ram_gb": 4, "os": "L",
+                                                "python": "3", "ortools": "9"},
+                   "options": {"mip_time_limit_s_per_tier": 60}, "runs": runs, "ratios": got})
+    rows = [line.split(" | ")[:3] for line in md.splitlines() if line.startswith("| ward |")
+            or line.startswith("| city |")]
+    assert rows[:6] == [["| ward", "1", "planner (one process)"], ["| ward", "1", "generic MIP (CP-SAT)"],
+                        ["| ward", "2", "planner (split, parallel)"], ["| city", "1", "planner (split, parallel)"],
+                        ["| city", "1", "greedy"], ["| city", "2", "greedy"]]
+    assert "| city | 1 | planner (split, parallel) | 2.00 | 100 | OPTIMAL | 12 |" in md
+    assert "| proved | 1.200 | – | 1.250 |" in md
+    assert "| city | 2 | generic MIP (CP-SAT) | – | – | MIP not run above ward |" in md
+    assert "Median wall seconds per scale over the seeds:" in md
+    # columns: planner (split), planner (one process), greedy, MIP; "–" where none ran
+    assert "| ward | 2 | 0.50 | 1.50 | – | 3.00 |" in md
+    assert "| city | 2 | 2.00 | – | 1.00 | – |" in md
 
 
 def _small():
