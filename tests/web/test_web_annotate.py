@@ -1,13 +1,17 @@
-"""The marked-up copy of a roster (web.annotate) for CSV files and several files."""
+"""The web's door to the checked roster and the reader's engine (web.annotate): what the
+run pages call, with the web's issue dicts and translated words, without loading openpyxl
+or numpy when the app starts. The marking itself is tested in tests/test_annotate.py."""
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
 
 import openpyxl
 
-from web.annotate import annotated_download
+from web.annotate import annotated_download, read_tables
 
 LABELS = {"error": "Lỗi", "warning": "Cảnh báo", "author": "test"}
 
@@ -22,21 +26,12 @@ def test_a_csv_file_becomes_a_workbook_with_its_problem_cells_marked(tmp_path):
     path.write_text("Mã,Họ và tên,Năm sinh\nR1,Lê Văn A,1990\nR2,Trần B,abc\n",
                     encoding="utf-8-sig")
     issues = [_issue("Người trở về.csv", 3, "Năm sinh", text="'abc' không phải số"),
-              _issue("Người trở về.csv", 3, "Năm sinh", "warning", text="thêm"),
-              _issue("Người trở về.csv", 2, None, "warning", text="cả dòng"),
-              _issue("Mentors.csv", 2, "Mã", text="tệp khác"),
-              _issue(None, None, None, text="không có chỗ")]
+              _issue("Người trở về.csv", 3, "Năm sinh", "warning", text="thêm")]
     data, kind = annotated_download([path], issues, "vi", LABELS)
     assert kind == "xlsx"
-    sheet = openpyxl.load_workbook(io.BytesIO(data))["Người trở về"]
-    assert [c.value for c in sheet[3]] == ["R2", "Trần B", "abc"]
-    cell = sheet["C3"]
-    assert cell.fill.fgColor.rgb.endswith("FFC7CE")  # an error wins over the warning
+    cell = openpyxl.load_workbook(io.BytesIO(data))["Người trở về"]["C3"]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert cell.comment.text == "Lỗi: 'abc' không phải số\nCảnh báo: thêm"
-    assert sheet["A2"].fill.fgColor.rgb.endswith("FFEB9C")
-    assert sheet["A2"].comment.text == "Cảnh báo: cả dòng"
-    assert "tệp khác" not in "".join(str(c.comment.text) for row in sheet.iter_rows()
-                                     for c in row if c.comment)
 
 
 def test_several_files_give_a_zip_and_english_comments(tmp_path):
@@ -51,3 +46,33 @@ def test_several_files_give_a_zip_and_english_comments(tmp_path):
         assert sorted(zf.namelist()) == ["Mentors-checked.xlsx", "Returnees-checked.xlsx"]
         sheet = openpyxl.load_workbook(io.BytesIO(zf.read("Mentors-checked.xlsx"))).active
     assert sheet["B2"].comment.text == "Error: SAI"
+
+
+def test_read_tables_gives_each_table_from_its_first_used_row(tmp_path):
+    """The merge of new releases reads tables here: blank rows kept (as []) so the merged
+    roster keeps the coordinator's row numbers, values cleaned as the reader cleans them."""
+    path = tmp_path / "roster.xlsx"
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Returnees"
+    ws.append(["id", "full_name"])
+    ws.append(["R1", "  "])
+    ws.append([])
+    ws.append(["R2", "B"])
+    book.create_sheet("Mentors").append(["id"])
+    book.save(path)
+    assert read_tables(path) == [("Returnees", [["id", "full_name"], ["R1", None], [],
+                                                ["R2", "B"]]),
+                                 ("Mentors", [["id"]])]
+    csv_path = tmp_path / "new releases.csv"
+    csv_path.write_text("id;full_name\nR3;C\n", encoding="utf-8")
+    assert read_tables(csv_path) == [("new releases", [["id", "full_name"], ["R3", "C"]])]
+
+
+def test_importing_it_loads_neither_openpyxl_nor_numpy():
+    code = ("import sys, web.annotate; "
+            "print(sorted(m for m in ('openpyxl', 'numpy', 'python_calamine') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
