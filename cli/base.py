@@ -9,7 +9,10 @@ success, 1 failure of the tool itself, 2 bad input (the full input report is pri
 Start-up: ``python run.py --help`` imports every command module, so a command module
 imports only the standard library at its top; the library and the heavy packages it
 pulls in (numpy, scipy, ortools, pandas, flask) are imported inside the command's run
-function, where only the command that runs pays for them.
+function, where only the command that runs pays for them. Measured (whole process,
+median of 5): ``python run.py --help`` 0.07 s and 14 MB; with the commands' stacks
+imported at the top (solver, checker, reader, writers, generator, web app, pandas) 1.7 s
+and 156 MB, and ``validate`` would pay for the solver and Flask it never uses.
 """
 
 from __future__ import annotations
