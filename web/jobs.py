@@ -9,6 +9,7 @@ process even if the pid is later reused.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import shutil
@@ -27,12 +28,36 @@ from web import db
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Every read of uploaded files runs in a child process within these memory and time limits
+# (matcher.io.sandbox): the upload check in a request, the rerun merge and the roster read
+# in the worker. Each can be changed in the app config; so can how many checks run at once
+# and how long a request waits for a free one before it gets a "busy" page.
+CHECK_DEFAULTS = {"UPLOAD_CHECKS_AT_ONCE": 2, "UPLOAD_CHECK_WAIT_SECONDS": 10.0,
+                  "UPLOAD_CHECK_MEM_MB": 1536, "UPLOAD_CHECK_SECONDS": 60.0}
 # A queued run has no pid for the instant between spawn and recording it.
 STARTUP_GRACE_SECONDS = 30.0
 
 
 def run_dir(config: Mapping[str, Any], run_id: int) -> Path:
     return Path(config["UPLOAD_FOLDER"]) / str(int(run_id))
+
+
+def setting(config: Mapping[str, Any], name: str) -> Any:
+    return config.get(name, CHECK_DEFAULTS[name])
+
+
+def read_limits(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The memory (MB) and time (s) a bounded read of uploaded files may take."""
+    return {"mem_mb": int(setting(config, "UPLOAD_CHECK_MEM_MB")),
+            "seconds": float(setting(config, "UPLOAD_CHECK_SECONDS"))}
+
+
+def worker_env(config: Mapping[str, Any]) -> dict[str, str]:
+    """The worker's environment: the app's, with the sandbox's read limits (its
+    ``MATCHER_READ_*`` defaults) set to the upload check's."""
+    limits = read_limits(config)
+    return {**os.environ, "MATCHER_READ_MEM_MB": str(limits["mem_mb"]),
+            "MATCHER_READ_SECONDS": f"{limits['seconds']:g}"}
 
 
 def start_worker(config: Mapping[str, Any], conn, run_id: int) -> None:
@@ -48,7 +73,7 @@ def start_worker(config: Mapping[str, Any], conn, run_id: int) -> None:
     with open(directory / "worker.log", "ab") as out:
         proc = subprocess.Popen(
             cmd, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-            start_new_session=True, close_fds=True,
+            start_new_session=True, close_fds=True, env=worker_env(config),
         )
     try:
         started = psutil.Process(proc.pid).create_time()
@@ -144,6 +169,13 @@ def input_paths_from(files, config: Mapping[str, Any], run_id: int,
     previous = [inputs / f["stored_name"] for f in files if f["role"] == "previous_plan"]
     paths = planner.merge_additions(roster, additions) if additions else roster
     return paths, (previous[0] if previous else None)
+
+
+def reader_inputs(files: list[dict[str, Any]], config: Mapping[str, Any], run_id: int,
+                  planner_name: str) -> tuple[list[Path], Path | None]:
+    """:func:`input_paths_from` with the planner adapter named (what a bounded child is
+    given: the merge of new releases reads untrusted files)."""
+    return input_paths_from(files, config, run_id, importlib.import_module(planner_name))
 
 
 def _for_reader(inputs: Path, n: int, row, name_for) -> Path:

@@ -11,8 +11,8 @@ and map show) and ``state.pickle`` (roster and plan, for :func:`alternatives`).
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import multiprocessing
 import pickle
 import re
 import shutil
@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from web.annotate import read_tables
 from web.results import atomic_write_json, summarize
 
 ProgressCallback = Callable[[float, str], None]
@@ -66,10 +65,9 @@ def validate(paths: Iterable[Path], lang: str = "vi",
     ``previous`` (a rerun's earlier plan) is read too: ids it names that the new roster
     no longer has are warnings (those pairs end), an unreadable plan is an error."""
     from matcher.errors import RosterError
-    from matcher.io.reader import read_roster
 
     try:
-        roster = read_roster(list(paths))
+        roster = _read_roster(list(paths))
     except RosterError as exc:
         return False, [_issue_dict(i) for i in exc.issues], None
     issues = [_issue_dict(i) for i in roster.warnings]
@@ -108,97 +106,28 @@ def reader_file_name(display_name: str, stored_name: str) -> str:
 
 def merge_additions(roster_paths: list[Path], addition_paths: list[Path]) -> list[Path]:
     """The files to read for "rerun with new releases": the earlier run's roster with the
-    rows of the new returnees appended to its Returnees table.
+    rows of the new returnees appended to its Returnees table, in ``merged-<hash>.xlsx``
+    next to the additions (:func:`matcher.io.merge.merge_new_releases`). Reads untrusted
+    files: callers run it in a bounded child (:func:`web.jobs.reader_inputs`)."""
+    from matcher.io.merge import merge_new_releases
 
-    The reader accepts each table once, so the merge writes ``merged-<hash>.xlsx`` next to
-    the additions: every table of the file that holds the Returnees table, with the new
-    rows added under the earlier header (columns matched by header, in English or
-    Vietnamese). An additions file with one table is taken as returnees whatever its name.
-    The other roster files are passed on unchanged. The merged file is made once per set
-    of inputs (its name is a hash of them)."""
-    from matcher.schema import RETURNEES
-
-    digest = hashlib.sha256()
-    for path in [*roster_paths, *addition_paths]:
-        digest.update(Path(path).read_bytes())
-    merged = Path(addition_paths[0]).parent / f"merged-{digest.hexdigest()[:16]}.xlsx"
-
-    base = None
-    for path in roster_paths:
-        tables = read_tables(Path(path))
-        if any(_is_returnees(title, RETURNEES) for title, _rows in tables):
-            base = (Path(path), tables)
-            break
-    if base is None:  # nothing to merge into: let the reader report the missing sheet
-        return [*roster_paths, *addition_paths]
-    if not merged.exists():
-        new_rows: list[list[Any]] = []
-        for path in addition_paths:
-            tables = read_tables(Path(path))
-            picked = [rows for title, rows in tables if _is_returnees(title, RETURNEES)]
-            if not picked and len(tables) == 1:
-                picked = [tables[0][1]]
-            for rows in picked:
-                new_rows.extend(_under_header(rows, base[1], RETURNEES))
-        _write_tables(merged, [
-            (title, rows + new_rows if _is_returnees(title, RETURNEES) else rows)
-            for title, rows in base[1]])
-    return [merged if Path(p) == base[0] else Path(p) for p in roster_paths]
+    return merge_new_releases(roster_paths, addition_paths)
 
 
-def _is_returnees(title: str, sheet: Any) -> bool:
-    from matcher.text import header_key
+def _read_roster(paths: list[Path]) -> Any:
+    """The roster, read within memory and time limits. In a process that is itself one of
+    the sandbox's bounded children (the web validates uploads inside one, with the upload
+    check limits) it is read right here: a daemonic child may not start another, and its
+    own limits already hold. Anywhere else (the worker) it is read by
+    :func:`matcher.io.sandbox.read_roster_bounded`, whose limits the worker's environment
+    sets to the upload check's (:func:`web.jobs.start_worker`)."""
+    from matcher.io.sandbox import read_roster_bounded
 
-    return header_key(title) in sheet.names()
+    if multiprocessing.current_process().daemon:
+        from matcher.io.reader import read_roster
 
-
-def _header(rows: list[list[Any]]) -> tuple[int, list[Any]]:
-    for i, row in enumerate(rows):
-        if any(str(c).strip() for c in row if c is not None):
-            return i, row
-    return 0, []
-
-
-def _under_header(rows: list[list[Any]], base_tables: list, sheet: Any) -> list[list[Any]]:
-    """The data rows of an additions table, rearranged into the base table's columns."""
-    from matcher.text import header_key
-
-    base_rows = next(r for t, r in base_tables if _is_returnees(t, sheet))
-    _i, base_head = _header(base_rows)
-
-    def column_of(text: Any) -> str:
-        key = header_key(text)
-        for col in sheet.columns:
-            if key in col.keys():  # noqa: SIM118 - Column.keys() is a method, not a dict
-                return col.key
-        return key
-
-    where = {column_of(h): j for j, h in enumerate(base_head) if str(h or "").strip()}
-    start, head = _header(rows)
-    out = []
-    for row in rows[start + 1:]:
-        if not any(str(c).strip() for c in row if c is not None):
-            continue
-        new = [""] * len(base_head)
-        for j, value in enumerate(row):
-            target = where.get(column_of(head[j])) if j < len(head) else None
-            if target is not None:
-                new[target] = value
-        out.append(new)
-    return out
-
-
-def _write_tables(path: Path, tables: list[tuple[str, list[list[Any]]]]) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    for title, rows in tables:
-        sheet = book.create_sheet(title=title[:31])
-        for row in rows:
-            sheet.append([None if v == "" else v for v in row])
-    tmp = path.with_name(path.name + ".tmp")
-    book.save(tmp)
-    tmp.replace(path)
+        return read_roster(list(paths))
+    return read_roster_bounded(list(paths))
 
 
 def _index(roster: Any) -> dict[str, dict[str, dict[str, Any]]]:
@@ -232,12 +161,11 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     With ``previous_json_path`` (the earlier run's plan) the library solves in rerun mode:
     confirmed pairs stay, other pairs change as little as possible, and the plan's
     ``changes`` says new / kept / changed / ended for every returnee, with reasons."""
-    from matcher.io.reader import read_roster
     from matcher.solve import solve
 
     started = time.monotonic()
     progress_cb(0.0, "reading roster")
-    roster = read_roster(list(paths))
+    roster = _read_roster(list(paths))
     previous = None
     if previous_json_path is not None:
         progress_cb(0.02, "reading previous plan")
@@ -250,10 +178,9 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     atomic_write_json(out_dir / "roster_index.json", _index(roster))
     with open(out_dir / "state.pickle", "wb") as fh:
         pickle.dump((roster, plan), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    plan_json = plan.to_json()
-    atomic_write_json(out_dir / "plan.json", plan_json)  # last: its presence means complete
+    atomic_write_json(out_dir / "plan.json", plan.to_json())  # last: it means complete
     progress_cb(1.0, "done")
-    return summarize(plan_json, seconds=time.monotonic() - started)
+    return summarize(plan, seconds=time.monotonic() - started)
 
 
 def _write_workbooks(plan: Any, roster: Any, out_dir: Path) -> None:

@@ -29,13 +29,11 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from web import db, service, uploads
+from web import db, jobs, service, uploads
 from web.auth import audit
 from web.i18n import LANGS, _, current_lang
 from web.mapsvg import render_map
-
-# used by web.app (log_failure) and the tests (CheckBusy, CHECK_DEFAULTS)
-from web.service import CHECK_DEFAULTS, XLSX, CheckBusy, log_failure  # noqa: F401
+from web.service import XLSX, CheckBusy, log_failure  # noqa: F401 - log_failure: web.app
 
 bp = Blueprint("runs", __name__)
 
@@ -53,9 +51,9 @@ def check_slot():
         slots = current_app.extensions.get("upload_check_slots")
         if slots is None:
             slots = threading.BoundedSemaphore(
-                int(service.setting(config, "UPLOAD_CHECKS_AT_ONCE")))
+                int(jobs.setting(config, "UPLOAD_CHECKS_AT_ONCE")))
             current_app.extensions["upload_check_slots"] = slots
-    if not slots.acquire(timeout=float(service.setting(config, "UPLOAD_CHECK_WAIT_SECONDS"))):
+    if not slots.acquire(timeout=float(jobs.setting(config, "UPLOAD_CHECK_WAIT_SECONDS"))):
         raise CheckBusy()
     try:
         yield
@@ -67,7 +65,7 @@ def bounded(fn, *args):
     """``fn(*args)`` in a child process within the upload check limits."""
     from matcher.io.sandbox import run_bounded
 
-    return run_bounded(fn, *args, **service.read_limits(current_app.config))
+    return run_bounded(fn, *args, **jobs.read_limits(current_app.config))
 
 
 def get_run_or_404(run_id: int):

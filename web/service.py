@@ -28,12 +28,6 @@ log = logging.getLogger("web.runs")
 
 Runner = Callable[..., Any]  # runner(fn, *args): fn(*args) in a bounded child process
 
-# Reading uploaded files (validation, the rerun merge, the checked roster) happens in a
-# child process with hard memory and time limits (matcher.io.sandbox), at most
-# CHECKS_AT_ONCE at a time; a request that finds no free slot within CHECK_WAIT_SECONDS gets
-# a "busy, try again" page. Each can be changed in the app config (UPLOAD_CHECK_...).
-CHECK_DEFAULTS = {"UPLOAD_CHECKS_AT_ONCE": 2, "UPLOAD_CHECK_WAIT_SECONDS": 10.0,
-                  "UPLOAD_CHECK_MEM_MB": 1536, "UPLOAD_CHECK_SECONDS": 60.0}
 # issues that mean the files could not be read: no checked copy can be made of them
 UNREAD_CODES = frozenset({"unreadable_file", "sheet_too_large", "file_too_large",
                           "unsafe_xml", "read_limit", "missing_file", "internal"})
@@ -57,16 +51,6 @@ class CheckBusy(Exception):
 
 class NotFound(LookupError):
     """What was asked for does not exist (the page answers 404)."""
-
-
-def setting(config: Mapping[str, Any], name: str) -> Any:
-    return config.get(name, CHECK_DEFAULTS[name])
-
-
-def read_limits(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The memory (MB) and time (s) a bounded read of uploaded files may take."""
-    return {"mem_mb": int(setting(config, "UPLOAD_CHECK_MEM_MB")),
-            "seconds": float(setting(config, "UPLOAD_CHECK_SECONDS"))}
 
 
 def planner(config: Mapping[str, Any]) -> ModuleType:
@@ -178,7 +162,7 @@ def _check_files(config: dict, run_id: int, files: list[dict], planner_name: str
                  lang: str) -> tuple[bool, list[dict], dict | None]:
     """In the bounded child: merge new releases into the roster if asked, then validate."""
     adapter = importlib.import_module(planner_name)
-    paths, previous = jobs.input_paths_from(files, config, run_id, adapter)
+    paths, previous = jobs.reader_inputs(files, config, run_id, planner_name)
     if previous is None:
         return adapter.validate(paths, lang)
     return adapter.validate(paths, lang, previous=previous)
@@ -273,8 +257,7 @@ def make_checked(conn, config: Mapping[str, Any], run_id: int, lang: str,
 def _annotate_files(config: dict, run_id: int, files: list[dict], planner_name: str,
                     issues: list[dict], lang: str, labels: dict) -> tuple[bytes, str]:
     """In the bounded child: the checked copy of the run's roster files."""
-    adapter = importlib.import_module(planner_name)
-    paths, _previous = jobs.input_paths_from(files, config, run_id, adapter)
+    paths, _previous = jobs.reader_inputs(files, config, run_id, planner_name)
     return annotate.annotated_download(paths, issues, lang, labels)
 
 

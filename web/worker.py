@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 
+from matcher.io.sandbox import run_bounded
 from web import db, jobs
 
 log = logging.getLogger("web.worker")
@@ -48,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         planner = importlib.import_module(args.planner)
-        paths, previous = jobs.input_paths(conn, config, run_id, planner)
+        # the rerun's merge reads the uploaded new releases: in a bounded child (its limits
+        # are the upload check's, set in this process's environment by jobs.start_worker)
+        files = [dict(row) for row in db.run_files(conn, run_id)]
+        paths, previous = run_bounded(jobs.reader_inputs, files, config, run_id, args.planner)
         summary = planner.run_plan(paths, jobs.run_dir(config, run_id), previous, progress)
     except Exception as exc:  # noqa: BLE001 - any failure ends the run as 'failed'
         traceback.print_exc()  # into worker.log, inside the run's folder
