@@ -82,3 +82,23 @@ def test_scores_are_summed_and_worded_and_risk_is_a_word(tmp_path):
     assert en.assignments[0]["score_detail"] == "same ward 2; skill fit 3"
     assert vi.assignments[0]["risk"] == "cao" and en.assignments[0]["risk"] == "high"
     assert vi.assignments[1]["score"] == ""
+
+
+def test_the_page_works_on_the_library_plan(tmp_path):
+    """plan.json is read once into a matcher.plan.Plan; counts come from its methods and
+    the summary is the same from the Plan or from its JSON form."""
+    from matcher.plan import Plan
+    from web.results import summarize
+
+    res = _load(tmp_path, "en")
+    assert isinstance(res.plan, Plan)
+    assert res.summary == summarize(PLAN) == summarize(Plan.from_json(PLAN))
+    assert res.summary["returnees"] == 2 and res.summary["with_mentor"] == 2
+    assert res.summary["coverage"] == 100.0 and res.summary["unassigned"] == 1
+    assert res.summary["changes"] == PLAN["changes"]["counts"]
+    assert res.summary["tiers"] == PLAN["tiers"]
+    assert res.plan.assignments[0].points() == 5 and res.plan.assignments[1].points() is None
+    assert [g.ward for g in res.plan.capacity_gaps] == ["Phường Hạc Thành", "Xã Hoằng Hóa"]
+    assert res.tiers == [{"name": "M1", "value": 2, "bound": 2, "optimal": True}]
+    source = res.map_source()
+    assert source.plan["assignments"][1] == {"returnee_id": "R2", "mentor_id": "M2"}

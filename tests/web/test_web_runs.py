@@ -12,6 +12,7 @@ import signal
 import zipfile
 from pathlib import Path
 
+import pytest
 from web_helpers import (
     SECRET_FILE,
     SECRET_NAME,
@@ -292,3 +293,57 @@ def test_admin_audit_page_is_paginated(app, admin):
     page3 = admin.get("/admin/audit?page=3").get_data(as_text=True)
     assert "Trang 3/3" in page3 and "#1<" in page3
     assert admin.get("/admin/audit?page=99").status_code == 200
+
+
+def test_busy_page_in_both_languages_with_its_own_audit_entry(make_app):
+    """No free check slot: a 503 "busy, try again" page in the session's language, a
+    ``server_busy`` audit entry, and nothing stored."""
+    from web_helpers import PASSWORD
+
+    from web import runs
+    from web.auth import create_user
+
+    app = make_app(UPLOAD_CHECKS_AT_ONCE=1, UPLOAD_CHECK_WAIT_SECONDS=0.1)
+    with app.app_context():
+        create_user("coord", "coordinator", PASSWORD)
+    b = Browser(app.test_client())
+    b.login("coord")
+    with app.app_context(), runs.check_slot():  # another request holds the only slot
+        vi = b.upload()
+        b.post("/lang", {"lang": "en", "next": "/"})
+        en = b.upload()
+    assert vi.status_code == en.status_code == 503 and vi.headers["Retry-After"] == "10"
+    assert "Máy chủ đang bận" in vi.get_data(as_text=True)
+    assert "The server is busy" in en.get_data(as_text=True)
+    rows = query(app, "SELECT action, detail FROM audit_log WHERE action = 'server_busy'")
+    assert [tuple(r) for r in rows] == [("server_busy", "runs.new")] * 2
+    assert query(app, "SELECT COUNT(*) AS n FROM runs")[0]["n"] == 0
+    assert b.upload().status_code == 302  # the slot is free again
+
+
+def test_worker_reads_within_the_upload_check_limits(app):
+    """The worker's environment sets the sandbox's read limits to the upload check's,
+    so the roster and the rerun merge are read bounded there too."""
+    from web import jobs
+
+    env = jobs.worker_env({**app.config, "UPLOAD_CHECK_MEM_MB": 900,
+                           "UPLOAD_CHECK_SECONDS": 45.0})
+    assert env["MATCHER_READ_MEM_MB"] == "900" and env["MATCHER_READ_SECONDS"] == "45"
+    defaults = jobs.worker_env({})
+    assert defaults["MATCHER_READ_MEM_MB"] == str(jobs.CHECK_DEFAULTS["UPLOAD_CHECK_MEM_MB"])
+
+
+def test_service_downloads_and_rows_raise_not_found(app, coord):
+    """The service answers plain data or NotFound (the views turn it into a 404)."""
+    from web import service
+
+    run_id = _solved_run(app, coord)
+    with pytest.raises(service.NotFound):
+        service.download(app.config, run_id, "nope")
+    with pytest.raises(service.NotFound):
+        service.plan_returnee(app.config, run_id, 99)
+    body, name, mimetype = service.download(app.config, run_id, "schedule-csv")
+    assert name == f"schedule-{run_id}.csv" and mimetype == "text/csv"
+    assert service.plan_returnee(app.config, run_id, 0) == "R001"
+    assert coord.get(f"/runs/{run_id}/download/nope").status_code == 404
+    assert coord.get(f"/runs/{run_id}/alternatives/99").status_code == 404
