@@ -182,3 +182,21 @@ def test_checked_roster_marks_the_bad_cells(real, tmp_path):
         create_user("other", "coordinator", PASSWORD)
     other.login("other")
     assert other.get(f"/runs/{run_id}/checked-roster").status_code == 404
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="no bundled sample roster")
+def test_the_adapter_reads_rosters_only_within_limits(monkeypatch):
+    """validate (and run_plan) read the roster with read_roster_bounded; inside the bounded
+    child the web validates uploads in, within that child's own limits (a daemonic child
+    may not start another)."""
+    from matcher.io import sandbox
+    from web import planner
+
+    calls = []
+    real = sandbox.read_roster_bounded
+    monkeypatch.setattr(sandbox, "read_roster_bounded",
+                        lambda paths, **kw: calls.append(paths) or real(paths, **kw))
+    ok, issues, counts = planner.validate([SAMPLE])
+    assert ok and counts["returnees"] > 0 and calls == [[SAMPLE]]
+    inside = sandbox.run_bounded(planner.validate, [SAMPLE], mem_mb=1536, seconds=60)
+    assert inside[0] and inside[2] == counts and len(calls) == 1
