@@ -200,11 +200,15 @@ def load_tables(source: str | os.PathLike[str] | bytes, *, name: str = "",
     ``code`` and ``params`` make the issue), OSError for one that cannot be opened, and
     whatever calamine raises for a workbook it cannot parse."""
     if isinstance(source, bytes):
-        data, file = source, name
+        data, file, where = source, name, ""
     else:
-        data, file = read_input(source), name or Path(source).name
+        data, file, where = read_input(source), name or Path(source).name, str(source)
     want = wanted if wanted is not None else (lambda _title: True)
     if is_csv(file, data):
         table = _read_csv(data, Path(file))
-        return [table] if want(table.title) else []
-    return _read_workbook(data, file, want)
+        tables = [table] if want(table.title) else []
+    else:
+        tables = _read_workbook(data, file, want)
+    for table in tables:
+        table.source = where
+    return tables
