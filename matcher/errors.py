@@ -57,6 +57,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{value}' is not one of the accepted values: {choices}.",
         "'{value}' không thuộc các giá trị được chấp nhận: {choices}.",
     ),
+    "ward_in_two_pools": (
+        "Ward '{value}' is already covered by capital pool {pool} (row {first_row}). A ward "
+        "borrows from one pool only: remove it from one of the two rows.",
+        "Phường/xã '{value}' đã thuộc nguồn vốn {pool} (dòng {first_row}). Mỗi phường/xã "
+        "chỉ vay từ một nguồn vốn: hãy bỏ nó khỏi một trong hai dòng.",
+    ),
     "duplicate_id": (
         "Id '{value}' is used again (first on row {first_row}). Give every row its own id.",
         "Mã '{value}' bị trùng (đã có ở dòng {first_row}). Mỗi dòng cần một mã riêng.",

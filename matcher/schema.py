@@ -78,6 +78,14 @@ RETURNEES = Sheet("returnees", "Returnees", "Người trở về", (
     Column("group", "group", "Nhóm đồng phạm", "text", False,
            ("co offender group", "dong pham", "nhom")),
     Column("needs_loan", "needs_loan", "Cần vay vốn", "bool", False, ("vay von",)),
+    Column("loan_amount", "loan_amount", "Số tiền xin vay (đồng)", "int", False,
+           ("so tien vay", "loan", "muc vay")),
+    Column("loan_purpose", "loan_purpose", "Mục đích vay", "loan_purpose", False,
+           ("muc dich", "purpose")),
+    Column("poor_household", "poor_household", "Hộ nghèo", "bool", False,
+           ("ho ngheo", "poor")),
+    Column("follow_up_end", "follow_up_end", "Ngày kết thúc theo dõi", "date", False,
+           ("ket thuc theo doi", "het thoi gian theo doi", "xoa an tich", "follow up end")),
 ), aliases=("nguoi chap hanh xong an", "returnee", "nguoi tro ve dia phuong"))
 
 MENTORS = Sheet("mentors", "Mentors", "Cựu chiến binh", (
@@ -144,6 +152,16 @@ PAIRS = Sheet("pairs", "Pairs", "Cặp chỉ định", (
            False, ("gio tham thang",)),
 ), required=False, aliases=("cap", "overrides", "cap ghep"))
 
+LOANS = Sheet("loan_pools", "Loans", "Vay vốn", (
+    Column("id", "id", "Mã quỹ", "id", True, ("ma", "pool", "ma nguon von")),
+    Column("name", "name", "Tên quỹ/Điểm giao dịch", "text", False,
+           ("ten", "diem giao dich", "phong giao dich", "transaction point")),
+    Column("wards", "wards", "Phường/Xã được vay", "wards", True,
+           ("phuong xa", "dia ban", "ward", "wards covered")),
+    Column("capital", "capital", "Số vốn (đồng)", "int", True,
+           ("von", "so von", "nguon von", "amount")),
+), required=False, aliases=("vay von uu dai", "nguon von", "capital", "loan pools"))
+
 SETTINGS = Sheet("settings", "Settings", "Cấu hình", (
     Column("key", "key", "Tham số", "text", True, ("setting", "name", "ten", "khoa")),
     Column("value", "value", "Giá trị", "text", True, ("gia tri",)),
@@ -155,4 +173,5 @@ GAZETTEER = Sheet("gazetteer", "Gazetteer", "Danh mục địa bàn", (
     Column("lon", "lon", "Kinh độ", "number", True, ("longitude", "lng")),
 ), required=False, aliases=("dia ban", "danh muc", "wards"))
 
-SHEETS: tuple[Sheet, ...] = (RETURNEES, MENTORS, JOBS, TRAINING, PAIRS, SETTINGS, GAZETTEER)
+SHEETS: tuple[Sheet, ...] = (RETURNEES, MENTORS, JOBS, TRAINING, PAIRS, LOANS, SETTINGS,
+                             GAZETTEER)

@@ -145,6 +145,12 @@ RULE_WORDS = _enum({"require": "require", "required": "require", "bắt buộc":
                     "không ghép": "forbid"})
 
 
+LOAN_PURPOSE_WORDS = _enum({"business": "business", "production": "business",
+                            "sản xuất, kinh doanh": "business", "sản xuất kinh doanh": "business",
+                            "sản xuất": "business", "kinh doanh": "business",
+                            "other": "other", "khác": "other"})
+
+
 def parse_choice(value: object, table: dict[str, str]) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)

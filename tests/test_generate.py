@@ -289,7 +289,7 @@ _KIND_TABLES = {
     "gender": values.GENDER_WORDS, "offense": values.OFFENSE_WORDS,
     "risk": values.RISK_WORDS, "shift": values.SHIFT_WORDS,
     "schedule": values.SCHEDULE_WORDS, "rule": values.RULE_WORDS,
-    "specialty": values.SPECIALTY_WORDS,
+    "specialty": values.SPECIALTY_WORDS, "loan_purpose": values.LOAN_PURPOSE_WORDS,
 }
 
 
@@ -313,8 +313,10 @@ def test_every_enum_word_the_writer_uses_parses_back(lang: str) -> None:
 def _parse(kind: str, raw: object) -> object:
     if values.is_blank(raw):
         return None
-    if kind in ("gender", "offense", "shift", "schedule", "rule"):
+    if kind in ("gender", "offense", "shift", "schedule", "rule", "loan_purpose"):
         return values.parse_choice(raw, _KIND_TABLES[kind])
+    if kind == "wards":
+        return frozenset(w.strip() for w in str(raw).split(";"))
     if kind == "risk":
         return int(values.parse_choice(raw, values.RISK_WORDS))
     if kind == "bool":
@@ -358,7 +360,7 @@ def test_writer_round_trips_every_value(tmp_path: Path, lang: str, options: dict
     titles = list(cells)
     assert titles == [getattr(s, lang) for s in (schema.RETURNEES, schema.MENTORS, schema.JOBS,
                                                   schema.TRAINING, schema.PAIRS,
-                                                  schema.SETTINGS)]
+                                                  schema.LOANS, schema.SETTINGS)]
     strip = options.get("strip_accents", False)
     for sheet, objs in ((schema.RETURNEES, roster.returnees), (schema.MENTORS, roster.mentors),
                         (schema.JOBS, roster.jobs), (schema.TRAINING, roster.trainings),
@@ -450,12 +452,12 @@ def test_formula_like_text_is_written_as_text(ward: Roster, tmp_path: Path) -> N
 
 
 def test_csv_writer_one_file_per_sheet_with_bom(ward: Roster, tmp_path: Path) -> None:
-    """write_roster_csv writes six UTF-8-with-BOM files named after the sheets, with the
+    """write_roster_csv writes seven UTF-8-with-BOM files named after the sheets, with the
     schema headers and dd/mm/yyyy dates."""
     paths = write_roster_csv(ward, tmp_path, lang="vi")
     assert [p.name for p in paths] == [f"{s.vi}.csv" for s in (
         schema.RETURNEES, schema.MENTORS, schema.JOBS, schema.TRAINING, schema.PAIRS,
-        schema.SETTINGS)]
+        schema.LOANS, schema.SETTINGS)]
     raw = paths[0].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))

@@ -101,6 +101,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.domain import Roster, Settings
+from matcher.generate.loans import add_loans
 from matcher.generate.openings import _jobs, _pairs, _trainings
 from matcher.generate.people import _mentors, _returnees
 from matcher.generate.places import _region
@@ -135,9 +136,10 @@ def _build(scale: Scale, seed: int, plan_date: dt.date) -> Roster:
     jobs = _jobs(rng, units, scale.openings, plan_date)
     trainings = _trainings(rng, units, scale.n_trainings, plan_date)
     pairs = _pairs(rng, scale.n_pairs, returnees, r_pts, mentors, m_pts, jobs)
+    returnees, pools = add_loans(returnees, seed)
     return Roster(returnees=tuple(returnees), mentors=tuple(mentors), jobs=tuple(jobs),
                   trainings=tuple(trainings), pairs=tuple(pairs),
-                  settings=Settings(plan_date=plan_date))
+                  settings=Settings(plan_date=plan_date), loan_pools=tuple(pools))
 
 
 def generate_roster(scale: str, seed: int, *,

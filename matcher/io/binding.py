@@ -24,6 +24,7 @@ from matcher.schema import Column, Sheet
 from matcher.text import header_key
 from matcher.values import (
     GENDER_WORDS,
+    LOAN_PURPOSE_WORDS,
     OFFENSE_WORDS,
     RISK_WORDS,
     RULE_WORDS,
@@ -209,6 +210,7 @@ _CHOICE_TABLES: dict[str, tuple[dict[str, str], str]] = {
     "shift": (SHIFT_WORDS, "day, night, any (ngày, đêm, bất kỳ)"),
     "schedule": (SCHEDULE_WORDS, "day, evening (ngày, tối)"),
     "rule": (RULE_WORDS, "require, forbid (bắt buộc, cấm)"),
+    "loan_purpose": (LOAN_PURPOSE_WORDS, "business, other (sản xuất, kinh doanh; khác)"),
 }
 
 _TYPES = {
@@ -240,6 +242,8 @@ _LIMITS: dict[str, tuple[float, float | None]] = {
     "visit_hours_per_month": (0, 744),
     "travel_minutes": (0, 10_000),
     "affinity": (-1000, 1000),
+    "loan_amount": (1, 10**12),
+    "capital": (0, 10**14),
 }
 _FORMULA_RE = re.compile(r"^=\s*[A-Za-z0-9(+\-$]")
 _MEMO_KINDS = frozenset({"date", "bool", "list", "risk", "gender", "offense", "offenses",
@@ -368,6 +372,9 @@ class RowReader:
                     raise Bad
                 return int(raw)
             return int(parse_choice(raw, RISK_WORDS))
+        if kind == "wards":  # ward names may hold a comma: ';' or a new line separates
+            names = tuple(x.strip() for x in parse_text(raw).replace("\n", ";").split(";"))
+            return tuple(x for x in names if x)
         if kind in ("specialties", "offenses"):
             return parse_list(raw, _CHOICE_TABLES[kind][0])
         if kind in _CHOICE_TABLES:

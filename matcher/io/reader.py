@@ -247,6 +247,7 @@ def _read(source: Any, gazetteer: Gazetteer | None, overrides: Mapping[str, Any]
             ctx.ids[key] = set() if key not in by_sheet and not SHEETS_BY_KEY[key].required \
                 else None
     pairs = pair_rules(bound["pairs"], ctx) if "pairs" in bound else []
+    pools = entities(bound["loan_pools"], ctx) if "loan_pools" in bound else []
 
     if issues.has_errors:
         return None
@@ -257,6 +258,7 @@ def _read(source: Any, gazetteer: Gazetteer | None, overrides: Mapping[str, Any]
         trainings=tuple(built.get("trainings", ())),
         pairs=tuple(pairs),
         settings=settings,
+        loan_pools=tuple(pools),
         warnings=tuple(i for i in issues.items if i.severity == WARNING),
         sources=tuple(sources),
     )

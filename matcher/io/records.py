@@ -107,6 +107,7 @@ class Context:
     settings: Settings
     places: Places | None = None
     ids: dict[str, set[str] | None] = field(default_factory=dict)
+    pool_of_ward: dict[str, tuple[str, int]] = field(default_factory=dict)  # ward -> pool, row
 
     @property
     def plan_year(self) -> int:
@@ -141,7 +142,9 @@ def _returnee(r: RowReader, ctx: Context) -> Returnee | None:
                     "release_date": None, "offense": None, "risk": None,
                     "skills": frozenset(), "wants_job": True, "wants_training": False,
                     "max_commute_km": None, "work_away_from_home": False,
-                    "availability": None, "group": None, "needs_loan": False})
+                    "availability": None, "group": None, "needs_loan": False,
+                    "loan_amount": None, "loan_purpose": "business", "poor_household": False,
+                    "follow_up_end": None})
     release = v["release_date"]
     if release is not None:
         plan = ctx.settings.plan_date
@@ -203,8 +206,39 @@ def _training(r: RowReader, ctx: Context) -> Training | None:
     return Training(location=location, row=r.row, extra=r.extra(), **v)
 
 
+def _loan_pool(r: RowReader, ctx: Context) -> domain.LoanPool | None:
+    """A capital pool: the wards it covers are resolved like any ward, and a ward belongs
+    to one pool only."""
+    v = _values(r, {"id": None, "name": "", "wards": None, "capital": None})
+    wards = set()
+    for text in v["wards"] or ():
+        res = ctx.places.resolve(text)
+        if res.status == "ok" and res.point is not None:
+            ward = res.point.name
+            other = ctx.pool_of_ward.get(ward)
+            if other is not None and other[0] != v["id"]:
+                r.issue("ward_in_two_pools", "wards", value=ward, pool=other[0],
+                        first_row=other[1])
+            else:
+                ctx.pool_of_ward[ward] = (v["id"], r.row)
+                wards.add(ward)
+        elif res.status == "ambiguous":
+            candidates = list(res.candidates)
+            r.issue("ambiguous_ward", "wards", value=text,
+                    candidates="; ".join(candidates[:8]),
+                    example=candidates[0].split(" (")[0] if candidates else text)
+        else:
+            hint = f" ({'; '.join(list(res.candidates)[:5])}?)" if res.candidates else ""
+            r.issue("unknown_ward", "wards", value=text, hint=hint)
+    if r.failed:
+        return None
+    return domain.LoanPool(v["id"], v["name"] or v["id"], frozenset(wards), v["capital"],
+                           row=r.row)
+
+
 _BUILDERS: dict[str, Callable[[RowReader, Context], Any]] = {
     "returnees": _returnee, "mentors": _mentor, "jobs": _job, "trainings": _training,
+    "loan_pools": _loan_pool,
 }
 
 

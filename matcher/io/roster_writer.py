@@ -46,6 +46,7 @@ WORDS: dict[str, dict[str, dict[Any, Any]]] = {
         "schedule": {"day": "day", "evening": "evening"},
         "rule": {"require": "require", "forbid": "forbid"},
         "specialty": {s: s for s in SPECIALTIES},
+        "loan_purpose": {"business": "business", "other": "other"},
     },
     "vi": {
         "gender": {"M": "Nam", "F": "Nữ"},
@@ -56,6 +57,7 @@ WORDS: dict[str, dict[str, dict[Any, Any]]] = {
         "shift": {"day": "ngày", "night": "đêm", "any": "bất kỳ"},
         "schedule": {"day": "ngày", "evening": "tối"},
         "rule": {"require": "bắt buộc", "forbid": "cấm"},
+        "loan_purpose": {"business": "sản xuất, kinh doanh", "other": "khác"},
         "specialty": {"drugs": "ma túy", "youth": "thanh niên", "women": "phụ nữ",
                       "jobs": "việc làm", "legal": "pháp luật"},
     },
@@ -68,7 +70,9 @@ _OBJECT_SHEETS = (
     (schema.JOBS, "jobs"),
     (schema.TRAINING, "trainings"),
     (schema.PAIRS, "pairs"),
+    (schema.LOANS, "loan_pools"),
 )
+WARD_SEPARATOR = "; "  # ward names may hold a comma ("…, tỉnh Thanh Hóa")
 _FORMULA_START = ("=", "+", "-", "@")
 _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
 
@@ -135,7 +139,9 @@ class _Formatter:
             return self.text(value)
         if kind in ("int", "number", "date"):
             return value
-        if kind in ("gender", "offense", "shift", "schedule", "rule"):
+        if kind == "wards":
+            return self.text(WARD_SEPARATOR.join(_unambiguous(w) for w in sorted(value)))
+        if kind in ("gender", "offense", "shift", "schedule", "rule", "loan_purpose"):
             return self.word(kind, value)
         if kind == "risk":
             return self.word("risk", value)
@@ -178,7 +184,8 @@ def _sheet_rows(roster: Roster, fmt: _Formatter) -> Iterator[tuple[schema.Sheet,
             partial(_pair_cell, fmt) if sheet is schema.PAIRS else fmt.cell)
         columns = sheet.columns
         objects = getattr(roster, attr)
-        yield sheet, ([cell(c, o) for c in columns] for o in objects)
+        if sheet.required or objects:
+            yield sheet, ([cell(c, o) for c in columns] for o in objects)
     yield schema.SETTINGS, _settings_rows(roster)
 
 
