@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from cli.base import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, register
@@ -47,6 +48,11 @@ def _progress(quiet: bool):
     return update
 
 
+def _number(x: float) -> str:
+    """A tier value: whole numbers with thousands separators, others as they are."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
 def summary_lines(plan) -> list[str]:
     from matcher.plan import TIER_INFO
 
@@ -62,9 +68,22 @@ def summary_lines(plan) -> list[str]:
     ]
     for name, t in plan.tiers.items():
         desc = TIER_INFO.get(name, ("", name, ""))[1]
-        bound = "—" if t.bound is None else f"{t.bound:g}"
-        lines.append(f"  {name:3} {t.value:>10g} / {bound:<10} "
+        bound = "—" if t.bound is None else _number(t.bound)
+        lines.append(f"  {name:3} {_number(t.value):>13} / {bound:<13} "
                      f"{'proved optimal' if t.optimal else 'not proved'}  {desc}")
+    if plan.loans:
+        from matcher.loans import millions
+
+        status = Counter(x.status for x in plan.loans)
+        lines.append(
+            f"Loans: {c['loans']} people, {millions(c['loan_vnd'])} "
+            f"({status['funded']} referred now, {status['granted']} granted before); "
+            f"{status['left_out']} left out for lack of capital, {status['ineligible']} "
+            "not eligible.")
+        if plan.employer_loans:
+            lines.append(f"Employers who may borrow per worker: {len(plan.employer_loans)} "
+                         f"(largest: {plan.employer_loans[0].employer}, "
+                         f"{millions(plan.employer_loans[0].amount)}).")
     if plan.changes:
         ch = plan.changes.get("counts", {})
         lines.append("Changes: " + ", ".join(f"{k} {v}" for k, v in ch.items()))

@@ -206,3 +206,35 @@ def test_checker_catches_capital_and_window():
                 in x.reason_vi)
     late.status, late.amount = "funded", 1 * MIL
     assert any(b.startswith("loan window") for b in check_plan(ro, plan))
+
+
+def test_granted_column_read_back_from_the_workbook(tmp_path):
+    """The coordinator marks a loan paid out in the workbook's loan sheet; the rerun from
+    that workbook keeps it and counts it against the pool's capital."""
+    import openpyxl
+
+    from matcher.io.plan_reader import load_previous
+    from matcher.io.plan_writer import write_plan_workbook
+
+    rs = [returnee(f"R{i}", ward=WARDS[0], needs_loan=True, loan_amount=60 * MIL)
+          for i in range(3)]
+    ro = dataclasses.replace(roster(rs, [mentor("M1", capacity=3)]), loan_pools=(
+        LoanPool("P1", "Quỹ Hạc Thành", frozenset({WARDS[0]}), 130 * MIL),))
+    plan = solve(ro, schedule=False)
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, ro, path, lang="vi")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Kết quả vay vốn"]
+    head = [c.value for c in ws[1]]
+    col = head.index("Đã giải ngân (ghi có khi đã vay)") + 1
+    funded = [d.returnee_id for d in plan.loans if d.status == "funded"]
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, 1).value == funded[0]:
+            ws.cell(row, col, "có")
+    wb.save(path)
+    prev = load_previous(path, ro)
+    assert prev.granted == {funded[0]: 60 * MIL}
+    again = solve(ro, schedule=False, previous=prev)
+    assert_plan_ok(ro, again, prev)
+    got = {d.returnee_id: d.status for d in again.loans}
+    assert got[funded[0]] == "granted" and list(got.values()).count("funded") == 1

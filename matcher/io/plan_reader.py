@@ -204,6 +204,45 @@ def plan_from_workbook(path: str | Path) -> Plan:
                 assignments=assignments, status="")
 
 
+def read_granted_loans(path: str | Path) -> dict[str, int]:
+    """Loans marked granted in the plan workbook's loan sheet (its ``granted`` column,
+    filled in by the coordinator): returnee id -> the amount (VND). A cell that is not a
+    yes/no raises RosterError with its sheet, row and column."""
+    keys = _keys_for("sheet:loans")
+    grids = _sheet_grids(Path(path), lambda name: header_key(name) in keys)
+    if not grids:
+        return {}
+    sheet, grid = next(iter(grids.items()))
+    head_row, header = grid[0]
+    where = {}
+    for key in ("returnee_id", "amount_vnd", "asked_vnd", "granted"):
+        wanted = _keys_for(f"col:{key}")
+        where[key] = next((i for i, h in enumerate(header)
+                           if not is_blank(h) and header_key(h) in wanted), None)
+    if where["returnee_id"] is None or where["granted"] is None:
+        return {}
+    out, issues = {}, []
+    for n, cells in grid[1:]:
+        def cell(key: str, cells: list[Any] = cells) -> Any:
+            i = where[key]
+            return cells[i] if i is not None and i < len(cells) else None
+
+        if is_blank(cell("granted")) or is_blank(cell("returnee_id")):
+            continue
+        try:
+            if not parse_bool(cell("granted")):
+                continue
+            amount = cell("amount_vnd")
+            amount = cell("asked_vnd") if is_blank(amount) else amount
+            out[parse_text(cell("returnee_id"))] = int(float(amount))
+        except (TypeError, ValueError):
+            issues.append(_issue("bad_choice", sheet, n, str(header[where["granted"]]),
+                                 value=str(cell("granted")), choices="yes, no (có, không)"))
+    if issues:
+        raise RosterError(issues)
+    return out
+
+
 def load_previous(path: Path, roster=None) -> PreviousPlan:
     """Read a previous plan from JSON or from the plan workbook (Assignments sheet, with the
     hand-filled ``confirmed`` and ``hired`` columns). Problems raise RosterError with sheet,
@@ -221,7 +260,7 @@ def load_previous(path: Path, roster=None) -> PreviousPlan:
                                      params={"detail": f"not a plan JSON: {exc}"})]) from None
     else:
         rows, plan_date = read_plan_back(path)  # raises RosterError with located issues
-        prev = PreviousPlan({}, plan_date, name)
+        prev = PreviousPlan({}, plan_date, name, granted=read_granted_loans(path))
         for r in rows:
             rid = r.get("returnee_id")
             if not rid:

@@ -8,95 +8,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from matcher.availability import SLOT_HOURS
 from matcher.domain import SETTINGS_BY_NAME, Roster
+from matcher.io.loan_sheets import loan_tables
 from matcher.io.plan_text import LANGS, TEXT, _t, _word, _yes
+from matcher.io.sheet_model import (
+    _SHEET_NAME_BAD,
+    _V,
+    DATE_FORMAT,
+    HOURS_FORMAT,
+    KM_FORMAT,
+    PERCENT_FORMAT,
+    _Col,
+    _Lookup,
+    _num,
+    _round,
+    _Table,
+    _table,
+    _ward,
+)
 from matcher.plan import TIER_INFO, Assignment, Plan
 from matcher.text import fold, header_key
 from matcher.values import is_blank
-
-DATE_FORMAT = "DD/MM/YYYY"
-KM_FORMAT = "0.0"
-HOURS_FORMAT = "0.0"
-PERCENT_FORMAT = "0.0%"
-MAX_WIDTH = 50  # column width cap (characters); longer text wraps
-MIN_WIDTH = 6
-PAPER_A4 = 9  # OOXML paperSize code
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
-_FILE_NAME_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-
-
-@dataclass
-class _Col:
-    key: str
-    fmt: str | None = None  # Excel number format
-    wrap: bool = False
-    width: float | None = None  # fixed width (characters)
-    cap: float = MAX_WIDTH  # widest the column grows to fit its content
-
-
-@dataclass
-class _Table:
-    key: str  # sheet key, or "ward"
-    title: str
-    label: str  # shown in the printed page header
-    cols: list[_Col]
-    headers: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-    bold_rows: set[int] = field(default_factory=set)  # indexes into rows (section titles)
-    autofilter: bool = True
-    header: bool = True  # headers in row 1 (frozen, repeated on printed pages)
-    title_rows: set[int] = field(default_factory=set)  # large bold block titles
-    header_rows: set[int] = field(default_factory=set)  # rows styled as column headers
-    breaks: set[int] = field(default_factory=set)  # a printed page starts at these rows
-    boxed_rows: set[int] = field(default_factory=set)  # bordered rows, printed to write on
-
-
-@dataclass(frozen=True)
-class _V:
-    """A value with its own number format (for mixed columns such as the Summary's)."""
-
-    value: Any
-    fmt: str
-
-
-def _unwrap(value: Any, col: _Col) -> tuple[Any, _Col]:
-    if isinstance(value, _V):
-        return value.value, _Col(col.key, value.fmt, col.wrap, col.width, col.cap)
-    return value, col
-
-
-def _table(key: str, lang: str, cols: Sequence[_Col]) -> _Table:
-    title = _t(f"sheet:{key}", lang)
-    return _Table(key, title, title, list(cols), [_t(f"col:{c.key}", lang) for c in cols])
-
-
-def _num(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else round(float(x), 3)
-
-
-def _round(x: float | None, digits: int = 2) -> float | None:
-    return None if x is None else round(float(x), digits)
-
-
-class _Lookup:
-    def __init__(self, roster: Roster):
-        self.returnees = {r.id: r for r in roster.returnees}
-        self.mentors = {m.id: m for m in roster.mentors}
-        self.jobs = {j.id: j for j in roster.jobs}
-        self.trainings = {t.id: t for t in roster.trainings}
-
-
-def _ward(obj: Any, lang: str) -> str:
-    ward = getattr(getattr(obj, "location", None), "ward", None)
-    return ward or _t("word:no_ward", lang)
 
 
 def _score_total(score: dict[str, float]) -> float | int | None:
@@ -576,6 +514,7 @@ def _tables(plan: Plan, roster: Roster, lang: str) -> list[_Table]:
         tables.append(_unscheduled_table(plan, look, lang))
     if plan.visits:
         tables.append(_mentor_schedules(plan, look, lang))
+    tables += loan_tables(plan, roster, lang)
     tables.append(_gaps(plan, roster, lang))
     tables.append(_warnings(plan, roster, lang))
     changes = _changes(plan, lang)
@@ -601,12 +540,3 @@ def _unique_sheet_name(name: str, used: set[str]) -> str:
         candidate = base[:31 - len(suffix)].rstrip() + suffix
     used.add(candidate.casefold())
     return candidate
-
-
-def formula_like(text: str) -> bool:
-    """True for text a spreadsheet would run as a formula (or a DDE/command payload)."""
-    return text.startswith(FORMULA_STARTS)
-
-
-def _clean_text(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)

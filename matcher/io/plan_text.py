@@ -10,6 +10,28 @@ LANGS = ("vi", "en")
 
 # The one translation table: key -> (English, Vietnamese).
 TEXT: dict[str, tuple[str, str]] = {
+    # loans (SPEC section 12)
+    "sheet:loans": ("Loan decisions", "Kết quả vay vốn"),
+    "col:granted": ("Granted (yes when paid out)", "Đã giải ngân (ghi có khi đã vay)"),
+    "sheet:loan_referrals": ("Loan referrals", "Danh sách giới thiệu vay"),
+    "sheet:employer_loans": ("Employer loans", "Doanh nghiệp vay vốn"),
+    "col:pool": ("Capital pool", "Nguồn vốn"),
+    "col:asked_vnd": ("Asked (VND)", "Số tiền xin vay (đồng)"),
+    "col:amount_vnd": ("Amount (VND)", "Số tiền (đồng)"),
+    "col:loan_status": ("Decision", "Kết quả"),
+    "col:priority": ("Priority points", "Điểm ưu tiên"),
+    "col:birth_year": ("Year of birth", "Năm sinh"),
+    "col:workers": ("Workers placed", "Số người lao động"),
+    "loan:funded": ("referred for a loan", "giới thiệu vay"),
+    "loan:granted": ("granted before", "đã được vay"),
+    "loan:left_out": ("not funded this period", "chưa được vay đợt này"),
+    "loan:ineligible": ("not eligible", "không đủ điều kiện"),
+    "word:loan_block": ("Referred to the Social Policy Bank — {pool} ({id})",
+                        "Danh sách giới thiệu vay vốn Ngân hàng Chính sách xã hội — {pool} "
+                        "({id})"),
+    "word:loan_block_total": ("{n} people, {total} VND of a capital of {capital} VND",
+                              "{n} người, tổng {total} đồng trên nguồn vốn {capital} đồng"),
+    "word:signed_by": ("Prepared by (sign, full name)", "Người lập (ký, ghi rõ họ tên)"),
     # sheets
     "sheet:summary": ("Summary", "Tổng hợp"),
     "sheet:assignments": ("Assignments", "Phân công"),

@@ -35,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from matcher.domain import Roster
-from matcher.io.plan_sheets import (
+from matcher.io.plan_sheets import _tables
+from matcher.io.plan_text import _t
+from matcher.io.sheet_model import (
     _FILE_NAME_BAD,
     _V,
     DATE_FORMAT,
@@ -47,11 +49,9 @@ from matcher.io.plan_sheets import (
     _Col,
     _num,
     _Table,
-    _tables,
     _unwrap,
     formula_like,
 )
-from matcher.io.plan_text import _t
 from matcher.io.xlsx import Style, Workbook
 from matcher.plan import Plan
 
