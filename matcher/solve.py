@@ -18,6 +18,8 @@ The stages, each in its own module (measured on a 2-core machine; see README
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import time
 
@@ -36,9 +38,10 @@ from matcher.domain import Roster
 from matcher.loans import allocate_loans
 from matcher.mentors import solve_mentors
 from matcher.placements import solve_placements
-from matcher.plan import Assignment, Plan, PreviousPlan, Tier
+from matcher.plan import Assignment, Plan, PreviousPlan, Tier, as_previous
 from matcher.requires import settle_mentor_requires, settle_placement_requires
 from matcher.schedule import previous_visits_from, schedule_visits
+from matcher.text import Bi, vi_of
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,14 @@ def solve(roster: Roster, *, progress: Progress | None = None,
     rerun mode (tiers M3/J3). ``parallel``: solve the
     placements in a second process while the mentors are solved. ``context``: candidate
     pairs already built for this roster (:func:`build_context`)."""
+    finished = follow_up_finished(roster)
+    if finished:  # they leave the plan: solve the others, then add their rows
+        active = dataclasses.replace(
+            roster, returnees=tuple(r for r in roster.returnees if r.id not in finished),
+            pairs=tuple(x for x in roster.pairs if x.returnee_id not in finished))
+        plan = solve(active, progress=progress, time_limit=time_limit, schedule=schedule,
+                     previous=previous, parallel=parallel)
+        return add_finished(roster, plan, finished, previous)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     say = progress or (lambda f, msg: None)
@@ -106,6 +117,46 @@ def solve(roster: Roster, *, progress: Progress | None = None,
     return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule,
                        changes=changes, extra_tiers=extra, rows=rows,
                        previous_visits=last_visits, granted=prepared.prev.granted)
+
+
+def follow_up_finished(roster: Roster) -> dict[str, dt.date]:
+    """Returnees whose follow-up ended on or before the plan date -> that date."""
+    day = roster.settings.plan_date
+    return {r.id: r.follow_up_end for r in roster.returnees
+            if r.follow_up_end is not None and r.follow_up_end <= day}
+
+
+def add_finished(roster: Roster, plan: Plan, finished: dict[str, dt.date],
+                 previous: Plan | PreviousPlan | None) -> Plan:
+    """``plan`` of the others, with a row for each person whose follow-up has finished:
+    no mentor, job or course, the change "ended" and its reason; their previous pairs end
+    (the mentor's place is free)."""
+    by_id = {a.returnee_id: a for a in plan.assignments}
+    prev = as_previous(previous) if previous is not None else None
+    items = {x["returnee_id"]: x for x in plan.changes.get("list", [])}
+    for rid, day in finished.items():
+        reason = Bi(f"ended: follow-up finished on {day:%d/%m/%Y}",
+                    f"kết thúc: hết thời gian theo dõi (ngày {day:%d/%m/%Y})")
+        by_id[rid] = Assignment(returnee_id=rid, change="ended", reason=str(reason),
+                                reason_vi=vi_of(reason))
+        if prev is not None and plan.changes:
+            old = prev.rows.get(rid)
+            if old is not None and (old.mentor_id or old.job_id or old.training_id):
+                items[rid] = {"returnee_id": rid, "change": "ended",
+                              "old_mentor": old.mentor_id, "new_mentor": None,
+                              "reason": str(reason), "reason_vi": vi_of(reason)}
+    plan.assignments = [by_id[r.id] for r in roster.returnees]
+    if plan.changes:
+        listed = plan.changes.get("list", [])
+        was_ended = sum(1 for x in listed if x["returnee_id"] in finished)
+        plan.changes["list"] = [items.get(x["returnee_id"], x) for x in listed] + [
+            x for rid, x in items.items() if rid in finished
+            and rid not in {y["returnee_id"] for y in listed}]
+        counts = plan.changes.setdefault("counts", {})
+        counts["ended"] = counts.get("ended", 0) - was_ended + sum(
+            1 for x in plan.changes["list"] if x["returnee_id"] in finished)
+    plan.stats["follow_up_finished"] = len(finished)
+    return plan
 
 
 def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: float,

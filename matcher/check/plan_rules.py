@@ -39,9 +39,29 @@ def check_plan(roster: Roster, plan: Plan, previous: Any = None) -> list[str]:
     bad += _check_requires(look, plan, fixed)
     if _is_rerun(previous):
         bad += _check_rerun(look, plan, previous)
+    bad += _check_follow_up(look)
     if plan.visits or plan.unscheduled:
         bad += check_schedule(roster, plan, previous)
     return bad + check_loans(roster, plan, previous)
+
+
+def _finished(r: Returnee, settings: Any) -> bool:
+    return r.follow_up_end is not None and r.follow_up_end <= settings.plan_date
+
+
+def _check_follow_up(look: _Look) -> list[str]:
+    """SPEC section 12: someone whose follow-up has finished leaves the plan — no mentor,
+    job or course, and the row says it ended."""
+    bad = []
+    for rid, a in look.row_of.items():
+        if _finished(look.returnees[rid], look.roster.settings):
+            if a.mentor_id or a.job_id or a.training_id:
+                bad.append(f"follow-up: {rid}'s follow-up has finished but the plan still "
+                           "pairs them")
+            if a.change != "ended":
+                bad.append(f"follow-up: {rid}'s follow-up has finished, the row says "
+                           f"{a.change!r}")
+    return bad
 
 
 def _check_shape(look: _Look, plan: Plan) -> list[str]:
@@ -296,7 +316,7 @@ def _check_rerun(look: _Look, plan: Plan, previous: Any) -> list[str]:
     for row in rows:
         rid = row.returnee_id
         r, a = look.returnees[rid], look.row_of.get(rid)
-        if a is None:
+        if a is None or _finished(r, s):  # follow-up over: every pair ends (checked above)
             continue
         if row.mentor_id and _confirmed(row, previous, s) and a.mentor_id != row.mentor_id:
             m = look.mentors.get(row.mentor_id)

@@ -107,11 +107,12 @@ def _loan_points(look: _Look, rid: str) -> int:
 
 def _free_previous(look: _Look, previous: Any) -> Iterable[tuple[str, Any]]:
     """(kind, row) for each previous pair or placement the new plan may keep or change:
-    still allowed pair by pair, not confirmed (mentors) nor hired (jobs)."""
+    still allowed pair by pair, not confirmed (mentors) nor hired (jobs), and the
+    returnee's follow-up not finished (then every pair ends: no choice either)."""
     roster, s = look.roster, look.roster.settings
     for row in _previous_rows(previous):
         r = look.returnees.get(row.returnee_id)
-        if r is None:
+        if r is None or (r.follow_up_end is not None and r.follow_up_end <= s.plan_date):
             continue
         m = look.mentors.get(row.mentor_id) if row.mentor_id else None
         if (m is not None and m.capacity > 0 and not _confirmed(row, previous, s)
