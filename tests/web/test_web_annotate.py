@@ -1,6 +1,6 @@
-"""The web's door to the checked roster and the reader's engine (web.annotate): what the
-run pages call, with the web's issue dicts and translated words, without loading openpyxl
-or numpy when the app starts. The marking itself is tested in tests/test_annotate.py."""
+"""The web's door to the checked roster (web.annotate): what the run pages call, with the
+web's issue dicts and translated words, without loading openpyxl or numpy when the app
+starts. The marking itself is tested in tests/test_annotate.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import zipfile
 
 import openpyxl
 
-from web.annotate import annotated_download, read_tables
+from web.annotate import annotated_download
 
 LABELS = {"error": "Lỗi", "warning": "Cảnh báo", "author": "test"}
 
@@ -46,27 +46,6 @@ def test_several_files_give_a_zip_and_english_comments(tmp_path):
         assert sorted(zf.namelist()) == ["Mentors-checked.xlsx", "Returnees-checked.xlsx"]
         sheet = openpyxl.load_workbook(io.BytesIO(zf.read("Mentors-checked.xlsx"))).active
     assert sheet["B2"].comment.text == "Error: SAI"
-
-
-def test_read_tables_gives_each_table_from_its_first_used_row(tmp_path):
-    """The merge of new releases reads tables here: blank rows kept (as []) so the merged
-    roster keeps the coordinator's row numbers, values cleaned as the reader cleans them."""
-    path = tmp_path / "roster.xlsx"
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = "Returnees"
-    ws.append(["id", "full_name"])
-    ws.append(["R1", "  "])
-    ws.append([])
-    ws.append(["R2", "B"])
-    book.create_sheet("Mentors").append(["id"])
-    book.save(path)
-    assert read_tables(path) == [("Returnees", [["id", "full_name"], ["R1", None], [],
-                                                ["R2", "B"]]),
-                                 ("Mentors", [["id"]])]
-    csv_path = tmp_path / "new releases.csv"
-    csv_path.write_text("id;full_name\nR3;C\n", encoding="utf-8")
-    assert read_tables(csv_path) == [("new releases", [["id", "full_name"], ["R3", "C"]])]
 
 
 def test_importing_it_loads_neither_openpyxl_nor_numpy():
