@@ -348,6 +348,14 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("weight_loan_window", int, 1,
                 "L2: points when the time to apply ends within loan_window_soon_days.",
                 "L2: điểm ưu tiên khi thời hạn được vay sắp hết.", 0, 1000),
+    SettingSpec("report_since", dt.date, None,
+                "The committee report counts people received since this date (default: 1 "
+                "January of the plan's year).",
+                "Báo cáo tính số người tiếp nhận từ ngày này (mặc định: 1 tháng 1 của năm "
+                "lập kế hoạch)."),
+    SettingSpec("report_period_days", int, 30,
+                "Days before the plan date that make up this reporting period.",
+                "Số ngày trước ngày lập kế hoạch tính là kỳ báo cáo này.", 1, 366),
     SettingSpec("loan_window_soon_days", int, 180,
                 "Days before the end of the time to apply that count as closing soon.",
                 "Số ngày trước khi hết thời hạn được vay coi là sắp hết.", 0, 3650),
@@ -389,6 +397,8 @@ class Settings:
     weight_loan_risk: int = 1
     weight_loan_window: int = 1
     loan_window_soon_days: int = 180
+    report_since: dt.date | None = None
+    report_period_days: int = 30
 
     def __post_init__(self) -> None:
         for spec in SETTING_SPECS:

@@ -171,10 +171,14 @@ class Visit:
     mentor_id: str
     returnee_id: str
     kind: str  # first | follow-up
+    done: bool | None = None  # marked by the coordinator afterwards (None: not marked)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"date": self.date.isoformat(), "slot": self.slot, "mentor_id": self.mentor_id,
-                "returnee_id": self.returnee_id, "kind": self.kind}
+        out = {"date": self.date.isoformat(), "slot": self.slot, "mentor_id": self.mentor_id,
+               "returnee_id": self.returnee_id, "kind": self.kind}
+        if self.done is not None:
+            out["done"] = self.done
+        return out
 
 
 @dataclass
@@ -212,6 +216,9 @@ class Plan:
     unassigned: list[Unassigned] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     unscheduled: list[dict[str, Any]] = field(default_factory=list)
+    # pairs with no visit due within the horizon (release late in the period): when
+    not_yet_due: list[dict[str, Any]] = field(default_factory=list)
+    visit_review: dict[str, Any] = field(default_factory=dict)  # the last plan's visits done
     capacity_gaps: list[CapacityGap] = field(default_factory=list)
     status: str = "OPTIMAL"
     solve_seconds: float = 0.0
@@ -273,6 +280,8 @@ class Plan:
             "unassigned": [x.to_dict() for x in self.unassigned],
             "visits": [v.to_dict() for v in self.visits],
             "unscheduled": self.unscheduled,
+            "not_yet_due": self.not_yet_due,
+            "visit_review": self.visit_review,
             "capacity_gaps": [g.to_dict() for g in self.capacity_gaps],
             "changes": self.changes,
             "warnings": self.warnings,
@@ -301,7 +310,7 @@ class Plan:
                 confirmed=bool(a.get("confirmed", False)), hired=bool(a.get("hired", False)),
                 score=dict(a.get("score", {}))))
         visits = [Visit(dt.date.fromisoformat(v["date"]), v["slot"], v["mentor_id"],
-                        v["returnee_id"], v.get("kind", "follow-up"))
+                        v["returnee_id"], v.get("kind", "follow-up"), v.get("done"))
                   for v in data.get("visits", [])]
         return cls(
             plan_date=dt.date.fromisoformat(data["plan_date"]), settings=data.get("settings", {}),
@@ -310,6 +319,8 @@ class Plan:
                                    u.get("reasons_vi", []))
                         for u in data.get("unassigned", [])],
             visits=visits, unscheduled=list(data.get("unscheduled", [])),
+            not_yet_due=list(data.get("not_yet_due", [])),
+            visit_review=dict(data.get("visit_review", {})),
             capacity_gaps=[CapacityGap.from_dict(g) for g in data.get("capacity_gaps") or []
                            if isinstance(g, dict)],
             status=data.get("status", ""),

@@ -211,9 +211,14 @@ def _saving(m, pairs: list[_Pair]) -> list[list[int]]:
 
 def previous_visits_from(previous: Plan, plan_date: dt.date) -> dict[tuple[str, str], dt.date]:
     """Last visit before ``plan_date`` of every pair in a previous plan (visits dated on or
-    after ``plan_date`` have not happened yet), for :func:`schedule_visits`."""
+    after ``plan_date`` have not happened yet), for :func:`schedule_visits`. When the
+    coordinator marked visits done, only those count: a pair whose planned visit was not
+    made is overdue and is scheduled first."""
     out: dict[tuple[str, str], dt.date] = {}
+    marked = any(v.done is not None for v in previous.visits)
     for v in previous.visits:
+        if marked and not v.done:
+            continue
         key = (v.mentor_id, v.returnee_id)
         if v.date < plan_date and (key not in out or v.date > out[key]):
             out[key] = v.date
@@ -249,9 +254,14 @@ def schedule_visits(roster: Roster, plan: Plan,
         if how not in ("OPTIMAL", "OPTIMAL_AC"):
             warnings.append(f"visit schedule of mentor {mid} not proven best within the "
                             f"time limit ({how})")
-    visits, unscheduled = [], []
+    visits, unscheduled, later = [], [], []
     for mid, pairs in by_mentor.items():
         events = results[mid]
+        for x, ev in zip(pairs, events):
+            if not ev and x.task.hi0 > last:  # nothing due in the horizon: say when it is
+                later.append({"mentor_id": mid, "returnee_id": x.returnee.id,
+                              "due": (plan.plan_date + dt.timedelta(days=x.task.hi0))
+                              .isoformat(), "kind": "first" if x.task.first else "follow-up"})
         mine = {(d, sl): x.returnee.id for x, ev in zip(pairs, events) for d, sl in ev
                 if sl is not None}
         per_day: dict[int, int] = {}
@@ -278,6 +288,8 @@ def schedule_visits(roster: Roster, plan: Plan,
                                                 v.returnee_id))
     plan.unscheduled = sorted(unscheduled, key=lambda u: (u["due"], u["mentor_id"],
                                                           u["returnee_id"]))
+    plan.not_yet_due = sorted(later, key=lambda u: (u["due"], u["mentor_id"],
+                                                    u["returnee_id"]))
     for w in dict.fromkeys(warnings):
         if w not in plan.warnings:
             plan.warnings.append(w)

@@ -40,6 +40,7 @@ from matcher.mentors import solve_mentors
 from matcher.placements import solve_placements
 from matcher.plan import Assignment, Plan, PreviousPlan, Tier, as_previous
 from matcher.requires import settle_mentor_requires, settle_placement_requires
+from matcher.review import review_visits
 from matcher.schedule import previous_visits_from, schedule_visits
 from matcher.text import Bi, vi_of
 
@@ -114,9 +115,11 @@ def solve(roster: Roster, *, progress: Progress | None = None,
     rows, changes, extra = rerun.label(ctx, prepared, ms, ps)
     # kept pairs continue their visit rhythm from the previous plan's last visit
     last_visits = previous_visits_from(prepared.prev, s.plan_date)
-    return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule,
+    plan = finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule,
                        changes=changes, extra_tiers=extra, rows=rows,
                        previous_visits=last_visits, granted=prepared.prev.granted)
+    plan.visit_review = review_visits(prepared.prev, s.plan_date)
+    return plan
 
 
 def follow_up_finished(roster: Roster) -> dict[str, dt.date]:

@@ -12,7 +12,7 @@ from typing import Any
 from matcher.errors import ERROR, WARNING, Issue, RosterError
 from matcher.io.plan_text import TEXT
 from matcher.io.tables import load_tables
-from matcher.plan import Assignment, Plan, PreviousPlan, PrevRow, previous_from_plan
+from matcher.plan import Assignment, Plan, PreviousPlan, PrevRow, Visit, previous_from_plan
 from matcher.text import fold, header_key
 from matcher.values import is_blank, parse_bool, parse_date, parse_text
 
@@ -204,6 +204,57 @@ def plan_from_workbook(path: str | Path) -> Plan:
                 assignments=assignments, status="")
 
 
+_SLOT_WORDS = {fold(w): code for code in ("morning", "afternoon", "evening")
+               for w in (code, *TEXT[f"word:{code}"])}
+_KIND_WORDS = {fold(w): code for code in ("first", "follow-up")
+               for w in (code, *TEXT[f"word:{code}"])}
+
+
+def read_visits_back(path: str | Path) -> list[Visit]:
+    """The visits of the plan workbook's Schedule sheet with the coordinator's ``done``
+    marks (yes / no; blank: not marked). A cell that cannot be read raises RosterError
+    with its sheet, row and column."""
+    keys = _keys_for("sheet:schedule")
+    grids = _sheet_grids(Path(path), lambda name: header_key(name) in keys)
+    if not grids:
+        return []
+    sheet, grid = next(iter(grids.items()))
+    head_row, header = grid[0]
+    where = {}
+    for key in ("date", "slot", "mentor_id", "returnee_id", "kind", "done"):
+        wanted = _keys_for(f"col:{key}")
+        where[key] = next((i for i, h in enumerate(header)
+                           if not is_blank(h) and header_key(h) in wanted), None)
+    if any(where[k] is None for k in ("date", "mentor_id", "returnee_id")):
+        return []
+    out, issues = [], []
+    for n, cells in grid[1:]:
+        def cell(key: str, cells: list[Any] = cells) -> Any:
+            i = where[key]
+            return cells[i] if i is not None and i < len(cells) else None
+
+        if is_blank(cell("mentor_id")) or is_blank(cell("returnee_id")):
+            continue
+        column = None
+        try:
+            column = "date"
+            day = parse_date(cell("date"))
+            column = "done"
+            done = None if is_blank(cell("done")) else parse_bool(cell("done"))
+        except ValueError:
+            issues.append(_issue("bad_choice", sheet, n, str(header[where[column]]),
+                                 value=str(cell(column)),
+                                 choices="dd/mm/yyyy" if column == "date"
+                                 else "yes, no (có, không)"))
+            continue
+        out.append(Visit(day, _SLOT_WORDS.get(fold(cell("slot")), "morning"),
+                         parse_text(cell("mentor_id")), parse_text(cell("returnee_id")),
+                         _KIND_WORDS.get(fold(cell("kind")), "follow-up"), done))
+    if issues:
+        raise RosterError(issues)
+    return out
+
+
 def read_granted_loans(path: str | Path) -> dict[str, int]:
     """Loans marked granted in the plan workbook's loan sheet (its ``granted`` column,
     filled in by the coordinator): returnee id -> the amount (VND). A cell that is not a
@@ -260,7 +311,8 @@ def load_previous(path: Path, roster=None) -> PreviousPlan:
                                      params={"detail": f"not a plan JSON: {exc}"})]) from None
     else:
         rows, plan_date = read_plan_back(path)  # raises RosterError with located issues
-        prev = PreviousPlan({}, plan_date, name, granted=read_granted_loans(path))
+        prev = PreviousPlan({}, plan_date, name, granted=read_granted_loans(path),
+                            visits=read_visits_back(path))
         for r in rows:
             rid = r.get("returnee_id")
             if not rid:

@@ -17,6 +17,7 @@ from matcher.availability import SLOT_HOURS
 from matcher.domain import SETTINGS_BY_NAME, Roster
 from matcher.io.loan_sheets import loan_tables
 from matcher.io.plan_text import LANGS, TEXT, _t, _word, _yes
+from matcher.io.review_sheets import review_tables
 from matcher.io.sheet_model import (
     _SHEET_NAME_BAD,
     _V,
@@ -232,14 +233,16 @@ def _schedule(plan: Plan, look: _Lookup, lang: str) -> _Table:
     t = _table("schedule", lang, (
         _Col("date", DATE_FORMAT), _Col("slot"), _Col("mentor_id"), _Col("mentor_name"),
         _Col("mentor_phone"), _Col("returnee_id"), _Col("returnee_name"), _Col("ward"),
-        _Col("kind")))
+        _Col("kind"), _Col("done")))
     for v in _sorted_visits(plan):
         m = look.mentors.get(v.mentor_id)
         r = look.returnees.get(v.returnee_id)
         t.rows.append([v.date, _word("", v.slot, lang), v.mentor_id,
                        m.full_name if m else None, m.phone if m else None, v.returnee_id,
                        r.full_name if r else None, _ward(r, lang) if r else None,
-                       _word("", v.kind, lang)])
+                       _word("", v.kind, lang),
+                       None if v.done is None else _t("word:yes" if v.done else "word:no",
+                                                      lang)])
     return t
 
 
@@ -515,6 +518,7 @@ def _tables(plan: Plan, roster: Roster, lang: str) -> list[_Table]:
     if plan.visits:
         tables.append(_mentor_schedules(plan, look, lang))
     tables += loan_tables(plan, roster, lang)
+    tables += review_tables(plan, roster, lang)
     tables.append(_gaps(plan, roster, lang))
     tables.append(_warnings(plan, roster, lang))
     changes = _changes(plan, lang)

@@ -12,6 +12,14 @@ LANGS = ("vi", "en")
 TEXT: dict[str, tuple[str, str]] = {
     # loans (SPEC section 12)
     "sheet:loans": ("Loan decisions", "Kết quả vay vốn"),
+    "sheet:report": ("Committee report", "Báo cáo"),
+    "sheet:visits_done": ("Visits done", "Kết quả thăm"),
+    "col:planned": ("Visits planned", "Lượt thăm theo kế hoạch"),
+    "col:done_count": ("Visits done", "Lượt thăm đã thực hiện"),
+    "word:visited_no_one": ("visited no one", "chưa thăm ai"),
+    "word:missed_first": ("first visit not made: {ids}", "chưa thăm lần đầu: {ids}"),
+    "word:total": ("Total", "Tổng cộng"),
+    "col:done": ("Done (yes / no)", "Đã thăm (có / không)"),
     "col:granted": ("Granted (yes when paid out)", "Đã giải ngân (ghi có khi đã vay)"),
     "sheet:loan_referrals": ("Loan referrals", "Danh sách giới thiệu vay"),
     "sheet:employer_loans": ("Employer loans", "Doanh nghiệp vay vốn"),
