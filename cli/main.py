@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 # the command modules register themselves in COMMANDS on import
-from cli import bench, generate, plan, users, validate  # noqa: F401
+from cli import bench, generate, plan, template, users, validate  # noqa: F401
 from cli.base import COMMANDS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from cli.web import start_web
 

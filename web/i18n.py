@@ -480,6 +480,12 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "báo cho quản trị viên.",
                        "en": "The server hit an error. Your data is safe; try again or tell "
                              "your administrator."},
+    # the blank roster template (web/template_view.py)
+    "template.download": {"vi": "Tải tệp mẫu", "en": "Download a blank template"},
+    "template.hint": {"vi": "(danh sách trống có hướng dẫn và ô chọn sẵn, để điền rồi tải "
+                            "lên)",
+                      "en": "(an empty roster with instructions and drop-down lists, to "
+                            "fill in and upload)"},
 }
 
 
