@@ -30,8 +30,8 @@ from matcher.plan import Plan, Visit
 from matcher.solve import solve
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "roster.xlsx"
-CORE = ("summary", "assignments", "unassigned", "mentors", "jobs", "training", "gaps",
-        "warnings")
+CORE = ("summary", "assignments", "unassigned", "mentors", "jobs", "training", "report",
+        "gaps", "warnings")
 
 
 def _h(key: str, lang: str) -> str:
