@@ -812,3 +812,61 @@ def test_unreadable_availability_is_reported():
         issues = read_or_issues(path)
     assert [(i.row, i.column, i.code) for i in issues if i.severity == ERROR] == [
         (3, "availability", "bad_availability")]
+
+
+def write_unicode_text(path: Path, rows: list[list], encoding: str = "utf-16-le",
+                       delimiter: str = "\t") -> Path:
+    """What Excel's "Unicode Text" save writes: UTF-16 (LE, with its byte-order mark),
+    tab-separated, CRLF line ends."""
+    import codecs
+
+    buf = []
+    for row in rows:
+        cells = ["" if v is None else str(v) for v in row]
+        buf.append(delimiter.join(f'"{c}"' if delimiter in c or '"' in c else c
+                                  for c in cells))
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+           "utf-8": codecs.BOM_UTF8}[encoding]
+    path.write_bytes(bom + ("\r\n".join(buf) + "\r\n").encode(encoding))
+    return path
+
+
+def test_utf16_tab_separated_text_reads_like_the_csv(tmp_path):
+    """Excel's "Unicode Text" (.txt, UTF-16 LE with BOM, tab-separated), UTF-16 BE and
+    UTF-8 tab-separated .tsv read like the UTF-8 CSV; the zero bytes of UTF-16 are not
+    taken for binary data, while a real NUL character or a damaged UTF-16 file still is
+    refused."""
+    sheets = english_sheets()
+    rest = [write_csv(tmp_path / "mentors.csv", sheets["Mentors"]),
+            write_csv(tmp_path / "jobs.csv", sheets["Jobs"]),
+            write_csv(tmp_path / "gazetteer.csv", sheets["Gazetteer"])]
+    as_csv = read_roster([write_csv(tmp_path / "returnees.csv", sheets["Returnees"]), *rest])
+    (tmp_path / "u16").mkdir()
+    (tmp_path / "be").mkdir()
+    for path in (write_unicode_text(tmp_path / "u16" / "Returnees.txt", sheets["Returnees"]),
+                 write_unicode_text(tmp_path / "be" / "returnees.txt", sheets["Returnees"],
+                                    encoding="utf-16-be"),
+                 write_unicode_text(tmp_path / "returnees.tsv", sheets["Returnees"],
+                                    encoding="utf-8")):
+        roster = read_roster([path, *rest])
+        assert roster.returnees == as_csv.returnees, path
+    # Vietnamese sheet name, headers and letters survive UTF-16
+    vi = vietnamese_sheets()
+    path = write_unicode_text(tmp_path / "Người trở về.txt", vi["NGUOI TRO VE"])
+    roster = read_roster([path, write_csv(tmp_path / "Cựu chiến binh.csv", vi["Cuu chien binh"]),
+                          write_csv(tmp_path / "Danh mục địa bàn.csv", vi["Danh muc dia ban"])])
+    assert [r.full_name for r in roster.returnees] == [
+        row[1] for row in vi["NGUOI TRO VE"][2:] if row]
+    # hostile text is still refused, with a message, never a crash
+    import codecs
+
+    nul = tmp_path / "nul" / "returnees.txt"
+    nul.parent.mkdir()
+    nul.write_bytes(codecs.BOM_UTF16_LE + "id\tfull_name\r\nR1\tA\x00B\r\n".encode("utf-16-le"))
+    odd = tmp_path / "odd" / "returnees.txt"
+    odd.parent.mkdir()
+    odd.write_bytes(codecs.BOM_UTF16_LE + "id\tfull_name\r\n".encode("utf-16-le") + b"\x41")
+    for bad in (nul, odd):
+        issues = read_or_issues([bad, *rest])
+        assert isinstance(issues, list)
+        assert "unreadable_file" in {i.code for i in issues}, bad

@@ -14,8 +14,10 @@ data_only=True)`` + ``iter_rows(values_only=True)`` 8.0 s; ``python_calamine.Cal
 cached formula values (formula errors such as ``#DIV/0!`` come back empty) and reads .ods
 itself: odfpy is not needed to read, only to write .ods (the tests do, through pandas).
 
-CSV files are decoded as UTF-8 (with or without BOM), falling back to cp1258 then latin-1;
-the delimiter (``,`` ``;`` or tab) is sniffed. A CSV table is titled by its file stem
+CSV and tab-separated text files (.csv, .tsv, .txt) are decoded by
+:func:`~matcher.io.guards.decode_text`: UTF-16 LE/BE with its byte-order mark (Excel's
+"Unicode Text" save), UTF-8 with or without BOM, falling back to cp1258 then latin-1; the
+delimiter (``,`` ``;`` or tab) is sniffed. A CSV table is titled by its file stem
 (``returnees.csv``, ``nguoi tro ve.csv``, ``mentors.csv`` ...).
 """
 
@@ -42,6 +44,7 @@ from matcher.io.guards import (
     ZIP_MAGIC,
     Unreadable,
     check_zip,
+    decode_text,
     mb,
     too_large,
 )
@@ -97,19 +100,8 @@ def _rows_from(grid: Iterable[Sequence[Any]], first_row: int) -> Rows:
     return rows
 
 
-def _decode_csv(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
 def _read_csv(data: bytes, path: Path) -> Table:
-    text = _decode_csv(data)
-    if "\x00" in text:
-        raise Unreadable("the file holds binary data, not text")
+    text = decode_text(data)
     sample = text[:64_000]
     delimiter = ","
     if path.suffix.lower() == ".tsv":
