@@ -155,7 +155,7 @@ def cases(draw):
 
 
 def compare(ro, plan, previous=None) -> None:
-    assert_plan_ok(ro, plan)
+    assert_plan_ok(ro, plan, previous)
     ref = solve_reference(ro, previous)
     s = ro.settings
     for name, tier in plan.tiers.items():
