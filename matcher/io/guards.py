@@ -22,7 +22,6 @@ it (:mod:`matcher.io.sandbox`).
 
 from __future__ import annotations
 
-import codecs
 import posixpath
 import re
 import zipfile
@@ -34,7 +33,7 @@ from xml.parsers import expat
 import numpy as np
 
 __all__ = ["MAX_COLS", "MAX_CSV_BYTES", "MAX_FILE_BYTES", "OLE_MAGIC", "ZIP_MAGIC",
-           "Unreadable", "check_zip", "decode_text", "mb", "too_large"]
+           "Unreadable", "check_zip", "mb", "too_large"]
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -77,44 +76,6 @@ def too_large(detail: str, detail_vi: str) -> Unreadable:
 def mb(n: int) -> str:
     """A byte count in megabytes, as the messages show it."""
     return f"{n / _MB:,.0f}" if n >= 10 * _MB else f"{n / _MB:,.1f}"
-
-
-# Byte-order marks of the Unicode text a spreadsheet program saves: Excel's "Unicode Text"
-# (.txt, tab-separated) is UTF-16 LE with its mark. UTF-32 first: its LE mark starts with
-# UTF-16 LE's.
-_TEXT_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-              (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-              (codecs.BOM_UTF8, "utf-8"))
-
-
-def decode_text(data: bytes) -> str:
-    """The text of a CSV or tab-separated file, or :class:`Unreadable` for binary data.
-
-    A file starting with a byte-order mark is decoded in that encoding (UTF-16 LE/BE,
-    UTF-32, UTF-8); otherwise UTF-8, falling back to cp1258 (Vietnamese Windows) then
-    latin-1. Binary data is told by a NUL character in the *decoded* text, so the zero
-    bytes of UTF-16 letters never count as binary, while a zip, an image or a NUL padded
-    file still does."""
-    for bom, encoding in _TEXT_BOMS:
-        if data.startswith(bom):
-            try:
-                text = data[len(bom):].decode(encoding)
-            except UnicodeDecodeError:
-                raise Unreadable(f"the text file is damaged (not valid {encoding.upper()})"
-                                 ) from None
-            break
-    else:
-        for encoding in ("utf-8", "cp1258"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            text = data.decode("latin-1")
-    if "\x00" in text:
-        raise Unreadable("the file holds binary data, not text")
-    return text
 
 
 def _local(name: str) -> str:

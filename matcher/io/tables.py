@@ -15,7 +15,7 @@ cached formula values (formula errors such as ``#DIV/0!`` come back empty) and r
 itself: odfpy is not needed to read, only to write .ods (the tests do, through pandas).
 
 CSV and tab-separated text files (.csv, .tsv, .txt) are decoded by
-:func:`~matcher.io.guards.decode_text`: UTF-16 LE/BE with its byte-order mark (Excel's
+:func:`decode_text`: UTF-16 LE/BE with its byte-order mark (Excel's
 "Unicode Text" save), UTF-8 with or without BOM, falling back to cp1258 then latin-1; the
 delimiter (``,`` ``;`` or tab) is sniffed. A CSV table is titled by its file stem
 (``returnees.csv``, ``nguoi tro ve.csv``, ``mentors.csv`` ...).
@@ -23,6 +23,7 @@ delimiter (``,`` ``;`` or tab) is sniffed. A CSV table is titled by its file ste
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -44,12 +45,11 @@ from matcher.io.guards import (
     ZIP_MAGIC,
     Unreadable,
     check_zip,
-    decode_text,
     mb,
     too_large,
 )
 
-__all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "Table", "Unreadable", "is_csv",
+__all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "Table", "Unreadable", "decode_text", "is_csv",
            "load_tables", "read_input"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -98,6 +98,44 @@ def _rows_from(grid: Iterable[Sequence[Any]], first_row: int) -> Rows:
         if any(c is not None for c in cells):
             rows.append((first_row + offset, cells))
     return rows
+
+
+# Byte-order marks of the Unicode text a spreadsheet program saves: Excel's "Unicode Text"
+# (.txt, tab-separated) is UTF-16 LE with its mark. UTF-32 first: its LE mark starts with
+# UTF-16 LE's.
+_TEXT_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+              (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+              (codecs.BOM_UTF8, "utf-8"))
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a CSV or tab-separated file, or :class:`Unreadable` for binary data.
+
+    A file starting with a byte-order mark is decoded in that encoding (UTF-16 LE/BE,
+    UTF-32, UTF-8); otherwise UTF-8, falling back to cp1258 (Vietnamese Windows) then
+    latin-1. Binary data is told by a NUL character in the *decoded* text, so the zero
+    bytes of UTF-16 letters never count as binary, while a zip, an image or a NUL padded
+    file still does."""
+    for bom, encoding in _TEXT_BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(encoding)
+            except UnicodeDecodeError:
+                raise Unreadable(f"the text file is damaged (not valid {encoding.upper()})"
+                                 ) from None
+            break
+    else:
+        for encoding in ("utf-8", "cp1258"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            text = data.decode("latin-1")
+    if "\x00" in text:
+        raise Unreadable("the file holds binary data, not text")
+    return text
 
 
 def _read_csv(data: bytes, path: Path) -> Table:
