@@ -359,6 +359,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("loan_window_soon_days", int, 180,
                 "Days before the end of the time to apply that count as closing soon.",
                 "Số ngày trước khi hết thời hạn được vay coi là sắp hết.", 0, 3650),
+    SettingSpec("issuing_unit", str, None,
+                "Issuing unit printed at the top left of the documents to sign (default: "
+                "BAN CHỈ ĐẠO 138 and the ward's name; a line break puts a superior body "
+                "above it).",
+                "Tên cơ quan ban hành in ở góc trên bên trái các văn bản để ký (để trống: "
+                "BAN CHỈ ĐẠO 138 và tên phường, xã; xuống dòng để ghi thêm cơ quan cấp "
+                "trên ở dòng đầu)."),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTING_SPECS}
 
@@ -399,6 +406,7 @@ class Settings:
     loan_window_soon_days: int = 180
     report_since: dt.date | None = None
     report_period_days: int = 30
+    issuing_unit: str | None = None  # None (a blank cell): from the ward's name
 
     def __post_init__(self) -> None:
         for spec in SETTING_SPECS:
@@ -431,6 +439,9 @@ def parse_setting(name: str, raw: Any) -> Any:
     spec = SETTINGS_BY_NAME[name]
     if spec.kind is dt.date:
         return parse_date(raw)
+    if spec.kind is str and not spec.choices:  # free text (issuing_unit); blank: not set
+        text = "" if raw is None else str(raw).strip()
+        return text or None
     if spec.kind is str:
         v = fold(raw).replace(" ", "_")
         aliases = {"nu_voi_nu": "women_to_women", "cung_gioi": "same_gender",
