@@ -50,6 +50,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from matcher import forked
 from matcher.availability import (
     DAYTIME,
     DEFAULT,
@@ -296,8 +297,13 @@ def schedule_visits(roster: Roster, plan: Plan,
 
 
 def _run_cpsat(problems: list[MentorProblem]) -> Iterable[tuple[str, list[Events], str]]:
-    if len(problems) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
-        workers = min(len(problems), os.cpu_count() or 1)
+    """Each hard mentor solved by CP-SAT: in a pool of spawned processes (CP-SAT's threads
+    make fork unsafe; spawn is also all Windows has) when there are enough of them, the
+    machine has cores to spare and :func:`matcher.forked.spawn_safe` says children may
+    start here (not from a script without a ``__main__`` guard); otherwise one after the
+    other in this process, with the same results."""
+    workers = min(len(problems), os.cpu_count() or 1)
+    if len(problems) >= PARALLEL_MIN and workers > 1 and forked.spawn_safe():
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             yield from pool.map(solve_exact, problems,

@@ -47,6 +47,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from matcher import forked
 from matcher.context import Context, build_context
 from matcher.domain import Roster
 from matcher.explain import capacity_gaps
@@ -315,7 +316,12 @@ def _run_local(parts: list[Roster], workers: int, time_limit: float | None,
     # process for its placements while the other workers finish the small parts
     total = sum(len(x.returnees) for x in parts)
     big = {i: 2 * len(parts[i].returnees) >= total for i in order}
-    fork = "fork" in mp.get_all_start_methods()
+    # fork where there is one (the parts reach the workers without pickling); spawn
+    # elsewhere (Windows), unless children may not start here (a script without a
+    # ``__main__`` guard, a daemonic process): then the parts are solved in this process
+    fork = forked.can_fork()
+    if not fork and not forked.spawn_safe():
+        return [solve_part(x, time_limit) for x in parts]
     ctx = mp.get_context("fork" if fork else "spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=ctx) as pool:
         if fork:
@@ -346,8 +352,10 @@ def _run_dask(parts: list[Roster], scheduler: str | None, workers: int | None,
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(processes=True, n_workers=workers or 2, threads_per_worker=1,
-                               dashboard_address=":0")
+        # Dask spawns its worker processes: threads instead where children may not start
+        # (a script without a ``__main__`` guard)
+        cluster = LocalCluster(processes=forked.spawn_safe(), n_workers=workers or 2,
+                               threads_per_worker=1, dashboard_address=":0")
         client = Client(cluster)
     try:
         order = sorted(range(len(parts)), key=lambda i: -len(parts[i].returnees))

@@ -1,7 +1,8 @@
 """Solver processes: start one per run, tell whether it is alive, stop it.
 
-A solve runs as ``python -m web.worker`` in its own session, so it survives the user
-closing the page (and the app being restarted). The database is the only shared state:
+A solve runs as ``python -m web.worker`` in its own session (on Windows: its own process
+group, with no console window), so it survives the user closing the page (and the app being
+restarted) and a Ctrl+C in the app's console. The database is the only shared state:
 the run row holds the worker's pid and process start time, which together identify the
 process even if the pid is later reused.
 """
@@ -36,6 +37,11 @@ CHECK_DEFAULTS = {"UPLOAD_CHECKS_AT_ONCE": 2, "UPLOAD_CHECK_WAIT_SECONDS": 10.0,
                   "UPLOAD_CHECK_MEM_MB": 1536, "UPLOAD_CHECK_SECONDS": 60.0}
 # A queued run has no pid for the instant between spawn and recording it.
 STARTUP_GRACE_SECONDS = 30.0
+# Windows has no POSIX sessions (start_new_session); read at call time, so a test can switch
+# the Windows branch on
+WINDOWS = sys.platform == "win32"
+_CREATE_NEW_PROCESS_GROUP = 0x00000200  # subprocess's constants, defined only on Windows
+_CREATE_NO_WINDOW = 0x08000000
 
 
 def run_dir(config: Mapping[str, Any], run_id: int) -> Path:
@@ -56,8 +62,22 @@ def worker_env(config: Mapping[str, Any]) -> dict[str, str]:
     """The worker's environment: the app's, with the sandbox's read limits (its
     ``MATCHER_READ_*`` defaults) set to the upload check's."""
     limits = read_limits(config)
-    return {**os.environ, "MATCHER_READ_MEM_MB": str(limits["mem_mb"]),
-            "MATCHER_READ_SECONDS": f"{limits['seconds']:g}"}
+    env = {**os.environ, "MATCHER_READ_MEM_MB": str(limits["mem_mb"]),
+           "MATCHER_READ_SECONDS": f"{limits['seconds']:g}"}
+    if WINDOWS:  # worker.log in UTF-8 (Vietnamese names), not the ANSI code page
+        env.setdefault("PYTHONUTF8", "1")
+    return env
+
+
+def detach_options() -> dict[str, Any]:
+    """The Popen options that start the worker apart from the app: a new session on POSIX
+    (no signal from the app's terminal reaches it); on Windows a new process group (Ctrl+C
+    in the app's console does not reach it) and no console window of its own."""
+    if WINDOWS:
+        flags = (getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", _CREATE_NEW_PROCESS_GROUP)
+                 | getattr(subprocess, "CREATE_NO_WINDOW", _CREATE_NO_WINDOW))
+        return {"creationflags": flags}
+    return {"start_new_session": True}
 
 
 def start_worker(config: Mapping[str, Any], conn, run_id: int) -> None:
@@ -73,7 +93,7 @@ def start_worker(config: Mapping[str, Any], conn, run_id: int) -> None:
     with open(directory / "worker.log", "ab") as out:
         proc = subprocess.Popen(
             cmd, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-            start_new_session=True, close_fds=True, env=worker_env(config),
+            close_fds=True, env=worker_env(config), **detach_options(),
         )
     try:
         started = psutil.Process(proc.pid).create_time()

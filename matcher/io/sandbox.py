@@ -10,8 +10,11 @@ costs one bounded child; the caller gets a :class:`~matcher.errors.RosterError` 
 ``read_limit`` issue instead.
 
 On Linux the child is forked (no interpreter start, no re-import: a few milliseconds);
-elsewhere it is spawned. Where ``resource`` is missing (Windows) there is no memory cap:
-the reader's own size guards and the time limit bound it there.
+elsewhere (Windows) it is spawned. Where ``resource`` is missing (Windows) there is no
+memory cap: the reader's own size guards and the time limit bound it there. Where a
+spawned child may not start (:func:`matcher.forked.spawn_safe`: a script without an
+``if __name__ == "__main__":`` guard, a daemonic process) the function runs in the calling
+process, within the reader's own guards only.
 
 The result is pickled back through a pipe: a Roster of frozen dataclasses (rebuilt
 through their slots, see :class:`_Pickler`), or any other picklable value. Measured on 2
@@ -37,6 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from matcher import forked
 from matcher.errors import Issue, RosterError
 
 if TYPE_CHECKING:
@@ -50,7 +54,7 @@ __all__ = ["DEFAULT_MEM_MB", "DEFAULT_SECONDS", "LimitExceeded", "read_roster_bo
 # environment can change them (a national roster reads in about 30 s within 1.5 GB)
 DEFAULT_MEM_MB = int(os.environ.get("MATCHER_READ_MEM_MB") or 4096)
 DEFAULT_SECONDS = float(os.environ.get("MATCHER_READ_SECONDS") or 600)
-HAS_RLIMIT = sys.platform != "win32"
+HAS_RLIMIT = sys.platform != "win32"  # also off whenever forked.WINDOWS is switched on
 
 
 class LimitExceeded(Exception):
@@ -79,8 +83,7 @@ class LimitExceeded(Exception):
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return multiprocessing.get_context("fork" if forked.can_fork() else "spawn")
 
 
 def _address_space() -> int:
@@ -100,7 +103,7 @@ def _address_space() -> int:
 def _limit_self(mem_mb: int, seconds: float) -> None:
     """In the child: cap address space (what it holds now plus ``mem_mb``) and CPU time."""
     os.environ["RUST_BACKTRACE"] = "0"  # calamine's abort: one line, not a backtrace
-    if not HAS_RLIMIT:
+    if not HAS_RLIMIT or forked.WINDOWS:
         return
     import resource
 
@@ -193,6 +196,8 @@ def run_bounded(fn: Callable[..., Any], *args: Any, mem_mb: int = DEFAULT_MEM_MB
     raises what it raised; raises :class:`LimitExceeded` when a limit stopped it (or it
     died). With the spawn start method ``fn`` and its arguments must be picklable."""
     ctx = _context()
+    if ctx.get_start_method() != "fork" and not forked.spawn_safe():
+        return _in_process(fn, args, kwargs, mem_mb, seconds)
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, mem_mb, seconds),
                        daemon=True, name="bounded-reader")
@@ -234,6 +239,16 @@ def run_bounded(fn: Callable[..., Any], *args: Any, mem_mb: int = DEFAULT_MEM_MB
     if status == "raise":
         raise value
     return value
+
+
+def _in_process(fn: Callable[..., Any], args: tuple, kwargs: dict, mem_mb: int,
+                seconds: float) -> Any:
+    """:func:`run_bounded` where no child may start: the call, with what it raises as a
+    child's would reach the caller (a MemoryError as the memory limit)."""
+    try:
+        return fn(*args, **kwargs)
+    except MemoryError:
+        raise LimitExceeded("memory", mem_mb, seconds) from None
 
 
 def _read(source: Any, gazetteer: Any, overrides: Any) -> Roster:

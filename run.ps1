@@ -1,0 +1,26 @@
+# Windows PowerShell: what `make run` does. Creates .venv with the py launcher, installs the
+# package with its extras (again whenever pyproject.toml changes) and starts the web app on
+# http://127.0.0.1:5000. Arguments go to run.py:
+#   powershell -ExecutionPolicy Bypass -File run.ps1 validate data\sample\roster.xlsx
+$ErrorActionPreference = "Stop"
+Set-Location -Path $PSScriptRoot
+$python = Join-Path $PSScriptRoot ".venv\Scripts\python.exe"
+if (-not (Test-Path $python)) {
+    py -3.11 -m venv .venv
+    if ($LASTEXITCODE -ne 0) { py -3 -m venv .venv }
+    if ($LASTEXITCODE -ne 0) {
+        throw "Python 3.11 or newer is needed: install it from python.org with the py launcher."
+    }
+}
+# the stamp is a copy of pyproject.toml: install again when it differs
+$stamp = Join-Path $PSScriptRoot ".venv\.installed"
+if (-not (Test-Path $stamp) -or
+        (Get-FileHash pyproject.toml).Hash -ne (Get-FileHash $stamp).Hash) {
+    & $python -m pip install --quiet --upgrade pip
+    if ($LASTEXITCODE -ne 0) { throw "pip could not be upgraded" }
+    & $python -m pip install --quiet -e ".[test,dask,ods]"
+    if ($LASTEXITCODE -ne 0) { throw "the package could not be installed" }
+    Copy-Item pyproject.toml $stamp -Force
+}
+& $python run.py @args
+exit $LASTEXITCODE
