@@ -486,6 +486,50 @@ MESSAGES: dict[str, dict[str, str]] = {
                             "lên)",
                       "en": "(an empty roster with instructions and drop-down lists, to "
                             "fill in and upload)"},
+    # tables one page at a time, the report by kind, the map (issues 20 and 18)
+    "col.sheet": {"vi": "Trang tính", "en": "Sheet"},
+    "table.showing": {"vi": "Dòng {first}–{last} trong {total} dòng",
+                      "en": "Rows {first}–{last} of {total}"},
+    "table.found": {"vi": "Dòng {first}–{last} trong {total} dòng tìm thấy (tất cả: {count})",
+                    "en": "Rows {first}–{last} of {total} found (all: {count})"},
+    "table.none_found": {"vi": "Không có dòng nào phù hợp.", "en": "No matching rows."},
+    "table.pages": {"vi": "Các trang của bảng", "en": "Table pages"},
+    "table.search_hint": {"vi": "mã hoặc họ tên, có dấu hay không dấu",
+                          "en": "id or name, with or without accents"},
+    "table.go": {"vi": "Tìm", "en": "Find"},
+    "table.loading": {"vi": "Đang tải…", "en": "Loading…"},
+    "table.failed": {"vi": "Chưa tải được trang này; hãy thử lại.",
+                     "en": "This page could not be loaded; try again."},
+    "pager.first": {"vi": "Đầu", "en": "First"},
+    "pager.prev": {"vi": "Trước", "en": "Previous"},
+    "pager.next": {"vi": "Sau", "en": "Next"},
+    "pager.last": {"vi": "Cuối", "en": "Last"},
+    "report.errors": {"vi": "Lỗi cần sửa ({n})", "en": "Errors to fix ({n})"},
+    "report.warnings": {"vi": "Cảnh báo ({n}), theo loại", "en": "Warnings ({n}), by kind"},
+    "report.warnings_hint": {"vi": "Cảnh báo không chặn việc lập kế hoạch. Bấm vào một loại để "
+                                   "xem các dòng.",
+                             "en": "Warnings do not stop planning. Open a kind to see its "
+                                   "rows."},
+    "issue.ward_point": {"vi": "Vị trí lấy theo điểm đại diện của phường/xã",
+                         "en": "Location taken from the ward point"},
+    "issue.unreliable_point": {"vi": "Điểm đại diện của phường/xã có thể không chính xác",
+                               "en": "Ward point may be inaccurate"},
+    "issue.inactive_mentor": {"vi": "Cựu chiến binh không còn hoạt động",
+                              "en": "Mentor marked inactive"},
+    "issue.zero_capacity": {"vi": "Cựu chiến binh nhận tối đa 0 người",
+                            "en": "Mentor with capacity 0"},
+    "issue.old_ward_name": {"vi": "Tên phường/xã trước năm 2025", "en": "Pre-2025 ward name"},
+    "issue.ignored_file": {"vi": "Tệp bị bỏ qua", "en": "File ignored"},
+    "map.scale": {"vi": "{n} km", "en": "{n} km"},
+    "map.by_ward": {"vi": "Nhiều người: mỗi vòng tròn là một phường/xã, mỗi đường nối là các "
+                          "cặp giữa hai phường/xã.",
+                    "en": "Many people: each circle is a ward, each line the pairs between "
+                          "two wards."},
+    "map.ward_list": {"vi": "Danh sách phường/xã trên bản đồ ({n})",
+                      "en": "Wards on the map ({n})"},
+    "map.col_returnees": {"vi": "Người trở về", "en": "Returnees"},
+    "map.col_uncovered": {"vi": "Chưa có người giúp đỡ", "en": "Without a mentor"},
+    "map.col_mentors": {"vi": "Cựu chiến binh", "en": "Mentors"},
 }
 
 

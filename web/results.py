@@ -11,13 +11,16 @@ import io
 import json
 import os
 import re
+import threading
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from matcher.plan import Plan, Visit
+from matcher.text import fold
 from web.i18n import _
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -315,3 +318,145 @@ def ics_zip(directory: Path) -> bytes:
         for path in ics_files(directory):
             zf.write(path, arcname=path.name)
     return buf.getvalue()
+
+
+# --- tables one page at a time ------------------------------------------------------
+# A province plan has 10,000 rows per table: the result page carries the first page of
+# each table and the server answers searches and other pages (web.runs.table).
+
+PAGE_SIZE = 50
+# table -> the fields its search looks in (ids and names, compared without accents)
+SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
+    "assignments": ("returnee_id", "returnee_name", "ward", "mentor_id", "mentor_name",
+                    "job_id", "job_name", "training_id", "training_name"),
+    "unassigned": ("returnee_id", "returnee_name", "ward"),
+    "changes": ("returnee_id", "returnee_name", "ward", "old_mentor", "old_mentor_name",
+                "new_mentor", "new_mentor_name"),
+    "unmet": ("returnee_id", "returnee_name", "target_id", "target_name"),
+    "unscheduled": ("mentor_id", "mentor_name", "returnee_id", "returnee_name"),
+    "gaps": ("ward", "kind"),
+}
+TABLES = tuple(SEARCH_FIELDS)
+# tables whose rows have a ward the page can filter on
+WARD_TABLES = frozenset({"assignments", "unassigned", "changes", "gaps"})
+
+
+@dataclass
+class Page:
+    """One page of a table: its rows and where it stands."""
+
+    name: str
+    rows: list[dict[str, Any]]
+    page: int
+    pages: int
+    total: int  # rows that match the search
+    count: int  # rows of the whole table
+    size: int = PAGE_SIZE
+    q: str = ""
+    ward: str = ""
+
+    @property
+    def first(self) -> int:
+        """Number of the first row shown (1-based; 0 when nothing matches)."""
+        return (self.page - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    def args(self, **extra: Any) -> dict[str, Any]:
+        """The query arguments that show this table's search (for links)."""
+        out = {"table": self.name, **extra}
+        if self.q:
+            out["q"] = self.q
+        if self.ward:
+            out["ward"] = self.ward
+        return out
+
+
+def number(n: int, lang: str) -> str:
+    """A whole number as each language writes it: 10.000 (vi), 10,000 (en)."""
+    text = f"{int(n):,}"
+    return text.replace(",", ".") if lang == "vi" else text
+
+
+def page_of(name: str, rows: list[dict[str, Any]], keys: list[str] | None = None, *,
+            q: str = "", ward: str = "", page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """Rows ``(page - 1) * size`` … of those matching ``q`` (folded text, found anywhere
+    in the row's ``keys``) and ``ward`` (exact); a page past the end gives the last."""
+    q = (q or "").strip()[:100]
+    ward = (ward or "").strip()[:200]
+    needle = fold(q)
+    matched = rows
+    if needle or ward:
+        if keys is None:
+            keys = [fold(" ".join(str(v) for v in r.values() if isinstance(v, str)))
+                    for r in rows]
+        matched = [r for r, k in zip(rows, keys, strict=True)
+                   if (not needle or needle in k) and (not ward or r.get("ward") == ward)]
+    size = max(1, int(size))
+    pages = max(1, -(-len(matched) // size))
+    page = min(max(1, int(page)), pages)
+    start = (page - 1) * size
+    return Page(name=name, rows=matched[start:start + size], page=page, pages=pages,
+                total=len(matched), count=len(rows), size=size, q=q, ward=ward)
+
+
+def table_rows(res: Result, name: str) -> list[dict[str, Any]]:
+    """All rows of the result page's table ``name`` (KeyError for an unknown table)."""
+    if name not in SEARCH_FIELDS:
+        raise KeyError(name)
+    if name == "changes":
+        return res.changes["rows"] if res.changes else []
+    if name == "unmet":
+        return res.unmet_requires
+    return getattr(res, name)
+
+
+def search_keys(res: Result, name: str) -> list[str]:
+    """The folded search text of every row of ``name``, made once per loaded result."""
+    keys = res.__dict__.setdefault("_search_keys", {})
+    if name not in keys:
+        fields = SEARCH_FIELDS[name]
+        keys[name] = [fold(" ".join(str(r.get(f) or "") for f in fields))
+                      for r in table_rows(res, name)]
+    return keys[name]
+
+
+def table_page(res: Result, name: str, *, q: str = "", ward: str = "",
+               page: int = 1) -> Page:
+    """One page of the result's table ``name`` (KeyError for an unknown table)."""
+    rows = table_rows(res, name)
+    return page_of(name, rows, search_keys(res, name), q=q,
+                   ward=ward if name in WARD_TABLES else "", page=page)
+
+
+# A loaded result is kept for the next page or search of the same run: reading a
+# province plan and its index takes about a second. Keyed by the plan file's path, size
+# and time, so a rerun's new plan is read afresh; a deleted run is forgotten.
+CACHE_SIZE = 3
+_cache: OrderedDict[tuple, Result] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached_result(directory: Path, lang: str) -> Result:
+    stat = (directory / "plan.json").stat()
+    key = (str(directory), lang, stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        res = _cache.get(key)
+        if res is not None:
+            _cache.move_to_end(key)
+            return res
+    res = load_result(directory, lang)
+    with _cache_lock:
+        _cache[key] = res
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return res
+
+
+def forget(directory: Path) -> None:
+    """Drop a run's loaded results (the run is deleted)."""
+    with _cache_lock:
+        for key in [k for k in _cache if k[0] == str(directory)]:
+            del _cache[key]

@@ -20,6 +20,7 @@ from flask import (
     current_app,
     flash,
     g,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -29,10 +30,9 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from web import db, jobs, service, uploads
+from web import db, jobs, results, service, uploads
 from web.auth import audit
 from web.i18n import LANGS, _, current_lang
-from web.mapsvg import render_map
 from web.service import XLSX, CheckBusy, log_failure  # noqa: F401 - log_failure: web.app
 
 bp = Blueprint("runs", __name__)
@@ -66,6 +66,12 @@ def bounded(fn, *args):
     from matcher.io.sandbox import run_bounded
 
     return run_bounded(fn, *args, **jobs.read_limits(current_app.config))
+
+
+@bp.app_template_global("number")
+def number(n: int) -> str:
+    """A whole number as the page's language writes it (10.000 / 10,000)."""
+    return results.number(n, current_lang())
 
 
 def get_run_or_404(run_id: int):
@@ -168,9 +174,16 @@ def show(run_id: int):
     report = service.report(current_app.config, run_id)
     issues = report.get("issues", [])
     n_errors, n_warnings = service.count_issues(issues)
+    view = service.report_view(issues, current_lang())
+    wanted = request.args.get("code")
+    for kind in view["kinds"]:  # another page of one kind, asked for without scripts
+        if kind["code"] == wanted:
+            kind["page"] = service.warning_page(issues, current_lang(), wanted,
+                                                page=_page_arg())
+            kind["open"] = True
     return render_template(
         "runs/show.html", run=run, files=db.run_files(conn, run_id),
-        groups=service.grouped(issues, current_lang()),
+        errors=view["errors"], kinds=view["kinds"],
         n_errors=n_errors, n_warnings=n_warnings,
         roster=report.get("roster") or {},
         summary=json.loads(run["summary_json"]) if run["summary_json"] else None,
@@ -271,13 +284,60 @@ def result(run_id: int):
     config = current_app.config
     if not service.has_plan(config, run):
         return redirect(url_for("runs.show", run_id=run_id))
-    res, available = service.result_page(config, run_id, current_lang())
+    lang = current_lang()
+    res, available = service.result_page(config, run_id, lang)
     _errors, n_warnings = service.count_issues(service.report(config, run_id).get("issues", []))
+    # the first page of every table; the one named in the link (pager or search without
+    # scripts) at the page and search it asks for
+    wanted = request.args.get("table")
+    pages = {name: results.table_page(res, name, **(_table_args() if name == wanted else {}))
+             for name in results.TABLES}
     return render_template(
-        "runs/result.html", run=run, res=res, downloads=available,
-        map_svg=render_map(res.map_source(), max_lines=config["MAP_MAX_LINES"]),
+        "runs/result.html", run=run, res=res, downloads=available, pages=pages,
+        map_svg=service.result_map(res, config["MAP_MAX_LINES"]),
         n_warnings=n_warnings,
     )
+
+
+def _page_arg() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 10**6))
+    except ValueError:
+        return 1
+
+
+def _table_args() -> dict:
+    return {"q": request.args.get("q", ""), "ward": request.args.get("ward", ""),
+            "page": _page_arg()}
+
+
+@bp.get("/runs/<int:run_id>/table/<name>")
+def table(run_id: int, name: str):
+    """One page of a table as JSON: its rows, and the same rows and pager as the page
+    shows them (``html``, ``pager``), for app.js to put in place. Result tables of a
+    finished run (``assignments``, ``unassigned``, ``changes``, ``unmet``,
+    ``unscheduled``, ``gaps``; ``q`` searches ids and names with or without accents,
+    ``ward`` filters, ``page`` counts from 1) and the validation report's warnings of one
+    kind (``warnings?code=…``). Another user's run, or an unknown table, is a 404."""
+    config, lang = current_app.config, current_lang()
+    if name == "warnings":
+        run = get_run_or_404(run_id)
+        issues = service.report(config, run_id).get("issues", [])
+        code = request.args.get("code", "")
+        page = service.warning_page(issues, lang, code, q=request.args.get("q", ""),
+                                    page=_page_arg())
+        extra = {"code": code}
+        res = None  # warnings need no plan
+    else:
+        run = _done_run_or_404(run_id)
+        page = service.table_page(config, run_id, lang, name, **_table_args())
+        extra = {}
+        res = results.cached_result(service.run_dir(config, run_id), lang)
+    html = get_template_attribute("runs/_tables.html", "rows")(page, run, res)
+    pager = get_template_attribute("runs/_tables.html", "pager")(page, run, extra)
+    return jsonify({"table": name, "page": page.page, "pages": page.pages,
+                    "total": page.total, "count": page.count, "rows": page.rows,
+                    "html": html, "pager": pager})
 
 
 @bp.get("/runs/<int:run_id>/alternatives/<int:row>")

@@ -23,6 +23,7 @@ from typing import Any
 
 from web import annotate, db, jobs, results, uploads
 from web.i18n import _
+from web.mapsvg import render_map
 
 log = logging.getLogger("web.runs")
 
@@ -194,18 +195,56 @@ def report(config: Mapping[str, Any], run_id: int) -> dict[str, Any]:
     return results.read_json(path) if path.exists() else {"ok": False, "issues": []}
 
 
-def grouped(issues: list[dict], lang: str) -> list[tuple[str, list[dict]]]:
-    """Issues grouped by sheet (file-level problems first), errors before warnings."""
-    groups: dict[str, list[dict]] = {}
-    for issue in issues:
-        sheet = issue.get("sheet") or ""
-        if issue.get("origin") == "previous_plan":
-            sheet = _("report.previous_plan", lang=lang)
-        groups.setdefault(sheet, []).append(
-            {**issue, "text": results.pick(issue.get("message"), lang)})
-    for items in groups.values():
-        items.sort(key=lambda i: (i.get("severity") != "error", i.get("row") or 0))
-    return sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
+WARNING_PAGE_SIZE = 20
+
+
+def _issue_row(issue: dict, lang: str) -> dict[str, Any]:
+    sheet = issue.get("sheet") or ""
+    if issue.get("origin") == "previous_plan":
+        sheet = _("report.previous_plan", lang=lang)
+    return {"severity": issue.get("severity") or "", "code": str(issue.get("code") or ""),
+            "sheet": sheet or _("report.whole_file", lang=lang),
+            "row": issue.get("row") or "", "column": issue.get("column") or "",
+            "text": results.pick(issue.get("message"), lang)}
+
+
+def _sheet_order(row: dict[str, Any]) -> tuple:
+    return row["sheet"], row["row"] if isinstance(row["row"], int) else 0
+
+
+def report_view(issues: list[dict], lang: str) -> dict[str, Any]:
+    """The validation page's content: every error as (sheet, rows), problems of a whole
+    file first, then the warnings grouped by kind (issue code), most frequent first, each
+    with its count and its first page of rows (:func:`warning_page` gives the others)."""
+    rows = [_issue_row(i, lang) for i in issues]
+    errors: dict[str, list[dict]] = {}
+    for issue, row in zip(issues, rows, strict=True):  # problems of the whole file first
+        if row["severity"] == "error":
+            errors.setdefault(row["sheet"], []).append({**row, "whole": not issue.get("sheet")})
+    error_groups = sorted(((sheet, sorted(items, key=_sheet_order))
+                           for sheet, items in errors.items()),
+                          key=lambda kv: (not kv[1][0]["whole"], kv[0]))
+    by_code: dict[str, list[dict]] = {}
+    for r in rows:
+        if r["severity"] != "error":
+            by_code.setdefault(r["code"], []).append(r)
+    kinds = []
+    for code, items in sorted(by_code.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        items.sort(key=_sheet_order)
+        kinds.append({"code": code, "count": len(items),
+                      "label": _("issue." + code, lang=lang, default=items[0]["text"]),
+                      "page": results.page_of("warnings", items, size=WARNING_PAGE_SIZE)})
+    return {"errors": error_groups, "kinds": kinds}
+
+
+def warning_page(issues: list[dict], lang: str, code: str, *, q: str = "",
+                 page: int = 1) -> results.Page:
+    """One page of the warnings of kind ``code`` (NotFound when there are none)."""
+    items = sorted((r for r in (_issue_row(i, lang) for i in issues)
+                    if r["severity"] != "error" and r["code"] == code), key=_sheet_order)
+    if not items:
+        raise NotFound(code)
+    return results.page_of("warnings", items, q=q, page=page, size=WARNING_PAGE_SIZE)
 
 
 def count_issues(issues: list[dict]) -> tuple[int, int]:
@@ -288,6 +327,7 @@ def cancel_run(conn, run) -> bool:
 def delete_run(conn, config: Mapping[str, Any], run) -> None:
     """Stop the run's worker if it runs, then remove its folder and its rows."""
     cancel_run(conn, run)
+    results.forget(run_dir(config, run["id"]))
     shutil.rmtree(run_dir(config, run["id"]), ignore_errors=True)
     db.delete_run(conn, run["id"])
 
@@ -309,7 +349,7 @@ def result_page(config: Mapping[str, Any], run_id: int,
                 lang: str) -> tuple[results.Result, set[str]]:
     """The result page's content and the download kinds it offers."""
     directory = run_dir(config, run_id)
-    res = results.load_result(directory, lang)
+    res = results.cached_result(directory, lang)
     available = {kind for kind, (name, _n, _m) in DOWNLOADS.items()
                  if name and (directory / name).is_file()}
     if res.plan.visits:
@@ -317,6 +357,24 @@ def result_page(config: Mapping[str, Any], run_id: int,
     if results.ics_files(directory):
         available.add("ics-zip")
     return res, available
+
+
+def result_map(res: results.Result, max_lines: int) -> Any:
+    """The result's map (inline SVG), drawn once per loaded result."""
+    drawn = res.__dict__.setdefault("_maps", {})
+    if max_lines not in drawn:
+        drawn[max_lines] = render_map(res.map_source(), max_lines=max_lines)
+    return drawn[max_lines]
+
+
+def table_page(config: Mapping[str, Any], run_id: int, lang: str, name: str, *,
+               q: str = "", ward: str = "", page: int = 1) -> results.Page:
+    """One page of a finished run's result table ``name``, searched and filtered;
+    NotFound for a table the result page does not have."""
+    if name not in results.TABLES:
+        raise NotFound(name)
+    res = results.cached_result(run_dir(config, run_id), lang)
+    return results.table_page(res, name, q=q, ward=ward, page=page)
 
 
 def plan_returnee(config: Mapping[str, Any], run_id: int, row: int) -> str:

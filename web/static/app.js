@@ -39,32 +39,60 @@ function setupProgress() {
   window.setTimeout(poll, 500);
 }
 
-// Client-side search and ward filter of the assignments table.
-function setupFilter() {
-  var search = document.getElementById("assign-search");
-  var ward = document.getElementById("assign-ward");
-  var table = document.getElementById("assignments");
-  var count = document.getElementById("assign-count");
-  if (!search || !table) { return; }
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-  var texts = rows.map(function (row) { return fold(row.textContent); });
-  function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
-  }
-  function apply() {
-    var needle = fold(search.value.trim());
-    var w = ward ? ward.value : "";
-    var shown = 0;
-    rows.forEach(function (row, i) {
-      var ok = (!needle || texts[i].indexOf(needle) !== -1) && (!w || row.dataset.ward === w);
-      row.hidden = !ok;
-      if (ok) { shown += 1; }
+// Tables one page at a time: the page holds the first page of each table
+// (<div class="paged" data-url="/runs/<id>/table/<name>">); searching, the ward filter and
+// the pager ask the server for a page and put its rows and pager in place. Without this
+// script the same form and links reload the whole page.
+function setupTables() {
+  document.querySelectorAll("div.paged[data-url]").forEach(function (box) {
+    var form = box.querySelector("form.filters");
+    var body = box.querySelector("tbody");
+    var asked = 0;
+    var timer = null;
+    function load(page) {
+      var url = new URL(box.dataset.url, window.location.href);
+      if (form) {
+        ["q", "ward"].forEach(function (name) {
+          var field = form.elements[name];
+          if (field && field.value) { url.searchParams.set(name, field.value); }
+        });
+      }
+      url.searchParams.set("page", String(page));
+      var mine = ++asked;
+      box.setAttribute("aria-busy", "true");
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+        .then(function (data) {
+          if (mine !== asked) { return; }  // a later request is on its way
+          body.innerHTML = data.html;
+          var pager = box.querySelector("nav.pager");
+          if (pager) { pager.outerHTML = data.pager; }
+          box.dataset.page = String(data.page);
+          box.dataset.total = String(data.total);
+          box.removeAttribute("aria-busy");
+        })
+        .catch(function () {
+          if (mine !== asked) { return; }
+          box.removeAttribute("aria-busy");
+          var count = box.querySelector("nav.pager .count");
+          if (count) { count.textContent = box.dataset.failed || ""; }
+        });
+    }
+    if (form) {
+      form.addEventListener("submit", function (event) { event.preventDefault(); load(1); });
+      form.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () { load(1); }, 250);
+      });
+      form.addEventListener("change", function () { window.clearTimeout(timer); load(1); });
+    }
+    box.addEventListener("click", function (event) {
+      var link = event.target.closest("nav.pager a[data-page]");
+      if (!link) { return; }
+      event.preventDefault();
+      load(Number(link.dataset.page));
     });
-    if (count) { count.textContent = fill(count.dataset.template, { shown: shown, total: rows.length }); }
-  }
-  search.addEventListener("input", apply);
-  if (ward) { ward.addEventListener("change", apply); }
-  apply();
+  });
 }
 
 // Top-5 alternative mentors for one returnee, fetched on click.
@@ -116,25 +144,26 @@ function setupAlternatives() {
     });
     return t;
   }
-  document.querySelectorAll("button.alt-button").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var title = fill(panel.dataset.title, { id: button.dataset.returnee });
-      show(title, text(panel.dataset.loading));
-      fetch(button.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
-        .then(function (data) {
-          if (data.error || !Array.isArray(data.alternatives)) { show(title, text(data.error || panel.dataset.error)); }
-          else if (data.alternatives.length === 0) { show(title, text(panel.dataset.none)); }
-          else { show(title, table(data.alternatives)); }
-        })
-        .catch(function () { show(title, text(panel.dataset.error)); });
-    });
+  // one listener for every row, also those a later page of the table brings
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.alt-button");
+    if (!button) { return; }
+    var title = fill(panel.dataset.title, { id: button.dataset.returnee });
+    show(title, text(panel.dataset.loading));
+    fetch(button.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (data.error || !Array.isArray(data.alternatives)) { show(title, text(data.error || panel.dataset.error)); }
+        else if (data.alternatives.length === 0) { show(title, text(panel.dataset.none)); }
+        else { show(title, table(data.alternatives)); }
+      })
+      .catch(function () { show(title, text(panel.dataset.error)); });
   });
 }
 
 document.addEventListener("DOMContentLoaded", function () {
   setupConfirm();
   setupProgress();
-  setupFilter();
+  setupTables();
   setupAlternatives();
 });
