@@ -24,6 +24,12 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="PLAN.json", help="write the plan as JSON")
     p.add_argument("--csv", metavar="DIR", help="write one CSV per sheet (UTF-8 with BOM)")
     p.add_argument("--ics", metavar="DIR", help="write one calendar (.ics) per mentor")
+    p.add_argument("--documents", metavar="DIR",
+                   help="write the documents to sign: a list of assignments per ward (.docx) "
+                        "and a zip of one assignment paper per new pair, a folder per ward")
+    p.add_argument("--doc-template", metavar="FILE",
+                   help="your own .docx template for the assignment papers (placeholders "
+                        "as in data/templates/phan_cong.docx; see the README)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting (repeatable), e.g. --set mentor_max_km=4")
     p.add_argument("--time-limit", type=float, metavar="S",
@@ -167,6 +173,11 @@ def _write_outputs(plan, roster, args) -> list[str]:
 
         Path(args.ics).mkdir(parents=True, exist_ok=True)
         written += [str(p) for p in write_ics(plan, roster, args.ics)]
+    if args.documents:
+        from matcher.io.documents import write_documents
+
+        written += [str(p) for p in write_documents(plan, roster, args.documents,
+                                                    template=args.doc_template)]
     return written
 
 

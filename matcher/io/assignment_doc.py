@@ -1,0 +1,197 @@
+"""The one-page assignment of a mentor to a returnee (Giấy phân công người giúp đỡ): the
+placeholders an editable ``.docx`` template may use, the default template, and the values
+of one pair.
+
+The default template ships as ``data/templates/phan_cong.docx``; it is built by
+:func:`build_default_template` (``python data/templates/make_phan_cong.py`` rebuilds it),
+and built in memory when the file is not there (an installed package without the data
+folder). A coordinator copies it, edits the wording in Word and passes the copy
+(``--doc-template FILE``); every ``{{name}}`` in :data:`PLACEHOLDERS` is filled in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from matcher.domain import Job, Mentor, Returnee, Roster, Training
+from matcher.io.docx_format import (
+    date_line_parts,
+    heading_block,
+    new_document,
+    para,
+    place_name,
+    short_rule,
+    signature_block,
+    to_bytes,
+)
+from matcher.plan import Assignment, Plan
+from matcher.text import fold
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "data" / "templates" / "phan_cong.docx"
+
+# placeholder -> what it is replaced with (the README's table lists the same)
+PLACEHOLDERS: dict[str, str] = {
+    "co_quan_cap_tren": "cơ quan cấp trên (dòng đầu của tên cơ quan ban hành; có thể trống)",
+    "don_vi_ban_hanh": "cơ quan ban hành, chữ in hoa (mặc định: BAN CHỈ ĐẠO 138 và tên "
+                       "phường, xã)",
+    "dia_danh": "địa danh ở dòng ngày tháng (tên phường, xã không kèm chữ \"Phường\", \"Xã\")",
+    "ngay": "ngày lập kế hoạch (hai chữ số)",
+    "thang": "tháng lập kế hoạch (tháng 1, 2 viết 01, 02)",
+    "nam": "năm lập kế hoạch",
+    "ngay_ke_hoach": "ngày lập kế hoạch, dạng ngày/tháng/năm",
+    "phuong_xa": "phường, xã nơi người được giúp đỡ cư trú",
+    "danh_xung": "Ông hoặc Bà (người được giúp đỡ)",
+    "ho_ten_nguoi_duoc_giup": "họ và tên người được giúp đỡ",
+    "nam_sinh": "năm sinh người được giúp đỡ",
+    "dia_chi": "nơi cư trú người được giúp đỡ (địa chỉ nếu danh sách có, và phường, xã)",
+    "ngay_chap_hanh_xong": "ngày chấp hành xong án phạt tù",
+    "danh_xung_ccb": "Ông hoặc Bà (người giúp đỡ)",
+    "ho_ten_ccb": "họ và tên cựu chiến binh giúp đỡ",
+    "nam_sinh_ccb": "năm sinh cựu chiến binh",
+    "dien_thoai_ccb": "số điện thoại cựu chiến binh",
+    "dia_chi_ccb": "nơi ở cựu chiến binh",
+    "viec_lam": "việc làm hoặc khóa học nghề được giới thiệu (nếu có)",
+    "lan_tham_dau": "ngày thăm lần đầu theo lịch",
+    "chu_ky_tham": "nhịp thăm sau lần đầu (theo mức nguy cơ)",
+}
+
+BLANK = "……………"
+
+
+# ------------------------------------------------------------------------- values
+
+def issuing_unit_lines(setting: str | None, ward: str | None) -> list[str]:
+    """The issuing unit as printed, one line per entry (upper case): the setting's lines,
+    or "BAN CHỈ ĐẠO 138" and the ward's name."""
+    if setting and setting.strip():
+        lines = [x.strip() for x in setting.replace("\r", "\n").split("\n") if x.strip()]
+        return [x.upper() for x in lines]
+    return [f"BAN CHỈ ĐẠO 138 {ward.split(',')[0].strip()}".upper() if ward
+            else "BAN CHỈ ĐẠO 138"]
+
+
+def address(person: Returnee | Mentor, ward_text: str) -> str:
+    """The street address when the roster has such a column, then the ward."""
+    for key, value in (person.extra or {}).items():
+        words = fold(str(key))
+        if (words.startswith("dia chi") or words in ("address", "noi o", "so nha")) and \
+                value not in (None, ""):
+            text = str(value).strip()
+            return text if fold(ward_text) in fold(text) else f"{text}, {ward_text}"
+    return ward_text
+
+
+def placement_text(assignment: Assignment, jobs: dict[str, Job],
+                   trainings: dict[str, Training], *, sentence: bool = False) -> str:
+    """The job or course the plan gives, in a ward officer's words ("" when none): for a
+    table cell "Công ty … (bảo vệ)" / "Học nghề may mặc: Trung tâm …"; in a sentence
+    "làm việc tại Công ty … (bảo vệ)" / "học nghề may mặc tại Trung tâm …"."""
+    if assignment.job_id and assignment.job_id in jobs:
+        j = jobs[assignment.job_id]
+        return f"{'làm việc tại ' if sentence else ''}{j.employer} ({j.sector})"
+    if assignment.training_id and assignment.training_id in trainings:
+        t = trainings[assignment.training_id]
+        return (f"học nghề {t.sector} tại {t.provider}" if sentence
+                else f"Học nghề {t.sector}: {t.provider}")
+    return ""
+
+
+def title(gender: str) -> str:
+    return "Bà" if gender == "F" else "Ông"
+
+
+def pair_values(plan: Plan, roster: Roster, assignment: Assignment, ward: str,
+                first_visit: dt.date | None) -> dict[str, str]:
+    """Every placeholder's text for one pair."""
+    r = roster.returnee(assignment.returnee_id)
+    m = roster.mentor(assignment.mentor_id or "")
+    jobs = {j.id: j for j in roster.jobs}
+    trainings = {t.id: t for t in roster.trainings}
+    unit = issuing_unit_lines(roster.settings.issuing_unit, ward)
+    day, month, year = date_line_parts(plan.plan_date)
+    cadence = roster.settings.cadence_days(r.risk)
+    mentor_ward = m.location.ward or BLANK
+    return {
+        "co_quan_cap_tren": "\n".join(unit[:-1]),
+        "don_vi_ban_hanh": unit[-1],
+        "dia_danh": place_name(ward),
+        "ngay": day, "thang": month, "nam": year,
+        "ngay_ke_hoach": f"{plan.plan_date:%d/%m/%Y}",
+        "phuong_xa": ward,
+        "danh_xung": title(r.gender),
+        "ho_ten_nguoi_duoc_giup": r.full_name,
+        "nam_sinh": str(r.birth_year),
+        "dia_chi": address(r, ward),
+        "ngay_chap_hanh_xong": f"{r.release_date:%d/%m/%Y}",
+        "danh_xung_ccb": title(m.gender),
+        "ho_ten_ccb": m.full_name,
+        "nam_sinh_ccb": str(m.birth_year),
+        "dien_thoai_ccb": m.phone or BLANK,
+        "dia_chi_ccb": address(m, mentor_ward),
+        "viec_lam": placement_text(assignment, jobs, trainings, sentence=True) or "chưa có",
+        "lan_tham_dau": (f"ngày {first_visit:%d/%m/%Y}" if first_visit
+                         else f"trong vòng {roster.settings.first_visit_days} ngày"),
+        "chu_ky_tham": f"cứ {cadence} ngày thăm một lần",
+    }
+
+
+# ------------------------------------------------------------------------- the template
+
+def default_template_bytes() -> bytes:
+    """The shipped template, or the same built in memory when the file is missing."""
+    if DEFAULT_TEMPLATE.is_file():
+        return DEFAULT_TEMPLATE.read_bytes()
+    return build_default_template()
+
+
+def build_default_template() -> bytes:
+    """The default Giấy phân công as .docx bytes, with placeholders."""
+    doc = new_document()
+    heading_block(doc, ["{{co_quan_cap_tren}}", "{{don_vi_ban_hanh}}"],
+                  ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"),
+                  "{{dia_danh}}, ngày {{ngay}} tháng {{thang}} năm {{nam}}",
+                  number_line="Số: ……………", upper=False)
+    para(doc, "GIẤY PHÂN CÔNG", bold=True, align="center", space_before=14)
+    para(doc, "Người giúp đỡ người chấp hành xong án phạt tù", bold=True, align="center")
+    short_rule(doc, 45, 165)
+    body = {"align": "justify", "indent_first_mm": 10, "space_after": 3}
+    para(doc, "Căn cứ Nghị định số 49/2020/NĐ-CP ngày 17 tháng 4 năm 2020 của Chính phủ "
+              "quy định chi tiết thi hành Luật Thi hành án hình sự về tái hòa nhập cộng "
+              "đồng;", italic=True, space_before=6, **body)
+    para(doc, "Căn cứ kế hoạch giúp đỡ người chấp hành xong án phạt tù trở về "
+              "{{phuong_xa}} lập ngày {{ngay_ke_hoach}},", italic=True, **body)
+    para(doc, "PHÂN CÔNG:", bold=True, align="center", space_before=3, space_after=3)
+    para(doc, "{{danh_xung_ccb}} {{ho_ten_ccb}}, sinh năm {{nam_sinh_ccb}}, cựu chiến binh, "
+              "điện thoại: {{dien_thoai_ccb}}, nơi ở: {{dia_chi_ccb}};", **body)
+    para(doc, "trực tiếp giúp đỡ {{danh_xung}} {{ho_ten_nguoi_duoc_giup}}, sinh năm "
+              "{{nam_sinh}}, nơi cư trú: {{dia_chi}}, chấp hành xong án phạt tù ngày "
+              "{{ngay_chap_hanh_xong}}.", **body)
+    para(doc, "Nhiệm vụ của người giúp đỡ:", bold=True, space_before=3, **body)
+    duties = [
+        "1. Gặp gỡ, thăm hỏi, động viên người được giúp đỡ ổn định tư tưởng, chấp hành "
+        "pháp luật, hòa nhập với gia đình và cộng đồng. Thăm lần đầu {{lan_tham_dau}}, "
+        "sau đó {{chu_ky_tham}}.",
+        "2. Giúp đỡ tìm việc làm, học nghề, vay vốn để ổn định cuộc sống. Việc làm, học "
+        "nghề đã giới thiệu: {{viec_lam}}.",
+        "3. Phối hợp với gia đình, công an và các đoàn thể ở địa phương trong việc giúp "
+        "đỡ, quản lý người được giúp đỡ.",
+        "4. Kịp thời báo cáo Ban Chỉ đạo khi người được giúp đỡ gặp khó khăn, thay đổi nơi "
+        "ở hoặc có biểu hiện vi phạm pháp luật; báo cáo kết quả giúp đỡ theo định kỳ.",
+    ]
+    for duty in duties:
+        para(doc, duty, **body)
+    para(doc, "Giấy phân công có hiệu lực kể từ ngày ký. {{danh_xung_ccb}} {{ho_ten_ccb}} "
+              "và {{danh_xung}} {{ho_ten_nguoi_duoc_giup}} có trách nhiệm thực hiện Giấy "
+              "phân công này./.", **body)
+    signature_block(doc, [
+        ("small-bi", "Nơi nhận:"),
+        ("small", "- {{danh_xung_ccb}} {{ho_ten_ccb}};"),
+        ("small", "- {{danh_xung}} {{ho_ten_nguoi_duoc_giup}};"),
+        ("small", "- Lưu: Ban Chỉ đạo."),
+    ], [
+        ("b", "TM. BAN CHỈ ĐẠO"),
+        ("b", "TRƯỞNG BAN"),
+        ("i", "(Ký tên, đóng dấu)"),
+    ], space_before=6)
+    return to_bytes(doc)
