@@ -12,13 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,dask,ods]'
 	touch $(STAMP)
 
-# Debian packages the browser and print tests use (Chromium, LibreOffice, poppler).
-# Installed when missing and we are root; otherwise those tests skip with a reason.
+# Debian packages the browser and print tests use (Chromium, LibreOffice Calc and Writer,
+# poppler, Liberation fonts: Liberation Serif has Times New Roman's metrics, so the
+# documents to sign lay out as in Word). Installed when missing and we are root;
+# otherwise those tests skip with a reason (under CI they fail instead).
+SYSTEM_PACKAGES := chromium libreoffice-calc libreoffice-writer poppler-utils fonts-dejavu-core fonts-liberation2
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+	    || { command -v dpkg >/dev/null 2>&1 && ! dpkg -s libreoffice-writer fonts-liberation2 >/dev/null 2>&1; }; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing chromium, libreoffice-calc, poppler-utils (Debian packages)..."; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium libreoffice-calc poppler-utils fonts-dejavu-core >/dev/null) \
+	    echo "Installing $(SYSTEM_PACKAGES) (Debian packages)..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null) \
 	      || echo "WARNING: could not install system packages; browser/print tests will skip"; \
 	  else echo "NOTE: chromium/libreoffice missing and not root; browser/print tests will skip"; fi; \
 	fi

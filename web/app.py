@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from web import admin, auth, db, i18n, jobs, runs, template_view
+from web import admin, auth, db, documents_view, i18n, jobs, runs, template_view
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -124,6 +124,7 @@ def create_app(test_config: dict[str, Any] | None = None, *,
     app.register_blueprint(runs.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(template_view.bp)
+    app.register_blueprint(documents_view.bp)
     app.after_request(_security_headers)
     for code in ERROR_CODES:
         app.register_error_handler(code, _error_page)
