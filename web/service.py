@@ -208,8 +208,14 @@ def _issue_row(issue: dict, lang: str) -> dict[str, Any]:
             "text": results.pick(issue.get("message"), lang)}
 
 
-def _sheet_order(row: dict[str, Any]) -> tuple:
-    return row["sheet"], row["row"] if isinstance(row["row"], int) else 0
+def _by_row(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the report by sheet (in the order the report first names them), then by
+    row number."""
+    sheets: dict[str, int] = {}
+    for r in rows:
+        sheets.setdefault(r["sheet"], len(sheets))
+    return sorted(rows, key=lambda r: (sheets[r["sheet"]],
+                                       r["row"] if isinstance(r["row"], int) else 0))
 
 
 def report_view(issues: list[dict], lang: str) -> dict[str, Any]:
@@ -221,7 +227,7 @@ def report_view(issues: list[dict], lang: str) -> dict[str, Any]:
     for issue, row in zip(issues, rows, strict=True):  # problems of the whole file first
         if row["severity"] == "error":
             errors.setdefault(row["sheet"], []).append({**row, "whole": not issue.get("sheet")})
-    error_groups = sorted(((sheet, sorted(items, key=_sheet_order))
+    error_groups = sorted(((sheet, _by_row(items))
                            for sheet, items in errors.items()),
                           key=lambda kv: (not kv[1][0]["whole"], kv[0]))
     by_code: dict[str, list[dict]] = {}
@@ -230,7 +236,7 @@ def report_view(issues: list[dict], lang: str) -> dict[str, Any]:
             by_code.setdefault(r["code"], []).append(r)
     kinds = []
     for code, items in sorted(by_code.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        items.sort(key=_sheet_order)
+        items = _by_row(items)
         kinds.append({"code": code, "count": len(items),
                       "label": _("issue." + code, lang=lang, default=items[0]["text"]),
                       "page": results.page_of("warnings", items, size=WARNING_PAGE_SIZE)})
@@ -240,8 +246,8 @@ def report_view(issues: list[dict], lang: str) -> dict[str, Any]:
 def warning_page(issues: list[dict], lang: str, code: str, *, q: str = "",
                  page: int = 1) -> results.Page:
     """One page of the warnings of kind ``code`` (NotFound when there are none)."""
-    items = sorted((r for r in (_issue_row(i, lang) for i in issues)
-                    if r["severity"] != "error" and r["code"] == code), key=_sheet_order)
+    items = _by_row([r for r in (_issue_row(i, lang) for i in issues)
+                     if r["severity"] != "error" and r["code"] == code])
     if not items:
         raise NotFound(code)
     return results.page_of("warnings", items, q=q, page=page, size=WARNING_PAGE_SIZE)

@@ -16,30 +16,27 @@ Screenshots go to pytest's tmp dir and are copied to ``test-output/screenshots/`
 from __future__ import annotations
 
 import dataclasses
-import os
-import queue
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_helpers import (
+    ARGS,
+    CHROMIUM,
+    PASSWORD,
+    ROOT,
+    SCREENSHOTS,
+    STEP_MS,
+    Server,
+)
+from browser_helpers import log_in as _log_in
+from browser_helpers import shot as _shot
+from browser_helpers import submit as _submit
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "roster.xlsx"
-SCREENSHOTS = ROOT / "test-output" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ADMIN, COORD = "chief", "lan.nguyen"
-PASSWORD = "một mật khẩu dài 2026"
-STEP_MS = 15_000  # any single page action or navigation
 SOLVE_MS = 90_000  # a solve, from the click to the result page
 
 pytestmark = [
@@ -48,78 +45,6 @@ pytestmark = [
                        reason="Debian's Chromium (/usr/bin/chromium) is not installed; "
                               "`make test` installs it as root (apt-get install chromium)"),
 ]
-
-
-# --- the server -----------------------------------------------------------------------
-
-class Server:
-    def __init__(self, proc: subprocess.Popen, url: str, setup_url: str, lines: list[str]):
-        self.proc, self.url, self.setup_url, self.lines = proc, url, setup_url, lines
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the server exited with code {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"nothing listens on port {port} after {timeout}s")
-
-
-@pytest.fixture
-def server(tmp_path) -> Iterator[Server]:
-    port = _free_port()
-    env = {**os.environ, "PLANNER_INSTANCE_PATH": str(tmp_path / "instance"),
-           "PYTHONUNBUFFERED": "1"}
-    code = f"from web.app import serve; serve(host='127.0.0.1', port={port})"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    lines: list[str] = []
-    found: queue.Queue[str] = queue.Queue()
-
-    def read() -> None:  # keep draining the pipe so the server never blocks on it
-        for line in proc.stdout:
-            lines.append(line.rstrip("\n"))
-            match = re.search(r"(http://\S+/setup/[A-Za-z0-9_-]+)", line)
-            if match:
-                found.put(match.group(1))
-
-    reader = threading.Thread(target=read, name="server-stdout", daemon=True)
-    reader.start()
-    try:
-        try:
-            setup_url = found.get(timeout=30)
-        except queue.Empty:
-            raise AssertionError("no setup link printed:\n" + "\n".join(lines)) from None
-        _wait_for_port(port, proc, timeout=30)
-        yield Server(proc, f"http://127.0.0.1:{port}", setup_url, lines)
-    finally:
-        _stop(proc)
-        reader.join(timeout=5)
-        proc.stdout.close()
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the server we started (its own process group: waitress and nothing else;
-    solver workers run in their own sessions and have finished by now)."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 # --- the data -------------------------------------------------------------------------
@@ -146,28 +71,6 @@ def _new_returnees_workbook(path: Path, n: int = 30) -> list[str]:
 
 
 # --- the browser ----------------------------------------------------------------------
-
-def _shot(page, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, SCREENSHOTS / path.name)
-    return path
-
-
-def _submit(page, form_selector: str) -> None:
-    """Click the form's submit button and wait for the page it leads to."""
-    with page.expect_navigation(wait_until="load"):
-        page.locator(f"{form_selector} button").last.click()
-
-
-def _log_in(page, base: str, name: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    _submit(page, "main form")
-    assert not page.url.endswith("/login"), page.locator("main").inner_text()
-
 
 def _run_and_watch(page, run_id: str) -> list[float]:
     """Start the run, watch the progress bar until the page moves to the result; return
@@ -265,7 +168,9 @@ def test_coordinator_flow_in_chromium(server: Server, tmp_path: Path):
             progress = _run_and_watch(page, first)
             assert progress and all(0 <= v <= 1 for v in progress), progress
             expect(page.locator("h1")).to_have_text(f"Kết quả kế hoạch #{first}")
-            expect(page.locator("#assignments tbody tr")).to_have_count(120)
+            # the first page of the assignments; the pager says how many there are
+            expect(page.locator("#assignments tbody tr")).to_have_count(50)
+            expect(page.locator("#t-assignments nav.pager .count")).to_contain_text("120")
             expect(page.locator("svg.map .pair-line").first).to_be_attached()
             assert page.locator("#changes").count() == 0  # a first plan changes nothing
 
@@ -327,6 +232,8 @@ def test_coordinator_flow_in_chromium(server: Server, tmp_path: Path):
                       for k in ("new", "kept", "changed", "ended")}
             assert counts["new"] >= 30, counts
             assert counts["kept"] + counts["changed"] + counts["ended"] >= 100, counts
+            page.fill("#t-changes input[name=q]", "MOI0")  # the server searches the list
+            expect(page.locator("#t-changes nav.pager .count")).to_contain_text("tìm thấy")
             listed = page.locator("#change-list tbody").inner_text()
             assert sum(rid in listed for rid in new_ids) >= 25, counts
             expect(page.locator("#assignments thead")).to_contain_text("Thay đổi")
