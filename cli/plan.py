@@ -32,6 +32,9 @@ def _args(p: argparse.ArgumentParser) -> None:
                         "as in data/templates/phan_cong.docx; see the README)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting (repeatable), e.g. --set mentor_max_km=4")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="solve the independent regions on an existing Dask cluster "
+                        "(e.g. tcp://10.0.0.5:8786); default: the local cores")
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="solver time limit per stage in seconds")
     p.add_argument("--lang", choices=("vi", "en"), default="vi", help="workbook language")
@@ -106,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     from matcher.io.reader import overrides_from_args
     from matcher.io.report import format_report
     from matcher.io.sandbox import read_roster_bounded
-    from matcher.solve import solve
+    from matcher.planner import plan_roster
 
     missing = [f for f in args.roster if not Path(f).is_file()]
     if missing:
@@ -131,8 +134,12 @@ def _run(args: argparse.Namespace) -> int:
         except RosterError as exc:
             print(format_report(exc.issues, lang="en"))
             return EXIT_BAD_INPUT
-    plan = solve(roster, progress=_progress(args.quiet), time_limit=args.time_limit,
-                 previous=previous)
+    try:
+        plan = plan_roster(roster, progress=_progress(args.quiet), time_limit=args.time_limit,
+                           previous=previous, scheduler=args.scheduler)
+    except (ImportError, OSError) as exc:  # no 'dask' extra, or the cluster cannot be reached
+        print(f"Could not plan on the Dask cluster {args.scheduler}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     try:
         assert_plan_ok(roster, plan, previous)  # hard rules, require rows, rerun, schedule, tiers
     except PlanCheckError as exc:

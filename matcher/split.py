@@ -34,6 +34,7 @@ processes). Workers of a remote Dask cluster need this package installed.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import os
 import time
@@ -53,9 +54,9 @@ from matcher.domain import Roster
 from matcher.explain import capacity_gaps
 from matcher.geo import chord_for_km, unit_xyz
 from matcher.loans import allocate_loans
-from matcher.plan import Plan, Tier
+from matcher.plan import Plan, PreviousPlan, Tier, as_previous
 from matcher.rules import people_arrays
-from matcher.solve import solve
+from matcher.solve import follow_up_finished, solve
 from matcher.text import fold
 
 EXECUTORS = ("local", "dask", "serial")
@@ -278,38 +279,46 @@ def _context(roster: Roster, where: dict[str, np.ndarray], n_batches: int
 # batches handed to forked workers without pickling, with the whole roster's candidate
 # pairs and each batch's indices into the roster (the workers cut their pairs from them)
 _PARTS: list[Roster] | None = None
+_PREVIOUS: list[PreviousPlan | None] | None = None
 _WHOLE: tuple[object, list[dict[str, np.ndarray]]] | None = None
 
 
 def solve_part(part: Roster, time_limit: float | None = None, *, parallel: bool = False,
-               context=None) -> Plan:
+               context=None, previous: PreviousPlan | None = None) -> Plan:
     """Solve one part (no visit schedule); runs in a worker process, or in this one when
     there is a single part (then ``parallel`` lets it use a second core). ``context``:
-    the part's candidate pairs, already built."""
+    the part's candidate pairs, already built; ``previous``: the part of the previous
+    plan that concerns its returnees (a rerun)."""
     t0 = time.perf_counter()
     plan = solve(part, schedule=False, time_limit=time_limit, parallel=parallel,
-                 context=context)
+                 context=context, previous=previous)
     plan.stats["part_seconds"] = time.perf_counter() - t0
     return plan
 
 
 def _solve_inherited(i: int, time_limit: float | None, parallel: bool = False) -> Plan:
     assert _PARTS is not None, "worker did not inherit the parts"
+    previous = _PREVIOUS[i] if _PREVIOUS is not None else None
     context = None
     if _WHOLE is not None and _WHOLE[0] is not None:
         t0 = time.perf_counter()
         context = part_context(_WHOLE[0], _PARTS[i], _WHOLE[1][i])
         context.stats["cut_seconds"] = time.perf_counter() - t0
-    return solve_part(_PARTS[i], time_limit, parallel=parallel, context=context)
+    if previous is not None:  # a rerun marks previous pairs on the part's own arcs
+        context = None
+    return solve_part(_PARTS[i], time_limit, parallel=parallel, context=context,
+                      previous=previous)
 
 
 def _run_local(parts: list[Roster], workers: int, time_limit: float | None,
-               whole=None) -> list[Plan]:
+               whole=None, previous: list[PreviousPlan | None] | None = None) -> list[Plan]:
     """``whole``: (the roster's candidate pairs, per part its indices into the roster),
-    which forked workers cut their parts' pairs from."""
-    global _PARTS, _WHOLE
+    which forked workers cut their parts' pairs from; ``previous``: per part, its share
+    of the previous plan (a rerun)."""
+    global _PARTS, _WHOLE, _PREVIOUS
+    prevs = previous or [None] * len(parts)
     if workers <= 1 or len(parts) == 1:
-        return [solve_part(x, time_limit) for x in parts]
+        return [solve_part(x, time_limit, previous=p) for x, p in zip(parts, prevs)]
     # biggest first so the slowest part starts at once
     order = sorted(range(len(parts)), key=lambda i: -len(parts[i].returnees))
     # a part with half the returnees or more sets the wall time: it may use a second
@@ -321,24 +330,25 @@ def _run_local(parts: list[Roster], workers: int, time_limit: float | None,
     # ``__main__`` guard, a daemonic process): then the parts are solved in this process
     fork = forked.can_fork()
     if not fork and not forked.spawn_safe():
-        return [solve_part(x, time_limit) for x in parts]
+        return [solve_part(x, time_limit, previous=p) for x, p in zip(parts, prevs)]
     ctx = mp.get_context("fork" if fork else "spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=ctx) as pool:
         if fork:
-            _PARTS, _WHOLE = parts, whole
+            _PARTS, _WHOLE, _PREVIOUS = parts, whole, prevs
             try:
                 futures = {i: pool.submit(_solve_inherited, i, time_limit, big[i])
                            for i in order}
                 return [futures[i].result() for i in range(len(parts))]
             finally:
-                _PARTS = _WHOLE = None
-        futures = {i: pool.submit(solve_part, parts[i], time_limit, parallel=big[i])
-                   for i in order}
+                _PARTS = _WHOLE = _PREVIOUS = None
+        futures = {i: pool.submit(solve_part, parts[i], time_limit, parallel=big[i],
+                                  previous=prevs[i]) for i in order}
         return [futures[i].result() for i in range(len(parts))]
 
 
 def _run_dask(parts: list[Roster], scheduler: str | None, workers: int | None,
-              time_limit: float | None) -> list[Plan]:
+              time_limit: float | None,
+              previous: list[PreviousPlan | None] | None = None) -> list[Plan]:
     try:  # the optional extra 'dask': only this path needs it
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -359,8 +369,10 @@ def _run_dask(parts: list[Roster], scheduler: str | None, workers: int | None,
         client = Client(cluster)
     try:
         order = sorted(range(len(parts)), key=lambda i: -len(parts[i].returnees))
+        prevs = previous or [None] * len(parts)
         data = client.scatter([parts[i] for i in order])
-        futures = [client.submit(solve_part, d, time_limit, pure=False) for d in data]
+        futures = [client.submit(solve_part, d, time_limit, previous=prevs[i], pure=False)
+                   for d, i in zip(data, order)]
         done = client.gather(futures)
         plans: list[Plan | None] = [None] * len(parts)
         for i, plan in zip(order, done):
@@ -374,36 +386,44 @@ def _run_dask(parts: list[Roster], scheduler: str | None, workers: int | None,
 
 def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | None = None,
                 workers: int | None = None, batches: int | None = None,
-                time_limit: float | None = None) -> Plan:
+                time_limit: float | None = None,
+                previous: Plan | PreviousPlan | None = None) -> Plan:
     """Solve the independent parts of ``roster`` (mentors, jobs, training; no visit
     schedule) in parallel and merge them into one plan in the roster's returnee order.
 
     ``executor``: ``local`` (processes on this machine, ``workers`` default the number of
     cores), ``dask`` (``scheduler`` address, or a local cluster of ``workers`` (2)
     processes), ``serial``. ``batches``: how many parts at most (default: the number of
-    workers, or more so that parts hold about :data:`PART_RETURNEES` returnees)."""
+    workers, or more so that parts hold about :data:`PART_RETURNEES` returnees).
+    ``previous``: a rerun; each part gets the previous pairs of its own returnees."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     t0 = time.perf_counter()
     n_workers = workers or (2 if executor == "dask" and not scheduler else os.cpu_count() or 1)
     parts, regions = _split(roster, batches, n_workers)
     context, regions.context = regions.context, None
+    prev = as_previous(previous) if previous is not None else None
     t_split = time.perf_counter() - t0
     t1 = time.perf_counter()
     if len(parts) == 1:  # one region: the whole roster is the part (nothing to merge),
         # solved here with the candidate pairs already built and both cores
         parts = [roster]
         plans = [solve_part(roster, time_limit, parallel=executor != "serial",
-                            context=context)]
-    elif executor == "serial":
-        plans = [solve_part(x, time_limit) for x in parts]
-    elif executor == "local":
-        plans = _run_local(parts, n_workers, time_limit, (context, regions.part_index))
+                            context=context if prev is None else None, previous=prev)]
     else:
-        plans = _run_dask(parts, scheduler, workers, time_limit)
+        prevs = [_previous_of(prev, x, i == 0) for i, x in enumerate(parts)] \
+            if prev is not None else None
+        if executor == "serial":
+            plans = [solve_part(x, time_limit, previous=p)
+                     for x, p in zip(parts, prevs or [None] * len(parts))]
+        elif executor == "local":
+            plans = _run_local(parts, n_workers, time_limit, (context, regions.part_index),
+                               prevs)
+        else:
+            plans = _run_dask(parts, scheduler, workers, time_limit, prevs)
     t_parts = time.perf_counter() - t1
     t2 = time.perf_counter()
-    plan = merge_plans(roster, plans)
+    plan = merge_plans(roster, plans, prev)
     t_merge = time.perf_counter() - t2
     timings = {"split": t_split, "parts_wall": t_parts, "merge": t_merge}
     for part in plans:  # summed over parts: process seconds, more than wall when parallel
@@ -427,8 +447,20 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
 
 # ----------------------------------------------------------------------------- merging
 
-def merge_plans(roster: Roster, plans: Sequence[Plan]) -> Plan:
-    """One plan for ``roster`` from plans of its independent parts."""
+def _previous_of(prev: PreviousPlan, part: Roster, first: bool) -> PreviousPlan:
+    """The share of the previous plan a part needs: its returnees' rows and visits (the
+    previous plan's own issues go with the first part only, so they are noted once)."""
+    ids = {r.id for r in part.returnees}
+    return dataclasses.replace(
+        prev, rows={k: v for k, v in prev.rows.items() if k in ids},
+        visits=[v for v in prev.visits if v.returnee_id in ids],
+        issues=list(prev.issues) if first else [], granted={})
+
+
+def merge_plans(roster: Roster, plans: Sequence[Plan],
+                previous: PreviousPlan | None = None) -> Plan:
+    """One plan for ``roster`` from plans of its independent parts (``previous``: the
+    whole previous plan of a rerun, for the changes no part sees and loans granted)."""
     s = roster.settings
     order = {r.id: i for i, r in enumerate(roster.returnees)}
     by_id = {a.returnee_id: a for p in plans for a in p.assignments}
@@ -471,8 +503,41 @@ def merge_plans(roster: Roster, plans: Sequence[Plan]) -> Plan:
         unscheduled=[u for p in plans for u in p.unscheduled])
     # gaps per ward use the whole roster (median mentor capacity, wards across parts)
     merged.capacity_gaps = capacity_gaps(SimpleNamespace(roster=roster), merged)
-    # a capital pool may span regions: loans are allocated on the whole roster
-    loans = allocate_loans(roster, merged.assignments)
+    if any(p.changes for p in plans):
+        merged.changes = _merge_changes(roster, plans, previous)
+    # a capital pool may span regions: loans are allocated on the whole roster (its people
+    # under follow-up)
+    finished = follow_up_finished(roster)
+    active = dataclasses.replace(roster, returnees=tuple(
+        r for r in roster.returnees if r.id not in finished)) if finished else roster
+    loans = allocate_loans(active, merged.assignments,
+                           previous.granted if previous is not None else None)
     merged.tiers.update(loans.tiers)
     merged.loans, merged.employer_loans = loans.decisions, loans.employer_loans
     return merged
+
+
+def _merge_changes(roster: Roster, plans: Sequence[Plan],
+                   previous: PreviousPlan | None) -> dict:
+    """The parts' change reports as one, in roster order, with the previous pairs of
+    returnees no longer on the roster (which no part sees)."""
+    order = {r.id: i for i, r in enumerate(roster.returnees)}
+    items = sorted((x for p in plans for x in p.changes.get("list", [])),
+                   key=lambda x: order.get(x["returnee_id"], len(order)))
+    counts: dict[str, int] = {}
+    for p in plans:
+        for k, v in p.changes.get("counts", {}).items():
+            counts[k] = counts.get(k, 0) + v
+    if previous is not None:
+        listed = {x["returnee_id"] for x in items}
+        for rid, row in previous.rows.items():
+            if rid not in order and rid not in listed and (
+                    row.mentor_id or row.job_id or row.training_id):
+                counts["ended"] = counts.get("ended", 0) + 1
+                items.append({"returnee_id": rid, "change": "ended",
+                              "old_mentor": row.mentor_id, "new_mentor": None,
+                              "reason": "ended: no longer on the roster",
+                              "reason_vi": "kết thúc: không còn trong danh sách"})
+    first = next((p.changes for p in plans if p.changes), {})
+    return {"counts": counts, "list": items, "previous": first.get("previous", ""),
+            "warnings": [w for p in plans for w in p.changes.get("warnings", [])]}

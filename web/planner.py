@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 import re
 import shutil
@@ -161,7 +162,9 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     With ``previous_json_path`` (the earlier run's plan) the library solves in rerun mode:
     confirmed pairs stay, other pairs change as little as possible, and the plan's
     ``changes`` says new / kept / changed / ended for every returnee, with reasons."""
-    from matcher.solve import solve
+    from matcher.check import assert_plan_ok
+    from matcher.errors import PlanCheckError
+    from matcher.planner import plan_roster
 
     started = time.monotonic()
     progress_cb(0.0, "reading roster")
@@ -170,7 +173,15 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     if previous_json_path is not None:
         progress_cb(0.02, "reading previous plan")
         previous = load_previous(Path(previous_json_path), roster)
-    plan = solve(roster, previous=previous, progress=progress_cb)
+    # the same path as `run.py plan`: regions in parallel, on a Dask cluster when the
+    # deployment names one (PLANNER_DASK_SCHEDULER, see README)
+    plan = plan_roster(roster, previous=previous, progress=progress_cb,
+                       scheduler=os.environ.get("PLANNER_DASK_SCHEDULER") or None)
+    try:
+        assert_plan_ok(roster, plan, previous)
+    except PlanCheckError as exc:  # a solver bug: nothing is written, the run fails
+        raise RuntimeError("the computed plan breaks a hard rule (a bug; please report it "
+                           f"with the roster): {exc.violations[0]}") from None
     progress_cb(0.95, "writing plan")
     out_dir = Path(out_dir)
     _write_workbooks(plan, roster, out_dir)

@@ -1,0 +1,51 @@
+"""The one planning path of the CLI, the web and the benchmark (issue 20).
+
+A roster is first cut into independent regions (connected components of the feasible
+pairs, :mod:`matcher.split`). A roster of a few thousand returnees or more is solved
+region by region in parallel — on the local cores, or on an existing Dask cluster when a
+``scheduler`` address is given — and merged; a smaller one is solved in one process
+(which still uses a second core for the placements). The visit schedule, the loans and
+the review of the last plan's visits are then made on the whole plan. The tiers and
+their proofs do not depend on which way it ran (tests/test_planner.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from matcher.domain import Roster
+from matcher.plan import Plan, PreviousPlan, as_previous
+from matcher.review import review_visits
+from matcher.schedule import previous_visits_from, schedule_visits
+from matcher.solve import solve
+from matcher.split import solve_split
+
+Progress = Callable[[float, str], None]
+# below this many returnees one process (with a forked placement child) is as fast as
+# cutting into regions: the split costs a connected-components pass and a merge
+SPLIT_MIN_RETURNEES = 3000
+
+
+def plan_roster(roster: Roster, *, previous: Plan | PreviousPlan | None = None,
+                scheduler: str | None = None, progress: Progress | None = None,
+                time_limit: float | None = None, schedule: bool = True,
+                workers: int | None = None) -> Plan:
+    """Plan ``roster`` the way every front end does. ``scheduler``: the address of a Dask
+    scheduler (``tcp://host:8786``) to solve the regions on; ``previous``: a rerun."""
+    say = progress or (lambda f, msg: None)
+    if scheduler is None and len(roster.returnees) < SPLIT_MIN_RETURNEES:
+        return solve(roster, progress=say, time_limit=time_limit, schedule=schedule,
+                     previous=previous)
+    prev = as_previous(previous) if previous is not None else None
+    say(0.05, "regions")
+    plan = solve_split(roster, executor="dask" if scheduler else "local",
+                       scheduler=scheduler, workers=workers, time_limit=time_limit,
+                       previous=prev)
+    if schedule:
+        say(0.85, "visit schedule")
+        last = previous_visits_from(prev, roster.settings.plan_date) if prev else None
+        schedule_visits(roster, plan, last)
+    if prev is not None:
+        plan.visit_review = review_visits(prev, roster.settings.plan_date)
+    say(1.0, "done")
+    return plan
