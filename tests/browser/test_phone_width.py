@@ -11,6 +11,7 @@ result tables are cards and the map scrolls inside its own frame with ward names
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from browser_helpers import (
     ARGS,
     CHROMIUM,
     ROOT,
+    SCREENSHOTS,
     STEP_MS,
     Server,
     create_admin,
@@ -103,6 +105,11 @@ def test_no_page_scrolls_sideways_at_390_px(fast_server: Server, tmp_path: Path)
             frame = page.locator(".map-wrap").evaluate(
                 "e => ({inner: e.scrollWidth, outer: e.clientWidth})")
             assert frame["inner"] > frame["outer"], frame
+            page.locator("#map").screenshot(path=str(tmp_path / "phone-map.png"))
+            page.evaluate("document.getElementById('assignments-section').scrollIntoView()")
+            page.screenshot(path=str(tmp_path / "phone-cards.png"))  # what the screen shows
+            for name in ("phone-map.png", "phone-cards.png"):
+                shutil.copy(tmp_path / name, SCREENSHOTS / name)
             # a later page of the assignments, by touch
             page.locator("#t-assignments nav.pager a[rel=next]").tap()
             expect(page.locator("#t-assignments nav.pager")).to_contain_text("Trang 2/")

@@ -102,3 +102,95 @@ def test_the_page_works_on_the_library_plan(tmp_path):
     assert res.tiers == [{"name": "M1", "value": 2, "bound": 2, "optimal": True}]
     source = res.map_source()
     assert source.plan["assignments"][1] == {"returnee_id": "R2", "mentor_id": "M2"}
+
+
+# --- tables one page at a time and the map (issues 20 and 18) ------------------------
+
+def test_a_page_of_a_table_searched_without_accents(tmp_path):
+    from web.results import page_of, search_keys, table_page
+
+    res = _load(tmp_path, "vi")
+    assert [r["returnee_id"] for r in table_page(res, "assignments", q="le a").rows] == ["R1"]
+    assert table_page(res, "assignments", q="LÊ A").total == 1
+    assert table_page(res, "assignments", q="tran b").rows[0]["mentor_id"] == "M1"
+    assert table_page(res, "changes", q="r9").rows[0]["change"] == "ended"
+    assert table_page(res, "assignments", ward="Phường Hạc Thành").total == 1
+    assert table_page(res, "unmet").count == 0
+    assert search_keys(res, "assignments") is search_keys(res, "assignments")  # made once
+    rows = [{"id": str(i), "ward": "x"} for i in range(7)]
+    page = page_of("t", rows, size=3, page=3)
+    assert (page.page, page.pages, page.first, page.last) == (3, 3, 7, 7)
+    assert page_of("t", rows, size=3, page=0).page == 1
+    assert page_of("t", [], size=3).pages == 1 and page_of("t", [], size=3).first == 0
+    assert page_of("t", rows, q="5", size=3).args(code="k") == {"table": "t", "q": "5",
+                                                                 "code": "k"}
+
+
+def test_numbers_as_each_language_writes_them():
+    from web.results import number
+
+    assert number(10000, "vi") == "10.000" and number(10000, "en") == "10,000"
+    assert number(7, "vi") == "7"
+
+
+def test_a_loaded_result_is_kept_until_its_plan_changes_or_the_run_goes(tmp_path):
+    import os
+
+    from web import results
+
+    _load(tmp_path, "vi")
+    first = results.cached_result(tmp_path, "vi")
+    assert results.cached_result(tmp_path, "vi") is first
+    assert results.cached_result(tmp_path, "en") is not first
+    stat = (tmp_path / "plan.json").stat()
+    os.utime(tmp_path / "plan.json", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert results.cached_result(tmp_path, "vi") is not first
+    results.forget(tmp_path)
+    assert not [k for k in results._cache if k[0] == str(tmp_path)]
+
+
+def _map_of(n_returnees: int, wards: int):
+    from types import SimpleNamespace
+
+    from web.mapsvg import render_map
+
+    names = [f"Phường Số {w}" for w in range(wards)]
+    returnees = {f"R{i}": {"ward": names[i % wards], "lat": 19.7 + (i % 97) * 0.003,
+                           "lon": 105.7 + (i % 89) * 0.003 + (i % wards) * 0.05}
+                 for i in range(n_returnees)}
+    mentors = {f"M{i}": {"ward": names[i % wards], "lat": 19.71 + (i % 83) * 0.003,
+                         "lon": 105.71 + (i % 79) * 0.003 + (i % wards) * 0.05}
+               for i in range(n_returnees // 2)}
+    pairs = [{"returnee_id": f"R{i}", "mentor_id": f"M{i // 2}" if i % 10 else None}
+             for i in range(n_returnees)]
+    source = SimpleNamespace(index={"returnees": returnees, "mentors": mentors},
+                             plan={"assignments": pairs})
+    return str(render_map(source))
+
+
+def test_the_map_names_its_wards_and_has_a_scale_and_a_legend():
+    import re
+
+    svg = _map_of(60, 3)
+    assert svg.count('class="ward-label"') == 3 and ">Phường Số 0</text>" in svg
+    assert re.search(r'<g class="scale-bar">.*?>(\d+(,\d+)?) km</text>', svg)
+    legend = svg.split('<g class="map-legend">', 1)[1]
+    assert "cựu chiến binh" in legend and "người trở về" in legend
+    assert 'class="pt-uncovered"' in legend and 'class="pair-line"' not in legend
+    # every ward in the list under the map, with its numbers, also on a phone
+    listed = svg.split('<details class="ward-list">', 1)[1]
+    assert listed.count("<tr><td") == 3 and 'data-label="Phường/xã"' in listed
+    assert "<small" not in svg and "style=" not in svg  # CSP: styles are in style.css
+
+
+def test_a_province_map_is_drawn_by_ward_and_stays_small():
+    import time
+
+    started = time.monotonic()
+    svg = _map_of(12_000, 40)
+    assert time.monotonic() - started < 5  # was quadratic: 29 s at province scale
+    assert len(svg.encode()) < 150_000
+    assert svg.count("<circle") <= 40 + 2 and "mỗi vòng tròn là một phường/xã" in svg
+    labels = svg.count('class="ward-label"')
+    assert 5 <= labels <= 40  # names that would cover each other are left to the list
+    assert svg.split('<details class="ward-list">', 1)[1].count("<tr><td") == 40
