@@ -88,8 +88,10 @@ def _score_detail(score: dict[str, Any], lang: str) -> str:
                      if not k.endswith("_km") and isinstance(v, int | float) and v)
 
 
-def _km(value: Any) -> str:
-    return "" if value is None else f"{float(value):.1f}"
+def _km(value: Any, lang: str = "en") -> str:
+    """A distance to one decimal, with the decimal comma in Vietnamese (1,4)."""
+    text = "" if value is None else f"{float(value):.1f}"
+    return text.replace(".", ",") if lang == "vi" else text
 
 
 @dataclass
@@ -151,7 +153,7 @@ def load_result(directory: Path, lang: str) -> Result:
                       default=str(person.get("risk", ""))),
             "mentor_id": a.mentor_id or "",
             "mentor_name": res.name("mentors", a.mentor_id),
-            "mentor_km": _km(a.mentor_km),
+            "mentor_km": _km(a.mentor_km, lang),
             "job_id": a.job_id or "",
             "job_name": res.name("jobs", a.job_id),
             "training_id": a.training_id or "",
@@ -432,9 +434,10 @@ def table_page(res: Result, name: str, *, q: str = "", ward: str = "",
 
 
 # A loaded result is kept for the next page or search of the same run: reading a
-# province plan and its index takes about a second. Keyed by the plan file's path, size
-# and time, so a rerun's new plan is read afresh; a deleted run is forgotten.
-CACHE_SIZE = 3
+# province plan and its index takes about a second (and holds about 100 MB, hence only
+# two). Keyed by the plan file's path, size and time, so a new plan is read afresh; a
+# deleted run is forgotten.
+CACHE_SIZE = 2
 _cache: OrderedDict[tuple, Result] = OrderedDict()
 _cache_lock = threading.Lock()
 

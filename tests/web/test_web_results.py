@@ -126,11 +126,19 @@ def test_a_page_of_a_table_searched_without_accents(tmp_path):
                                                                  "code": "k"}
 
 
-def test_numbers_as_each_language_writes_them():
+def test_numbers_as_each_language_writes_them(tmp_path):
     from web.results import number
 
     assert number(10000, "vi") == "10.000" and number(10000, "en") == "10,000"
     assert number(7, "vi") == "7"
+    (tmp_path / "vi").mkdir()
+    (tmp_path / "en").mkdir()
+    assert _load(tmp_path / "vi", "vi").assignments[0]["mentor_km"] == ""
+    plan = json.loads(json.dumps(PLAN))
+    plan["assignments"][0]["mentor_km"] = 1.35
+    for lang, km in (("vi", "1,4"), ("en", "1.4")):
+        (tmp_path / lang / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+        assert load_result(tmp_path / lang, lang).assignments[0]["mentor_km"] == km
 
 
 def test_a_loaded_result_is_kept_until_its_plan_changes_or_the_run_goes(tmp_path):
