@@ -161,6 +161,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _write_outputs(plan, roster, args) -> list[str]:
     written = []
+    for name in (args.json, args.out):  # a new folder for the outputs is made, not refused
+        if name:
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
     if args.json:
         Path(args.json).write_text(json.dumps(plan.to_json(), ensure_ascii=False, indent=1),
                                    encoding="utf-8")
