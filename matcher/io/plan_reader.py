@@ -210,46 +210,55 @@ _KIND_WORDS = {fold(w): code for code in ("first", "follow-up")
                for w in (code, *TEXT[f"word:{code}"])}
 
 
+def _keyed_rows(path: str | Path, sheet_key: str, keys: tuple[str, ...],
+                required: tuple[str, ...]) -> tuple[str, list[Any], dict, list] | None:
+    """A sheet of the plan workbook read back by column key: (sheet name, header, column
+    index per key, [(row number, {key: cell})]), or None when the sheet or a required
+    column is missing."""
+    wanted = _keys_for(f"sheet:{sheet_key}")
+    grids = _sheet_grids(Path(path), lambda name: header_key(name) in wanted)
+    if not grids:
+        return None
+    sheet, grid = next(iter(grids.items()))
+    _head_row, header = grid[0]
+    where = {key: next((i for i, h in enumerate(header)
+                        if not is_blank(h) and header_key(h) in _keys_for(f"col:{key}")), None)
+             for key in keys}
+    if any(where[k] is None for k in required):
+        return None
+    rows = [(n, {k: cells[i] if i is not None and i < len(cells) else None
+                 for k, i in where.items()}) for n, cells in grid[1:]]
+    return sheet, header, where, rows
+
+
 def read_visits_back(path: str | Path) -> list[Visit]:
     """The visits of the plan workbook's Schedule sheet with the coordinator's ``done``
     marks (yes / no; blank: not marked). A cell that cannot be read raises RosterError
     with its sheet, row and column."""
-    keys = _keys_for("sheet:schedule")
-    grids = _sheet_grids(Path(path), lambda name: header_key(name) in keys)
-    if not grids:
+    found = _keyed_rows(path, "schedule", ("date", "slot", "mentor_id", "returnee_id",
+                                           "kind", "done"),
+                        ("date", "mentor_id", "returnee_id"))
+    if found is None:
         return []
-    sheet, grid = next(iter(grids.items()))
-    head_row, header = grid[0]
-    where = {}
-    for key in ("date", "slot", "mentor_id", "returnee_id", "kind", "done"):
-        wanted = _keys_for(f"col:{key}")
-        where[key] = next((i for i, h in enumerate(header)
-                           if not is_blank(h) and header_key(h) in wanted), None)
-    if any(where[k] is None for k in ("date", "mentor_id", "returnee_id")):
-        return []
+    sheet, header, where, rows = found
     out, issues = [], []
-    for n, cells in grid[1:]:
-        def cell(key: str, cells: list[Any] = cells) -> Any:
-            i = where[key]
-            return cells[i] if i is not None and i < len(cells) else None
-
-        if is_blank(cell("mentor_id")) or is_blank(cell("returnee_id")):
+    for n, cell in rows:
+        if is_blank(cell["mentor_id"]) or is_blank(cell["returnee_id"]):
             continue
-        column = None
+        column = "date"
         try:
-            column = "date"
-            day = parse_date(cell("date"))
+            day = parse_date(cell["date"])
             column = "done"
-            done = None if is_blank(cell("done")) else parse_bool(cell("done"))
+            done = None if is_blank(cell["done"]) else parse_bool(cell["done"])
         except ValueError:
             issues.append(_issue("bad_choice", sheet, n, str(header[where[column]]),
-                                 value=str(cell(column)),
+                                 value=str(cell[column]),
                                  choices="dd/mm/yyyy" if column == "date"
                                  else "yes, no (có, không)"))
             continue
-        out.append(Visit(day, _SLOT_WORDS.get(fold(cell("slot")), "morning"),
-                         parse_text(cell("mentor_id")), parse_text(cell("returnee_id")),
-                         _KIND_WORDS.get(fold(cell("kind")), "follow-up"), done))
+        out.append(Visit(day, _SLOT_WORDS.get(fold(cell["slot"]), "morning"),
+                         parse_text(cell["mentor_id"]), parse_text(cell["returnee_id"]),
+                         _KIND_WORDS.get(fold(cell["kind"]), "follow-up"), done))
     if issues:
         raise RosterError(issues)
     return out
@@ -259,36 +268,23 @@ def read_granted_loans(path: str | Path) -> dict[str, int]:
     """Loans marked granted in the plan workbook's loan sheet (its ``granted`` column,
     filled in by the coordinator): returnee id -> the amount (VND). A cell that is not a
     yes/no raises RosterError with its sheet, row and column."""
-    keys = _keys_for("sheet:loans")
-    grids = _sheet_grids(Path(path), lambda name: header_key(name) in keys)
-    if not grids:
+    found = _keyed_rows(path, "loans", ("returnee_id", "amount_vnd", "asked_vnd", "granted"),
+                        ("returnee_id", "granted"))
+    if found is None:
         return {}
-    sheet, grid = next(iter(grids.items()))
-    head_row, header = grid[0]
-    where = {}
-    for key in ("returnee_id", "amount_vnd", "asked_vnd", "granted"):
-        wanted = _keys_for(f"col:{key}")
-        where[key] = next((i for i, h in enumerate(header)
-                           if not is_blank(h) and header_key(h) in wanted), None)
-    if where["returnee_id"] is None or where["granted"] is None:
-        return {}
+    sheet, header, where, rows = found
     out, issues = {}, []
-    for n, cells in grid[1:]:
-        def cell(key: str, cells: list[Any] = cells) -> Any:
-            i = where[key]
-            return cells[i] if i is not None and i < len(cells) else None
-
-        if is_blank(cell("granted")) or is_blank(cell("returnee_id")):
+    for n, cell in rows:
+        if is_blank(cell["granted"]) or is_blank(cell["returnee_id"]):
             continue
         try:
-            if not parse_bool(cell("granted")):
+            if not parse_bool(cell["granted"]):
                 continue
-            amount = cell("amount_vnd")
-            amount = cell("asked_vnd") if is_blank(amount) else amount
-            out[parse_text(cell("returnee_id"))] = int(float(amount))
+            amount = cell["asked_vnd"] if is_blank(cell["amount_vnd"]) else cell["amount_vnd"]
+            out[parse_text(cell["returnee_id"])] = int(float(amount))
         except (TypeError, ValueError):
             issues.append(_issue("bad_choice", sheet, n, str(header[where["granted"]]),
-                                 value=str(cell("granted")), choices="yes, no (có, không)"))
+                                 value=str(cell["granted"]), choices="yes, no (có, không)"))
     if issues:
         raise RosterError(issues)
     return out
