@@ -19,8 +19,15 @@ def _args(p: argparse.ArgumentParser) -> None:
                    help="comma-separated: ward, city, province, national (default ward,city)")
     p.add_argument("--seeds", type=int, default=1, metavar="N",
                    help="instances per scale, seeds 1..N (default 1)")
-    p.add_argument("--methods", default="planner,greedy,mip", metavar="LIST",
-                   help="comma-separated: planner, greedy, mip (default all)")
+    p.add_argument("--methods", metavar="LIST",
+                   help="comma-separated: planner, greedy, mip (in-process) and process "
+                        "(`plan` as a whole process), rerun (`plan --previous` after +10 %% "
+                        "new releases), web (upload to result page in the real app). "
+                        "Default: planner, greedy and mip at every scale, and process, "
+                        "rerun and web at city and province scale")
+    p.add_argument("--repeat", type=int, default=3, metavar="N",
+                   help="runs of each whole-process method; the median is reported "
+                        "(default 3)")
     p.add_argument("--mip-time-limit", type=float, default=60.0, metavar="S",
                    help="CP-SAT time limit per tier for the generic MIP (default 60)")
     p.add_argument("--mip-max-scale", default="city",
@@ -39,22 +46,23 @@ def _run(args: argparse.Namespace) -> int:
     # cli.base).
     from matcher.bench import METHODS, SCALES, run_bench
 
-    scales, methods = _csv(args.scales), _csv(args.methods)
-    bad = [s for s in scales if s not in SCALES] + [m for m in methods if m not in METHODS]
-    if bad or not scales or not methods or args.seeds < 1:
+    scales = _csv(args.scales)
+    methods = None if args.methods is None else _csv(args.methods)
+    bad = [s for s in scales if s not in SCALES] + [m for m in methods or () if m not in METHODS]
+    if bad or not scales or methods == [] or args.seeds < 1 or args.repeat < 1:
         print(f"Unknown or missing value: {', '.join(bad) or 'nothing to run'}. Scales: "
-              f"{', '.join(SCALES)}; methods: {', '.join(METHODS)}; --seeds ≥ 1.",
-              file=sys.stderr)
+              f"{', '.join(SCALES)}; methods: {', '.join(METHODS)}; --seeds ≥ 1; "
+              "--repeat ≥ 1.", file=sys.stderr)
         return EXIT_BAD_INPUT
     results = run_bench(scales, args.seeds, methods, mip_time_limit=args.mip_time_limit,
                         mip_max_scale=args.mip_max_scale, scheduler=args.scheduler,
-                        out=args.out, progress=not args.quiet)
+                        repeat=args.repeat, out=args.out, progress=not args.quiet)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"Wrote {args.out}/results.json and {args.out}/results.md")
-    failed = [r for r in results["runs"] if r.get("error") or r.get("check")]
+    failed = [r for r in results["runs"] + results["whole"] if r.get("error") or r.get("check")]
     for r in failed:
         print(f"FAILED: {r['scale']} seed {r['seed']} {r['method']}: "
-              f"{r.get('error') or r['check'][:3]}", file=sys.stderr)
+              f"{(r.get('error') or '')[:500] or r['check'][:3]}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 

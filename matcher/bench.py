@@ -12,7 +12,11 @@ that loads it, so one method's memory never counts against another:
   schedule and the plan workbook), in one process (with ``plain``);
 * ``greedy``: :func:`matcher.baselines.greedy_plan`;
 * ``mip``: :func:`matcher.baselines.mip_plan` (city scale and below by default: one
-  Boolean per feasible pair does not fit a time limit above that).
+  Boolean per feasible pair does not fit a time limit above that);
+* ``process``, ``rerun``, ``web`` (:mod:`matcher.bench_process`, issue 20): what a user
+  waits for — ``run.py plan`` as a whole process on the roster written as a workbook, its
+  rerun after 10 % new releases, and the web app from upload to result page (city and
+  province scale by default).
 
 Measured per run: wall time of the method alone (not loading the roster or checking the
 plan), peak memory of the method's processes (the larger of the kernel's peak resident
@@ -41,7 +45,9 @@ from pathlib import Path
 from typing import Any
 
 SCALES = ("ward", "city", "province", "national")
-METHODS = ("planner", "greedy", "mip")
+IN_PROCESS = ("planner", "greedy", "mip")
+# whole processes as a user starts them: ``plan``, its rerun, the web app (bench_process)
+METHODS = (*IN_PROCESS, "process", "rerun", "web")
 TIERS = ("M1", "M2", "M4", "M5", "J1", "J2", "J4", "J5")
 MAXIMISE = {"M1", "M2", "M4", "J1", "J2", "J4"}
 LABELS = {"planner": "planner (split, parallel)", "plain": "planner (one process)",
@@ -234,21 +240,26 @@ def machine() -> dict[str, Any]:
 
 
 def run_bench(scales: Sequence[str] = ("ward", "city"), seeds: int = 1,
-              methods: Sequence[str] = METHODS, *, mip_time_limit: float = 60.0,
+              methods: Sequence[str] | None = None, *, mip_time_limit: float = 60.0,
               mip_max_scale: str = "city", plain_max_scale: str = "city",
-              scheduler: str | None = None, out: str | Path = "bench",
+              scheduler: str | None = None, repeat: int = 3, out: str | Path = "bench",
               progress: bool = True, say: Callable[[str], None] | None = None
               ) -> dict[str, Any]:
     """Run the benchmark; writes ``results.json`` and ``results.md`` in ``out`` and returns
-    the results."""
+    the results. ``methods`` None: the in-process methods at every scale and the
+    whole-process ones (:mod:`matcher.bench_process`) at city and province scale; named
+    methods run at every scale asked. ``repeat``: runs per whole-process method (median)."""
+    import tempfile
+
     from tqdm import tqdm
 
+    from matcher import bench_process as bp
     from matcher.generate import counts, generate_roster
 
     for s in scales:
         if s not in SCALES:
             raise ValueError(f"unknown scale {s!r} (one of {', '.join(SCALES)})")
-    for m in methods:
+    for m in methods or ():
         if m not in METHODS:
             raise ValueError(f"unknown method {m!r} (one of {', '.join(METHODS)})")
     say = say or (lambda msg: print(msg, file=sys.stderr))
@@ -256,12 +267,15 @@ def run_bench(scales: Sequence[str] = ("ward", "city"), seeds: int = 1,
     out.mkdir(parents=True, exist_ok=True)
     rank = {s: i for i, s in enumerate(SCALES)}
     options = {"mip_time_limit": mip_time_limit, "scheduler": scheduler}
-    tasks: list[tuple[str, int, str]] = []
+    in_process = [m for m in (methods or IN_PROCESS) if m in IN_PROCESS]
+    plan: dict[tuple[str, int], list[tuple[str, int, str]]] = {}
+    whole_plan: dict[tuple[str, int], list[tuple[str, int, str]]] = {}
     notes: list[str] = []
     skipped: list[dict[str, Any]] = []
     for scale in scales:
         for seed in range(1, seeds + 1):
-            for method in methods:
+            tasks = plan.setdefault((scale, seed), [])
+            for method in in_process:
                 if method == "mip" and rank[scale] > rank[mip_max_scale]:
                     skipped.append({"scale": scale, "seed": seed, "method": "mip",
                                     "skipped": f"MIP not run above {mip_max_scale} scale"})
@@ -270,6 +284,8 @@ def run_bench(scales: Sequence[str] = ("ward", "city"), seeds: int = 1,
                 if method == "planner" and rank[scale] <= rank[plain_max_scale]:
                     tasks.append((scale, seed, "plain"))
                     tasks.append((scale, seed, "full"))
+            whole_plan[(scale, seed)] = [(scale, seed, m)
+                                         for m in bp.plan_methods(methods, scale)]
     if any(s["method"] == "mip" for s in skipped):
         above = sorted({s["scale"] for s in skipped}, key=rank.get)
         notes.append(f"The generic MIP is skipped above {mip_max_scale} scale "
@@ -277,14 +293,18 @@ def run_bench(scales: Sequence[str] = ("ward", "city"), seeds: int = 1,
                      f"not get through CP-SAT's presolve in any useful time.")
         say(notes[-1])
     runs: list[dict[str, Any]] = []
+    whole: list[dict[str, Any]] = []
     instances: dict[tuple[str, int], dict[str, Any]] = {}
-    bar = tqdm(total=len(tasks), desc="bench", unit="run", file=sys.stderr,
+    total = sum(map(len, plan.values())) + sum(map(len, whole_plan.values()))
+    bar = tqdm(total=total, desc="bench", unit="run", file=sys.stderr,
                disable=not progress, dynamic_ncols=True)
-    current: tuple[str, int] | None = None
     path = out / "instance.tmp"
     try:
-        for scale, seed, method in tasks:
-            if current != (scale, seed):
+        with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+            for (scale, seed), tasks in plan.items():
+                wanted = [m for _s, _n, m in whole_plan[(scale, seed)]]
+                if not tasks and not wanted:
+                    continue
                 bar.set_description(f"{scale} seed {seed}: generating")
                 t0 = time.perf_counter()
                 roster = generate_roster(scale, seed)
@@ -293,31 +313,37 @@ def run_bench(scales: Sequence[str] = ("ward", "city"), seeds: int = 1,
                                             "generate_s": round(gen_s, 2), **counts(roster)}
                 with open(path, "wb") as f:
                     pickle.dump(roster, f, protocol=pickle.HIGHEST_PROTOCOL)
+                files = None
+                if wanted:  # the workbooks a user would plan, written while in memory
+                    bar.set_description(f"{scale} seed {seed}: writing workbooks")
+                    files = bp.Instance(roster, scale, seed,
+                                        Path(folder) / f"{scale}-{seed}", wanted)
                 del roster
-                current = (scale, seed)
-            bar.set_description(f"{scale} seed {seed}: {method}")
-            res = measure(method, path, options)
-            run = {"scale": scale, "seed": seed, "method": method, **res}
-            run.pop("phase", None)
-            if run.get("error"):
-                say(f"{scale} seed {seed} {method} FAILED: {run['error']}")
-            elif run.get("check"):
-                say(f"{scale} seed {seed} {method}: the checker rejects the plan: "
-                    f"{run['check'][:3]}")
-            runs.append(run)
-            bar.update(1)
+                for _scale, _seed, method in tasks:
+                    bar.set_description(f"{scale} seed {seed}: {method}")
+                    runs.append(_measured(scale, seed, method, path, options, say))
+                    bar.update(1)
+                for _scale, _seed, method in whole_plan[(scale, seed)]:
+                    bar.set_description(f"{scale} seed {seed}: {method} (whole process)")
+                    whole += bp.run_all([(scale, seed, method)], {(scale, seed): files},
+                                        repeat, say)
+                    bar.update(1)
     finally:
         bar.close()
         path.unlink(missing_ok=True)
     runs += skipped
+    bp.compare_with_planner(whole, runs)
     results = {
         "date": dt.datetime.now().isoformat(timespec="seconds"),
         "machine": machine(),
-        "options": {"scales": list(scales), "seeds": seeds, "methods": list(methods),
+        "options": {"scales": list(scales), "seeds": seeds,
+                    "methods": list(methods) if methods else "default",
                     "mip_time_limit_s_per_tier": mip_time_limit,
-                    "mip_max_scale": mip_max_scale, "scheduler": scheduler},
+                    "mip_max_scale": mip_max_scale, "scheduler": scheduler,
+                    "repeat": repeat},
         "instances": list(instances.values()),
         "runs": runs,
+        "whole": whole,
         "ratios": ratios(runs),
         "notes": notes,
     }
@@ -325,6 +351,18 @@ def run_bench(scales: Sequence[str] = ("ward", "city"), seeds: int = 1,
                                       encoding="utf-8")
     (out / "results.md").write_text(markdown(results), encoding="utf-8")
     return results
+
+
+def _measured(scale: str, seed: int, method: str, path: Path, options: dict[str, Any],
+              say: Callable[[str], None]) -> dict[str, Any]:
+    res = measure(method, path, options)
+    run = {"scale": scale, "seed": seed, "method": method, **res}
+    run.pop("phase", None)
+    if run.get("error"):
+        say(f"{scale} seed {seed} {method} FAILED: {run['error']}")
+    elif run.get("check"):
+        say(f"{scale} seed {seed} {method}: the checker rejects the plan: {run['check'][:3]}")
+    return run
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -555,4 +593,8 @@ def markdown(results: dict[str, Any]) -> str:
               "'n/p' where a higher tier is not proved (the bound is then conditional)."]
     for n in results.get("notes", []):
         lines += ["", n]
+    if results.get("whole"):
+        from matcher.bench_process import markdown_lines
+
+        lines += markdown_lines(results["whole"])
     return "\n".join(lines) + "\n"

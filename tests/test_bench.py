@@ -123,3 +123,25 @@ def test_mip_proves_the_same_tiers_as_the_planner_on_a_small_roster():
     for name in ("M1", "M2", "M4", "M5", "J1", "J2", "J4", "J5"):
         assert plan.tiers[name].optimal, name
         assert abs(plan.tiers[name].value - ref.tiers[name].value) < 1e-6, name
+
+
+def test_bench_process_method_times_plan_as_a_whole_process(tmp_path):
+    """``process`` (issue 20) at ward scale: ``run.py plan`` on the roster written as a
+    workbook, in its own process; a median time, a peak memory of its process tree, and
+    the in-process planner's tier values."""
+    from matcher.bench_process import TARGETS, markdown_lines
+
+    results = run_bench(["ward"], 1, ["planner", "process"], repeat=2, out=tmp_path,
+                        progress=False, say=lambda msg: None)
+    (whole,) = results["whole"]
+    assert whole["method"] == "process" and not whole.get("error"), whole
+    assert len(whole["runs_s"]) == 2 and min(whole["runs_s"]) <= whole["wall_s"] > 0
+    assert whole["peak_mb"] > 30  # an interpreter with numpy, scipy and OR-Tools
+    assert whole["load"] and whole["in_process_planner_s"] > 0
+    planner = next(r for r in results["runs"] if r["method"] == "planner")
+    assert whole["tiers_differ"] == []
+    for name in TIERS:
+        assert abs(whole["tiers"][name]["value"] - planner["tiers"][name]["value"]) < 0.01, name
+    md = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert "| ward | 1 | `plan` whole process" in md and "same tiers as the in-process" in md
+    assert ("city", "process") in TARGETS and markdown_lines([]) == []
