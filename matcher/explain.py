@@ -280,7 +280,7 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
         return len(buckets[key])
 
     if buckets["skill"]:
-        skills = ", ".join(sorted(returnee.skills))
+        skills = ", ".join(sorted(_sector_names(ctx).get(x, x) for x in returnee.skills))
         out.append(Bi(
             f"rule 10: {_n(n('skill'), word)} {radius} need a skill this person does not list "
             f"(skills: {skills or 'none listed'}) and are not entry-level: {ids('skill')}",
@@ -326,6 +326,18 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
             f"{n('other')} {wvi} {rvi} đã dành cho người khác để nhiều người được sắp xếp "
             f"hơn: {ids('other', 'vi')}"))
     return out
+
+
+def _sector_names(ctx: Context) -> dict[str, str]:
+    """Skills are kept folded ("lai xe"); say them as the roster's openings and courses
+    spell their sectors ("lái xe"), accents and all."""
+    def make() -> dict[str, str]:
+        out: dict[str, str] = {}
+        for item in (*ctx.roster.jobs, *ctx.roster.trainings):
+            out.setdefault(fold(item.sector), item.sector)
+        return out
+
+    return ctx.cached("sector_names", make)
 
 
 def explain_unassigned(ctx: Context, plan: Plan) -> list[Unassigned]:
