@@ -20,6 +20,7 @@ No hashes, ids or setting names appear on paper; names keep their accents.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -214,8 +215,8 @@ def load_template(template: str | Path | bytes | None) -> list:
     return parts
 
 
-def _first_visits(plan: Plan) -> dict[str, object]:
-    first: dict[str, object] = {}
+def _first_visits(plan: Plan) -> dict[str, dt.date]:
+    first: dict[str, dt.date] = {}
     for v in sorted(plan.visits, key=lambda v: v.date):
         first.setdefault(v.returnee_id, v.date)
     return first
@@ -231,8 +232,7 @@ def _assignment_entries(plan: Plan, roster: Roster, parts: list
             if a.mentor_id is None or a.change not in NEW_PAIR_CHANGES:
                 continue
             n += 1
-            values = pair_values(plan, roster, a, r.location.ward or BLANK,
-                                 first.get(r.id))  # type: ignore[arg-type]
+            values = pair_values(plan, roster, a, r.location.ward or BLANK, first.get(r.id))
             name = safe_file_name(f"{n:03d} Giấy phân công - {r.full_name}") + ".docx"
             yield safe_file_name(ward), name, render_template(parts, values)
 
