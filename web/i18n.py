@@ -106,9 +106,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "upload.too_many": {"vi": "Chỉ được tải lên tối đa {n} tệp một lần.",
                         "en": "Upload at most {n} files at a time."},
     "upload.bad_type": {"vi": "Tệp “{name}” không phải bảng tính: chỉ nhận tệp .xlsx, .xlsm, "
-                              ".ods, .xls hoặc .csv.",
-                        "en": "“{name}” is not a spreadsheet: only .xlsx, .xlsm, .ods, .xls "
-                              "and .csv files are accepted."},
+                              ".ods, .xls, .csv hoặc văn bản Unicode (.txt, .tsv) lưu từ Excel.",
+                        "en": "“{name}” is not a spreadsheet: only .xlsx, .xlsm, .ods, .xls, "
+                              ".csv and Excel's Unicode text (.txt, .tsv) are accepted."},
     "upload.empty": {"vi": "Tệp “{name}” trống.", "en": "“{name}” is empty."},
     "upload.bad_content": {"vi": "Nội dung tệp “{name}” không phải là tệp {kind} thật (có thể "
                                  "tệp đã bị đổi đuôi). Hãy mở tệp bằng Excel rồi lưu lại dưới "
@@ -530,6 +530,67 @@ MESSAGES: dict[str, dict[str, str]] = {
     "map.col_returnees": {"vi": "Người trở về", "en": "Returnees"},
     "map.col_uncovered": {"vi": "Chưa có người giúp đỡ", "en": "Without a mentor"},
     "map.col_mentors": {"vi": "Cựu chiến binh", "en": "Mentors"},
+    # loans, documents to sign and the steering committee's report (issue 19)
+    "result.loans": {"vi": "Giới thiệu vay vốn", "en": "Loans referred or granted"},
+    "result.loans_value": {"vi": "{n} người, {amount}", "en": "{n} people, {amount}"},
+    "result.loans_title": {"vi": "Vay vốn ưu đãi", "en": "Preferential loans"},
+    "result.loans_intro": {"vi": "Mỗi người xin vay và quyết định trong quỹ của phường/điểm "
+                                 "giao dịch; người chưa được vay có lý do nêu rõ quỹ nào.",
+                           "en": "Each loan request and the decision within its ward's or "
+                                 "transaction point's capital; anyone left out has a reason "
+                                 "naming the pool."},
+    "result.no_loans": {"vi": "Không có ai xin vay vốn.", "en": "No one asks for a loan."},
+    "result.employers": {"vi": "Doanh nghiệp nhận người trở về có thể vay theo số lao động",
+                         "en": "Employers of returnees who may borrow per worker"},
+    "result.report_link": {"vi": "Báo cáo Ban Chỉ đạo (số liệu theo phường/xã, biểu đồ)",
+                           "en": "Steering committee report (figures per ward, chart)"},
+    "download.documents": {"vi": "Tài liệu để ký (Word)", "en": "Documents to sign (Word)"},
+    "col.pool": {"vi": "Quỹ cho vay", "en": "Capital pool"},
+    "col.asked": {"vi": "Số tiền xin vay", "en": "Amount asked"},
+    "col.loan_amount": {"vi": "Số tiền được vay", "en": "Amount"},
+    "col.decision": {"vi": "Quyết định", "en": "Decision"},
+    "col.employer": {"vi": "Doanh nghiệp", "en": "Employer"},
+    "col.workers": {"vi": "Số lao động", "en": "Workers"},
+    "col.may_borrow": {"vi": "Có thể vay", "en": "May borrow"},
+    "col.planned": {"vi": "Theo kế hoạch", "en": "Planned"},
+    "col.done": {"vi": "Đã thăm", "en": "Done"},
+    "loan.funded": {"vi": "giới thiệu vay", "en": "referred"},
+    "loan.granted": {"vi": "đã được vay", "en": "granted"},
+    "loan.left_out": {"vi": "chưa đủ vốn", "en": "left out"},
+    "loan.ineligible": {"vi": "chưa đủ điều kiện", "en": "not eligible"},
+    "tier.L1": {"vi": "Số người được vay vốn ưu đãi", "en": "People given a loan"},
+    "tier.L2": {"vi": "Điểm ưu tiên vay vốn", "en": "Loan priority points"},
+    "tier.L3": {"vi": "Số vốn cho vay", "en": "Loan capital used"},
+    "committee.title": {"vi": "Báo cáo Ban Chỉ đạo – kế hoạch #{id}",
+                     "en": "Steering committee report – plan #{id}"},
+    "committee.intro": {"vi": "Số liệu theo phường/xã và tổng cộng, ngày lập kế hoạch {date}.",
+                     "en": "Figures per ward and in total, plan date {date}."},
+    "committee.back": {"vi": "Quay lại kết quả kế hoạch", "en": "Back to the plan"},
+    "committee.csv": {"vi": "Tải bảng số liệu (.csv)", "en": "Download the table (.csv)"},
+    "committee.chart": {"vi": "Biểu đồ theo phường/xã", "en": "Chart per ward"},
+    "committee.chart_title": {"vi": "Số người theo phường/xã", "en": "People per ward"},
+    "committee.chart_axis": {"vi": "Số người", "en": "Number of people"},
+    "committee.chart_loans": {"vi": "Được vay vốn (người)", "en": "With a loan (people)"},
+    "committee.chart_left_out": {"vi": "Biểu đồ bỏ qua {n} phường/xã ít người nhất; bảng có đủ.",
+                              "en": "The chart leaves out the {n} smallest wards; the "
+                                    "table has them all."},
+    "committee.table": {"vi": "Số liệu theo phường/xã", "en": "Figures per ward"},
+    "committee.reasons": {"vi": "Lý do chính của người chưa được hỗ trợ gì",
+                       "en": "Main reasons of those with nothing yet"},
+    "committee.no_reasons": {"vi": "Mọi người đang quản lý đều đã có ít nhất một hỗ trợ.",
+                          "en": "Everyone under management has at least one support."},
+    "committee.visits": {"vi": "Lượt thăm của kế hoạch trước", "en": "Visits of the last plan"},
+    "committee.visits_total": {"vi": "Đã thăm {done} trong {planned} lượt theo kế hoạch.",
+                            "en": "{done} of {planned} planned visits done."},
+    "committee.unmarked": {"vi": "{n} lượt chưa được đánh dấu.", "en": "{n} not marked."},
+    "committee.no_visits": {"vi": "Chưa có số liệu: khi chạy lại, dùng kế hoạch có cột «Đã "
+                               "thăm» đã điền.",
+                         "en": "No figures yet: rerun with the plan whose «done» column is "
+                               "filled in."},
+    "committee.missed_first": {"vi": "Lần thăm đầu tiên bị lỡ", "en": "First visits missed"},
+    "committee.idle": {"vi": "Cựu chiến binh chưa thăm ai", "en": "Mentors who visited no one"},
+    "committee.missing": {"vi": "Lần chạy này chưa có báo cáo; hãy lập lại kế hoạch để có.",
+                       "en": "This run has no report; plan it again to get one."},
 }
 
 

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".csv")
+ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".csv", ".tsv", ".txt")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -79,21 +79,24 @@ def _content_matches(suffix: str, data: bytes) -> bool:
             return False
     if suffix == ".xls":
         return data.startswith(OLE_MAGIC)
-    if suffix == ".csv":
+    if suffix in (".csv", ".tsv", ".txt"):
         return _is_text(data)
     return False
 
 
 def _is_text(data: bytes) -> bool:
-    if b"\x00" in data:
+    """Text the CSV engine can read: UTF-8, Vietnamese Windows, or Excel's "Unicode
+    Text" (UTF-16 with a byte-order mark), with no control characters but tab and line
+    ends. Imported here: the library's text decoding brings numpy, which pages do not
+    need."""
+    from matcher.io.guards import Unreadable
+    from matcher.io.tables import decode_text
+
+    try:
+        text = decode_text(data)
+    except Unreadable:
         return False
-    for encoding in ("utf-8-sig", "cp1258"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return not any(ord(ch) < 32 and ch not in "\t\r\n\f" for ch in text)
-    return False
+    return not any(ord(ch) < 32 and ch not in "\t\r\n\f" for ch in text)
 
 
 def _generated_name(directory: Path, role: str, suffix: str) -> str:

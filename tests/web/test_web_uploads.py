@@ -51,7 +51,7 @@ def test_real_spreadsheets_pass_the_content_check(name, data):
     ("book.ods", _xlsx_bytes(), "upload.bad_content"),
     ("old.xls", _xlsx_bytes(), "upload.bad_content"),
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "upload.bad_content"),
-    ("notes.txt", b"hello", "upload.bad_type"),
+    ("notes.docx", b"hello", "upload.bad_type"),
     ("script.exe", b"MZ", "upload.bad_type"),
     ("empty.csv", b"", "upload.empty"),
 ])
@@ -161,3 +161,14 @@ def test_sample_roster_starts_a_run_or_explains_it_is_missing(app, coord, tmp_pa
     run_id = run_id_from(coord.post("/runs/sample"))
     row = query(app, "SELECT kind, status FROM runs WHERE id = ?", (run_id,))[0]
     assert (row["kind"], row["status"]) == ("sample", "ready")
+
+
+def test_excel_unicode_text_is_accepted_and_binary_in_disguise_is_not():
+    """Excel's "Unicode Text" save (UTF-16, tab-separated .txt) passes the upload check
+    like a CSV; a zip renamed .txt does not."""
+    from web.uploads import UploadRejected, check_upload
+
+    text = "Mã\tHọ và tên\r\nR1\tNguyễn Văn An\r\n".encode("utf-16")
+    assert check_upload("Người trở về.txt", text).suffix == ".txt"
+    with pytest.raises(UploadRejected):
+        check_upload("returnees.txt", b"PK\x03\x04" + b"\x00" * 40)
