@@ -33,6 +33,8 @@ START_UP = {
     "web": "pages are served without numpy/OR-Tools; the planner runs in a worker",
     "matcher.io.sandbox": "the child sets its memory limit before importing the reader",
     "matcher.bench": "each timed method imports its own stack inside its child process",
+    "matcher.bench_process": "the whole-process and web timings import what they drive "
+                             "inside the measuring process, not with the benchmark",
 }
 
 
