@@ -6,7 +6,9 @@ the solver loaded, and the worker process pays for it only when it solves.
 Files a run keeps in its folder (written by :func:`run_plan`):
 ``plan.json`` (SPEC §7), ``plan_vi.xlsx``, ``plan_en.xlsx``, ``ics/<mentor_id>.ics`` (one
 calendar per mentor with visits), ``roster_index.json`` (names and points the result page
-and map show) and ``state.pickle`` (roster and plan, for :func:`alternatives`).
+and map show), ``report.json`` (the steering committee's figures per ward, made once here
+so pages need neither pandas nor the roster) and ``state.pickle`` (roster and plan, for
+:func:`alternatives`).
 """
 
 from __future__ import annotations
@@ -187,11 +189,49 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     _write_workbooks(plan, roster, out_dir)
     _write_calendars(plan, roster, out_dir)
     atomic_write_json(out_dir / "roster_index.json", _index(roster))
+    _write_report(plan, roster, out_dir)
     with open(out_dir / "state.pickle", "wb") as fh:
         pickle.dump((roster, plan), fh, protocol=pickle.HIGHEST_PROTOCOL)
     atomic_write_json(out_dir / "plan.json", plan.to_json())  # last: it means complete
     progress_cb(1.0, "done")
     return summarize(plan, seconds=time.monotonic() - started)
+
+
+def report_data(plan: Any, roster: Any) -> dict[str, Any]:
+    """The committee report (:func:`matcher.review.committee_report`) as ``report.json``
+    holds it: the column keys, headers and rows in both languages (the last row is the
+    total; ``wards`` are the rows' ward keys, :data:`matcher.review.TOTAL` for it), the
+    "since" date and the capital pools' names (the loans table names each pool)."""
+    from matcher.review import (
+        REPORT_COLUMNS,
+        TOTAL,
+        committee_report,
+        report_headers,
+        report_rows,
+        report_since,
+    )
+
+    table = committee_report(roster, plan)
+    since = report_since(roster)
+    return {
+        "since": since.isoformat(),
+        "columns": list(REPORT_COLUMNS),
+        "total": TOTAL,
+        "wards": [str(w) for w in table["ward"]],
+        "headers": {lang: report_headers(lang, since) for lang in ("vi", "en")},
+        "rows": {lang: report_rows(table, lang) for lang in ("vi", "en")},
+        "pools": {p.id: p.name for p in getattr(roster, "loan_pools", ())},
+    }
+
+
+def _write_report(plan: Any, roster: Any, out_dir: Path) -> None:
+    """``report.json``; like the workbooks an output the plan does not depend on: a
+    failure is logged into worker.log and the report page says the report is missing."""
+    try:
+        atomic_write_json(out_dir / "report.json", report_data(plan, roster))
+    except Exception:  # noqa: BLE001 - an optional output; logged into worker.log
+        log.exception("committee report could not be written")
+        (out_dir / "report.json").unlink(missing_ok=True)
 
 
 def _write_workbooks(plan: Any, roster: Any, out_dir: Path) -> None:

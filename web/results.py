@@ -57,6 +57,8 @@ def summarize(plan: Plan | dict[str, Any], *, seconds: float | None = None) -> d
         "with_training": counts["in_training"],
         "unassigned": counts["unassigned"],
         "visits": counts["visits"],
+        "loans": counts.get("loans", 0),
+        "loan_vnd": counts.get("loan_vnd", 0),
         "changes": plan.change_counts(),
         "tiers": {name: tier.to_dict() for name, tier in plan.tiers.items()},
         "seconds": round(seconds, 1) if seconds is not None else None,
@@ -88,6 +90,17 @@ def _score_detail(score: dict[str, Any], lang: str) -> str:
                      if not k.endswith("_km") and isinstance(v, int | float) and v)
 
 
+def millions(vnd: int, lang: str) -> str:
+    """An amount in millions of VND as each language writes it: "12,5 triệu đồng",
+    "12.5 million VND" (:func:`matcher.loans.millions`, which pages cannot import: that
+    module loads the solver)."""
+    m = vnd / 1_000_000
+    text = f"{m:,.1f}".rstrip("0").rstrip(".") if m != int(m) else f"{int(m):,}"
+    if lang == "vi":  # 1.234,5: points group thousands, a comma marks decimals
+        return text.translate(str.maketrans(",.", ".,")) + " triệu đồng"
+    return text + " million VND"
+
+
 def _km(value: Any, lang: str = "en") -> str:
     """A distance to one decimal, with the decimal comma in Vietnamese (1,4)."""
     text = "" if value is None else f"{float(value):.1f}"
@@ -111,6 +124,8 @@ class Result:
     changes: dict[str, Any] | None = None  # rerun: counts and rows of the change report
     unscheduled: list[dict[str, Any]] = field(default_factory=list)
     unmet_requires: list[dict[str, Any]] = field(default_factory=list)
+    loans: list[dict[str, Any]] = field(default_factory=list)
+    employers: list[dict[str, Any]] = field(default_factory=list)
 
     def name(self, kind: str, ident: str | None) -> str:
         if not ident:
@@ -183,6 +198,7 @@ def load_result(directory: Path, lang: str) -> Result:
             "reason": u.reason_in(lang),
         })
     _add_gaps(res, plan, lang)
+    _add_loans(res, plan, directory, lang)
     res.changes = _change_report(plan, res, lang)
     for u in plan.unscheduled:
         if isinstance(u, dict):
@@ -197,6 +213,34 @@ def load_result(directory: Path, lang: str) -> Result:
                 "reason": pick(field_text(u, "reason", lang), lang),
             })
     return res
+
+
+# loan decisions in the order a coordinator acts on them
+LOAN_ORDER = {"granted": 0, "funded": 1, "left_out": 2, "ineligible": 3}
+
+
+def _add_loans(res: Result, plan: Plan, directory: Path, lang: str) -> None:
+    """The loan requests and the employers' referral list as table rows. Pool names come
+    from ``report.json`` (written with the plan); an older run shows the pool's id."""
+    report = directory / "report.json"
+    pools = (read_json(report).get("pools") or {}) if report.exists() else {}
+    returnees = res.index.get("returnees", {})
+    for d in sorted(plan.loans, key=lambda d: (LOAN_ORDER.get(d.status, 9), d.returnee_id)):
+        res.loans.append({
+            "returnee_id": d.returnee_id,
+            "returnee_name": res.name("returnees", d.returnee_id),
+            "ward": str(returnees.get(d.returnee_id, {}).get("ward") or ""),
+            "pool_id": d.pool_id or "",
+            "pool_name": str(pools.get(d.pool_id) or "") if d.pool_id else "",
+            "asked": millions(d.asked, lang) if d.asked else "",
+            "amount": millions(d.amount, lang) if d.amount else "",
+            "status": d.status,
+            "status_text": _("loan." + d.status, lang=lang, default=d.status),
+            "reason": (d.reason_vi or d.reason) if lang == "vi" else d.reason,
+        })
+    for e in plan.employer_loans:
+        res.employers.append({"employer": e.employer, "workers": number(e.workers, lang),
+                              "amount": millions(e.amount, lang)})
 
 
 def _add_gaps(res: Result, plan: Plan, lang: str) -> None:
@@ -337,10 +381,12 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
     "unmet": ("returnee_id", "returnee_name", "target_id", "target_name"),
     "unscheduled": ("mentor_id", "mentor_name", "returnee_id", "returnee_name"),
     "gaps": ("ward", "kind"),
+    "loans": ("returnee_id", "returnee_name", "ward", "pool_id", "pool_name", "status_text"),
+    "employers": ("employer",),
 }
 TABLES = tuple(SEARCH_FIELDS)
 # tables whose rows have a ward the page can filter on
-WARD_TABLES = frozenset({"assignments", "unassigned", "changes", "gaps"})
+WARD_TABLES = frozenset({"assignments", "unassigned", "changes", "gaps", "loans"})
 
 
 @dataclass

@@ -30,7 +30,7 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from web import db, jobs, results, service, uploads
+from web import db, jobs, report_view, results, service, uploads
 from web.auth import audit
 from web.i18n import LANGS, _, current_lang
 from web.service import XLSX, CheckBusy, log_failure  # noqa: F401 - log_failure: web.app
@@ -295,8 +295,42 @@ def result(run_id: int):
     return render_template(
         "runs/result.html", run=run, res=res, downloads=available, pages=pages,
         map_svg=service.result_map(res, config["MAP_MAX_LINES"]),
-        n_warnings=n_warnings,
+        n_warnings=n_warnings, millions=lambda vnd: results.millions(vnd, lang),
+        has_report=(service.run_dir(config, run_id) / report_view.REPORT_FILE).is_file(),
     )
+
+
+@bp.get("/runs/<int:run_id>/report")
+def report(run_id: int):
+    """The steering committee's figures per ward and in total (table, bar chart per ward,
+    main reasons, the last plan's visits done), for the run's owner or an admin."""
+    run = _done_run_or_404(run_id)
+    config, lang = current_app.config, current_lang()
+    directory = service.run_dir(config, run_id)
+    res = results.cached_result(directory, lang)
+    data = report_view.load_report(directory)
+    table = chart_svg = None
+    left_out = 0
+    if data is not None:
+        table = report_view.report_table(data, lang)
+        chart_svg, left_out = report_view.chart(table, lang)
+    return render_template(
+        "runs/report.html", run=run, res=res, table=table, chart_svg=chart_svg,
+        chart_left_out=left_out, reasons=report_view.main_reasons(table) if table else [],
+        visits=report_view.visits_view(res, lang))
+
+
+@bp.get("/runs/<int:run_id>/report.csv")
+def report_csv(run_id: int):
+    """The report's table as CSV (UTF-8 with BOM, headers in the page's language)."""
+    _done_run_or_404(run_id)
+    data = report_view.load_report(service.run_dir(current_app.config, run_id))
+    if data is None:
+        abort(404)
+    audit("download", run_id=run_id, detail="kind=report-csv")
+    return send_file(io.BytesIO(report_view.report_csv(data, current_lang())),
+                     mimetype="text/csv", as_attachment=True,
+                     download_name=f"report-{run_id}-{current_lang()}.csv")
 
 
 def _page_arg() -> int:
@@ -316,9 +350,10 @@ def table(run_id: int, name: str):
     """One page of a table as JSON: its rows, and the same rows and pager as the page
     shows them (``html``, ``pager``), for app.js to put in place. Result tables of a
     finished run (``assignments``, ``unassigned``, ``changes``, ``unmet``,
-    ``unscheduled``, ``gaps``; ``q`` searches ids and names with or without accents,
-    ``ward`` filters, ``page`` counts from 1) and the validation report's warnings of one
-    kind (``warnings?code=…``). Another user's run, or an unknown table, is a 404."""
+    ``unscheduled``, ``gaps``, ``loans``, ``employers``; ``q`` searches ids and names with
+    or without accents, ``ward`` filters, ``page`` counts from 1) and the validation
+    report's warnings of one kind (``warnings?code=…``). Another user's run, or an
+    unknown table, is a 404."""
     config, lang = current_app.config, current_lang()
     if name == "warnings":
         run = get_run_or_404(run_id)
