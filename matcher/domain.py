@@ -487,6 +487,12 @@ class Roster:
     pairs: tuple[PairRule, ...] = ()
     settings: Settings = field(default_factory=Settings)
     loan_pools: tuple[LoanPool, ...] = ()
+    # skills and sectors are compared folded ("lai xe"); how the coordinator wrote them
+    # ("lái xe"), so that explanations say them with their accents
+    spellings: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def spelling(self, folded: str) -> str:
+        return self.spellings.get(folded, folded)
     warnings: tuple[Any, ...] = field(default=(), compare=False)
     sources: tuple[SourceFile, ...] = field(default=(), compare=False)
 

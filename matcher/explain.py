@@ -332,7 +332,7 @@ def _sector_names(ctx: Context) -> dict[str, str]:
     """Skills are kept folded ("lai xe"); say them as the roster's openings and courses
     spell their sectors ("lái xe"), accents and all."""
     def make() -> dict[str, str]:
-        out: dict[str, str] = {}
+        out = dict(ctx.roster.spellings)
         for item in (*ctx.roster.jobs, *ctx.roster.trainings):
             out.setdefault(fold(item.sector), item.sector)
         return out

@@ -193,7 +193,7 @@ def _split(roster: Roster, batches: int | None, workers: int | None = None
             jobs=tuple(roster.jobs[i] for i in index["job"]),
             trainings=tuple(roster.trainings[i] for i in index["training"]),
             pairs=tuple(row for row in roster.pairs if row.returnee_id in ids),
-            settings=roster.settings))
+            settings=roster.settings, spellings=roster.spellings))
         regions.part_index.append(index)
     return parts, regions
 

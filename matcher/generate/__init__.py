@@ -120,6 +120,7 @@ from matcher.generate.tables import (
     planned_counts,
 )
 from matcher.io.roster_writer import write_roster
+from matcher.text import fold
 
 __all__ = [
     "AVAILABILITY_JOB_SEEKER", "AVAILABILITY_MENTOR", "AVAILABILITY_RETURNEE_OTHER", "DATA_DIR",
@@ -139,7 +140,8 @@ def _build(scale: Scale, seed: int, plan_date: dt.date) -> Roster:
     returnees, pools = add_loans(returnees, seed)
     return Roster(returnees=tuple(returnees), mentors=tuple(mentors), jobs=tuple(jobs),
                   trainings=tuple(trainings), pairs=tuple(pairs),
-                  settings=Settings(plan_date=plan_date), loan_pools=tuple(pools))
+                  settings=Settings(plan_date=plan_date), loan_pools=tuple(pools),
+                  spellings={fold(name): name for name in SECTOR_NAMES})
 
 
 def generate_roster(scale: str, seed: int, *,

@@ -55,7 +55,7 @@ from matcher.io.tables import (
     read_input,
 )
 from matcher.schema import SHEETS, Sheet
-from matcher.text import header_key
+from matcher.text import fold, header_key
 
 __all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "overrides_from_args", "read_roster"]
 
@@ -173,6 +173,17 @@ def read_roster(
     return roster
 
 
+def _spellings(built: dict[str, list[Any]], written: dict[str, str]) -> dict[str, str]:
+    """Folded skill or sector -> as the roster writes it: the openings' and courses'
+    sectors first, then the returnees' own skills."""
+    out: dict[str, str] = {}
+    for item in (*built.get("jobs", ()), *built.get("trainings", ())):
+        out.setdefault(fold(item.sector), item.sector)
+    for key, text in written.items():
+        out.setdefault(key, text)
+    return out
+
+
 def _read(source: Any, gazetteer: Gazetteer | None, overrides: Mapping[str, Any] | None,
           issues: Issues) -> Roster | None:
     paths = _paths(source, issues)
@@ -259,6 +270,7 @@ def _read(source: Any, gazetteer: Gazetteer | None, overrides: Mapping[str, Any]
         pairs=tuple(pairs),
         settings=settings,
         loan_pools=tuple(pools),
+        spellings=_spellings(built, ctx.spellings),
         warnings=tuple(i for i in issues.items if i.severity == WARNING),
         sources=tuple(sources),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from matcher.errors import ERROR, WARNING
 from matcher.gazetteer import Gazetteer, Resolution
 from matcher.io.binding import Bad, Bound, Issues, RowReader, describe, show
 from matcher.schema import SHEETS
-from matcher.text import header_key
+from matcher.text import fold, header_key
 from matcher.values import ImpossibleDate, is_blank, parse_text
 
 __all__ = ["SHEETS_BY_KEY", "Context", "Places", "entities", "gazetteer_rows", "pair_rules",
@@ -108,6 +109,7 @@ class Context:
     places: Places | None = None
     ids: dict[str, set[str] | None] = field(default_factory=dict)
     pool_of_ward: dict[str, tuple[str, int]] = field(default_factory=dict)  # ward -> pool, row
+    spellings: dict[str, str] = field(default_factory=dict)  # folded skill -> as written
 
     @property
     def plan_year(self) -> int:
@@ -161,6 +163,11 @@ def _returnee(r: RowReader, ctx: Context) -> Returnee | None:
                      why=f"it is before the birth year {v['birth_year']}",
                      why_vi=f"trước năm sinh {v['birth_year']}")
     _check_availability(r, v["availability"])
+    raw = r.raw("skills")
+    if v["skills"] and isinstance(raw, str):
+        for item in re.split(r"[,;/|]", raw):
+            if item.strip():
+                ctx.spellings.setdefault(fold(item), item.strip())
     location = _location(r, ctx.places)
     if r.failed:
         return None
