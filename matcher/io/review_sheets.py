@@ -15,7 +15,7 @@ from typing import Any
 
 from matcher.domain import Roster
 from matcher.io.plan_text import _t
-from matcher.io.sheet_model import _Col, _Lookup, _Table, _table
+from matcher.io.sheet_model import MAX_WIDTH, _Col, _Lookup, _Table, _table
 from matcher.plan import Plan
 from matcher.review import REPORT_COLUMNS, committee_report, report_headers, report_rows
 from matcher.review import report_since as _since
@@ -26,7 +26,7 @@ WARDS_PER_PAGE = 25  # at most this many wards on one printed A4 page
 # 0.6" top and bottom with the page header and footer inside them)
 COUNT_WIDTH = 11.0  # characters; the long headers wrap over three lines
 WIDTHS = {"ward": 24.0, "loans_referred_vnd": 14.0, "loans_granted_vnd": 14.0,
-          "main_reasons": 60.0}
+          "main_reasons": MAX_WIDTH}  # the widest a workbook column grows
 PAGE_WIDTH_PT = 841.89 - 2 * 0.4 * 72
 PAGE_HEIGHT_PT = 595.28 - 2 * 0.6 * 72 - 24.0  # less room kept for header and footer
 # as plan_writer estimates row heights (tests check they agree)

@@ -211,6 +211,66 @@ def test_coordinator_flow_in_chromium(server: Server, tmp_path: Path):
                 finally:
                     book.close()
 
+            lap("loans")
+            # The loans: the summary's loan line, every request with its decision, and a
+            # person the pool's capital did not reach, with a reason naming the pool.
+            expect(page.locator("#loan-summary")).to_have_text(
+                re.compile(r"^\d+ người, [\d.,]+ triệu đồng$"))
+            loans = page.locator("#loan-list")
+            loans.scroll_into_view_if_needed()
+            expect(loans.locator("tbody tr").first).to_be_visible()
+            expect(loans.locator("tr.loan-funded").first).to_contain_text("triệu đồng")
+            left_out = loans.locator("tr.loan-left_out").first
+            expect(left_out).to_be_visible()
+            expect(left_out).to_contain_text("chưa đủ vốn")
+            expect(left_out).to_contain_text(re.compile(r"quỹ Điểm giao dịch .+ còn .+ triệu "
+                                                        r"đồng, người này xin"))
+            expect(page.locator("#employer-list tbody tr").first).to_contain_text("triệu đồng")
+            expect(page.locator(f"a[href$='/runs/{first}/documents.zip']")).to_have_text(
+                "Tài liệu để ký (Word)")
+            page.locator("#loans").screenshot(path=str(tmp_path / "loans-vi.png"))
+            shutil.copy(tmp_path / "loans-vi.png", SCREENSHOTS / "loans-vi.png")
+
+            lap("report")
+            # The steering committee's report: figures per ward and in total, the bar chart
+            # drawn (bars with a size on screen), the CSV; at phone width the chart scrolls
+            # inside its frame and nothing else is wider than the screen.
+            with page.expect_navigation(wait_until="load"):
+                page.click(f"a[href$='/runs/{first}/report']")
+            expect(page.locator("h1")).to_have_text(f"Báo cáo Ban Chỉ đạo – kế hoạch #{first}")
+            total = page.locator("table.report tr.total")
+            expect(total.locator("td[data-col=ward]")).to_have_text("Tổng cộng")
+            expect(total.locator("td[data-col=under_management]")).to_have_text("120")
+            expect(total.locator("td[data-col=loans_referred_vnd]")).to_have_text(
+                re.compile(r"^\d{1,3}(\.\d{3})+$"))  # 790.000.000: the Vietnamese way
+            first_ward = page.locator("table.report tbody tr td[data-col=ward]").first
+            chart = page.locator("#report-chart svg.chart")
+            expect(chart).to_be_visible()
+            expect(chart.locator(".ward-name").first).to_have_text(first_ward.inner_text())
+            expect(chart.locator(".legend")).to_contain_text("Có việc làm")
+            bars = chart.locator("rect.bar")
+            assert bars.count() >= 5 * 10, bars.count()
+            box = chart.locator("rect.bar-under_management").first.bounding_box()
+            assert box and box["width"] > 10 and box["height"] > 3, box
+            _shot(page, tmp_path, "report-vi")
+            with page.expect_download(timeout=STEP_MS) as info:
+                page.click(f"a[href$='/runs/{first}/report.csv']")
+            saved = tmp_path / "report.csv"
+            info.value.save_as(saved)
+            body = saved.read_bytes()
+            assert body.startswith(b"\xef\xbb\xbf") and "Tổng cộng" in body.decode("utf-8-sig")
+            page.set_viewport_size({"width": 390, "height": 844})
+            widths = page.evaluate("""() => {
+                const frame = document.querySelector('#report-chart .chart-wrap');
+                return [document.documentElement.scrollWidth, frame.clientWidth,
+                        frame.scrollWidth];
+            }""")
+            assert widths[0] <= 390 and widths[1] < widths[2], widths
+            _shot(page, tmp_path, "report-phone-vi")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            with page.expect_navigation(wait_until="load"):
+                page.click(f"main a[href$='/runs/{first}/result']")
+
             lap("8")
             # 8. Rerun with 30 new releases against the first plan.
             page.click(f"main a[href$='/runs/{first}/rerun']")
