@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from matcher.check import objective
 from matcher.context import HOURS_SCALE, TRAVEL_UNITS_PER_KM, Context  # the tiers' own units
@@ -242,6 +241,8 @@ def mip_plan(roster: Roster, time_limit: float = 60.0, *, workers: int | None = 
     best bound and whether it is proved (a tier after an unproved one is never proved:
     its bound holds only given the higher tiers' values). With no solution in time the
     plan has no assignments and status ``NO_SOLUTION``."""
+    from ortools.sat.python import cp_model  # lazy: it imports pandas (0.2 s)
+
     t0 = time.perf_counter()
     d = Pairs.of(roster)
     timings = {"candidates": time.perf_counter() - t0}

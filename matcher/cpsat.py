@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
-from ortools.sat.python import cp_model
-
 
 def lex_solve(model, tiers: Sequence[tuple[str, object, bool, float]], variables: list, *,
               time_limit: float, shared_budget: bool = False,
@@ -22,6 +20,8 @@ def lex_solve(model, tiers: Sequence[tuple[str, object, bool, float]], variables
     in tier units — a tier is proved only when it and every tier before it were solved to
     optimality — and the last solution found (None if none). With ``targets`` (tier name ->
     value in tier units) it stops after the first tier that ends worse than its target."""
+    from ortools.sat.python import cp_model  # lazy: it imports pandas (0.2 s)
+
     quick = set(quick)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers

@@ -27,8 +27,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
 from matcher.cpsat import lex_solve
 from matcher.domain import LoanPool, Returnee, Roster
 from matcher.plan import Assignment, EmployerLoan, LoanDecision, Tier
@@ -161,6 +159,8 @@ def allocate_loans(roster: Roster, assignments: Sequence[Assignment],
 def _solve_pool(reqs: list[tuple[Returnee, int, int]], capital: int, time_limit: float
                 ) -> tuple[list[bool], dict[str, tuple[float, float, bool]]]:
     """L1, L2, L3 on one pool: a knapsack of ``capital`` with a cardinality tier first."""
+    from ortools.sat.python import cp_model  # lazy: it imports pandas (0.2 s)
+
     model = cp_model.CpModel()
     xs = [model.new_bool_var(f"x{i}") for i in range(len(reqs))]
     amounts = [amount for _, amount, _ in reqs]

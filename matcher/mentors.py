@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from ortools.sat.python import cp_model
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -204,6 +203,8 @@ def _cpsat_mentors(p: People, arcs: MentorArcs, cand: np.ndarray, cap: np.ndarra
     matter if M1 and M2 reach ``upper``; stop as soon as one does not. ``reach``: the hint
     is known to reach ``upper`` (M1 and M2 are then fixed there, proved by the bound).
     ``lower_full``: the lower tiers may use all of ``time_limit`` (else 2 s each)."""
+    from ortools.sat.python import cp_model  # lazy: it imports pandas (0.2 s)
+
     ar, am = arcs.r[cand], arcs.m[cand]
     hours = np.ceil(arcs.hours[cand] * HOURS_SCALE - 1e-6).astype(np.int64)
     score = arcs.score(s)[cand]

@@ -11,7 +11,6 @@ import heapq
 import time
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from matcher.context import (
     LOWER_TIERS,
@@ -378,6 +377,8 @@ def _crosses(ctx: Context, emp: np.ndarray, in_r: np.ndarray) -> bool:
 def _cpsat_placement_region(ctx: Context, emp: np.ndarray, jsel: np.ndarray, tsel: np.ndarray,
                             fixed_j: np.ndarray, fixed_t: np.ndarray, hint: tuple,
                             time_limit: float):
+    from ortools.sat.python import cp_model  # lazy: it imports pandas (0.2 s)
+
     roster, p, ja, ta, s = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs, ctx.roster.settings
     used_j = np.bincount(ja.o[fixed_j[fixed_j >= 0]], minlength=len(roster.jobs))
     used_t = np.bincount(ta.o[fixed_t[fixed_t >= 0]], minlength=len(roster.trainings))

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
 MAX_PER_DAY = 3
 DEV_POINTS = 2  # tier D points per day off cadence
 D_TIME_LIMIT = 1.0  # seconds for tier D once tiers A–C are proven
@@ -150,6 +148,8 @@ def solve_fast(p: MentorProblem) -> tuple[str, list[Events], str] | None:
 
 
 def solve_exact(p: MentorProblem) -> tuple[str, list[Events], str]:
+    from ortools.sat.python import cp_model  # lazy: it imports pandas (0.2 s)
+
     last, m = p.last, cp_model.CpModel()
     by_slot: dict[tuple[int, int], list] = {}
     by_day: dict[int, list] = {}
