@@ -313,7 +313,8 @@ class _Client:
         return json.loads(self._open(url)[1])
 
 
-def _web_once(client: _Client, roster_xlsx: Path, timeout: float) -> dict[str, Any]:
+def _web_once(client: _Client, roster_xlsx: Path, folder: Path,
+              timeout: float) -> dict[str, Any]:
     """Upload, check, start, poll, load the result page: one run's phases."""
     client.get("/runs/new")
     t0 = time.perf_counter()
@@ -326,7 +327,7 @@ def _web_once(client: _Client, roster_xlsx: Path, timeout: float) -> dict[str, A
     status = client.json(f"/runs/{run_id}/status")
     if status["status"] != "ready":
         raise RuntimeError(f"run {run_id} is {status['status']} after the check")
-    t1 = time.perf_counter()
+    t1, started = time.perf_counter(), time.time()
     client.post(f"/runs/{run_id}/start", {})
     while True:
         status = client.json(f"/runs/{run_id}/status")
@@ -344,7 +345,23 @@ def _web_once(client: _Client, roster_xlsx: Path, timeout: float) -> dict[str, A
     return {"run_id": run_id, "upload_check_s": round(upload_s, 3),
             "solve_s": round(solve_s, 3), "result_page_s": round(result_s, 3),
             "result_page_kb": round(len(page) / 1024, 1),
-            "wall_s": round(upload_s + solve_s + result_s, 3)}
+            "wall_s": round(upload_s + solve_s + result_s, 3),
+            "worker_files_s": _written(folder / "instance" / "uploads" / str(run_id), started)}
+
+
+def _written(run_dir: Path, started: float) -> dict[str, float]:
+    """When the run's worker finished writing each output, in seconds after "start" (file
+    times: where the worker's time goes without instrumenting it). A folder counts at its
+    newest file."""
+    out = {}
+    for path in sorted(run_dir.iterdir()) if run_dir.is_dir() else ():
+        if path.name in ("inputs", "validation.json", "worker.log"):
+            continue
+        files = [f for f in path.iterdir()] if path.is_dir() else [path]
+        newest = max((f.stat().st_mtime for f in files), default=None)
+        if newest is not None and newest >= started:
+            out[path.name] = round(newest - started, 2)
+    return dict(sorted(out.items(), key=lambda kv: kv[1]))
 
 
 def measure_web(roster_xlsx: Path, folder: Path, repeat: int,
@@ -362,7 +379,7 @@ def measure_web(roster_xlsx: Path, folder: Path, repeat: int,
                                 "password2": PASSWORD})
         with _Sampler(server.proc.pid) as sampler:
             for _ in range(repeat):
-                runs.append(_web_once(client, roster_xlsx, timeout))
+                runs.append(_web_once(client, roster_xlsx, folder, timeout))
         peak = sampler.peak_mb
     except (RuntimeError, OSError, urllib.error.URLError, KeyError, ValueError) as exc:
         return {"method": "web", "error": f"{type(exc).__name__}: {exc}\n"
@@ -372,6 +389,10 @@ def measure_web(roster_xlsx: Path, folder: Path, repeat: int,
     res = _summary("web", [{**r, "peak_mb": round(peak, 1)} for r in runs])
     for phase in ("upload_check_s", "solve_s", "result_page_s", "result_page_kb"):
         res[phase] = round(statistics.median(r[phase] for r in runs), 3)
+    names = set.intersection(*(set(r["worker_files_s"]) for r in runs))
+    res["worker_files_s"] = dict(sorted(
+        ((n, round(statistics.median(r["worker_files_s"][n] for r in runs), 2))
+         for n in names), key=lambda kv: kv[1]))
     return res
 
 
@@ -434,9 +455,10 @@ def compare_with_planner(whole: list[dict[str, Any]], runs: list[dict[str, Any]]
                if r.get("method") == "planner" and r.get("tiers")}
     for w in whole:
         p = planner.get((w["scale"], w["seed"]))
-        if p is None or not w.get("tiers"):
+        if p is None or w.get("error"):
             continue
-        w["in_process_planner_s"] = round(p["wall_s"], 3)
+        if w["method"] != "rerun":  # the in-process planner plans the first roster
+            w["in_process_planner_s"] = round(p["wall_s"], 3)
         if w["method"] == "process":
             w["tiers_differ"] = same_tiers(w["tiers"], p["tiers"])
 
@@ -473,15 +495,15 @@ def markdown_lines(whole: list[dict[str, Any]]) -> list[str]:
         return []
     lines = ["", "## Whole-process and web times (what a user waits for)", "",
              "| scale | seed | what | median wall s | runs s | peak MB | in-process planner s "
-             "| detail | target (issue 20) |",
-             "|---|---|---|--:|---|--:|--:|---|---|"]
+             "| detail | target (issue 20) | load 1/5/15 min |",
+             "|---|---|---|--:|---|--:|--:|---|---|---|"]
     order = {m: i for i, m in enumerate(PROCESS_METHODS)}
     for w in sorted(whole, key=lambda w: (w["scale"], w["seed"], order[w["method"]])):
         label = LABELS[w["method"]]
         if w.get("error"):
             err = w["error"].splitlines()[0][:200].replace("|", "/")
             lines.append(f"| {w['scale']} | {w['seed']} | {label} | – | – | – | – | "
-                         f"FAILED: {err} | |")
+                         f"FAILED: {err} | | {w.get('load', '')} |")
             continue
         detail = []
         if w["method"] == "process" and "tiers_differ" in w:
@@ -494,13 +516,16 @@ def markdown_lines(whole: list[dict[str, Any]]) -> list[str]:
             detail.append(f"upload + check {w['upload_check_s']:.2f} s, solve "
                           f"{w['solve_s']:.2f} s, result page {w['result_page_s']:.2f} s "
                           f"({w['result_page_kb']:,.0f} KB)")
+            files = w.get("worker_files_s") or {}
+            if files:
+                detail.append("worker's outputs done at (s after start): " + ", ".join(
+                    f"{n} {t:.1f}" for n, t in files.items()))
         inproc = w.get("in_process_planner_s")
         lines.append(
             f"| {w['scale']} | {w['seed']} | {label} | {w['wall_s']:.2f} | "
             f"{', '.join(f'{x:.2f}' for x in w['runs_s'])} | {w['peak_mb']:,.0f} | "
             f"{'–' if inproc is None else f'{inproc:.2f}'} | {'; '.join(detail)} | "
-            f"{target_text(w['scale'], w['method'], w)} |")
-    loads = sorted({w["load"] for w in whole if w.get("load")})
+            f"{target_text(w['scale'], w['method'], w)} | {w.get('load', '')} |")
     lines += ["", "Whole-process methods: `python run.py plan ROSTER.xlsx --out PLAN.xlsx "
               "--json PLAN.json --quiet` in a fresh process (the same interpreter), median "
               "of the runs; the rerun adds 10 % new returnees and plans with `--previous "
@@ -508,8 +533,8 @@ def markdown_lines(whole: list[dict[str, Any]]) -> list[str]:
               "and checked, its page loaded) through the solve (status polled every 0.2 s) "
               "to the result page loaded. Peak memory: the process tree (plan process and "
               "its solver workers; web server and its run workers), sampled every 0.1 s, "
-              "or the largest process's peak resident size if larger. Load average (1/5/15 "
-              "min) when each method finished: " + "; ".join(loads) + "."]
+              "or the largest process's peak resident size if larger. Load: the 1, 5 and 15 "
+              "minute load averages when the method finished."]
     return lines
 
 
