@@ -268,3 +268,22 @@ def test_a_run_without_a_report_says_so(app, coord, sample_run):
     result = coord.get(f"/runs/{run_id}/result").get_data(as_text=True)
     assert f'href="/runs/{run_id}/report"' not in result
     assert "V001" in result  # the pool's id still names it
+
+
+def test_a_province_chart_keeps_the_busiest_wards_and_says_how_many_are_left_out():
+    from web.report_view import chart, report_table
+    from web.reportsvg import MAX_WARDS
+
+    columns = ["ward", "under_management", "with_mentor", "in_job", "in_training",
+               "loans_referred", "loans_granted", "main_reasons"]
+    n = MAX_WARDS + 10
+    rows = [[f"Xã {i:03d}", i, i, 0, 0, 1, 1, ""] for i in range(1, n + 1)]
+    rows.append(["Tổng cộng", sum(range(1, n + 1)), 0, 0, 0, n, n, ""])
+    data = {"columns": columns, "total": "__total__", "since": "2026-01-01",
+            "wards": [r[0] for r in rows[:-1]] + ["__total__"],
+            "headers": {"vi": columns}, "rows": {"vi": rows}}
+    svg, left_out = chart(report_table(data, "vi"), "vi")
+    assert left_out == 10
+    shown = re.findall(r'<g class="ward" data-ward="([^"]+)"', str(svg))
+    assert len(shown) == MAX_WARDS and shown[0] == "Xã 011" and shown[-1] == f"Xã {n:03d}"
+    assert 'data-value="2"' in str(svg)  # loans: referred and granted people together
