@@ -81,7 +81,7 @@ def summary_lines(plan) -> list[str]:
         lines.append(f"  {name:3} {_number(t.value):>13} / {bound:<13} "
                      f"{'proved optimal' if t.optimal else 'not proved'}  {desc}")
     if plan.loans:
-        from matcher.loans import millions
+        from matcher.text import millions
 
         status = Counter(x.status for x in plan.loans)
         lines.append(

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from matcher.cpsat import lex_solve
 from matcher.domain import LoanPool, Returnee, Roster
 from matcher.plan import Assignment, EmployerLoan, LoanDecision, Tier
-from matcher.text import Bi, fold, vi_of
+from matcher.text import Bi, fold, millions, vi_of
 
 LOAN_TIERS = ("L1", "L2", "L3")
 
@@ -40,16 +40,6 @@ class LoanResult:
     decisions: list[LoanDecision] = field(default_factory=list)
     tiers: dict[str, Tier] = field(default_factory=dict)
     employer_loans: list[EmployerLoan] = field(default_factory=list)
-
-
-def millions(vnd: int, lang: str = "en") -> str:
-    """An amount in millions of VND, the way each language writes it ("12.5 million VND",
-    "12,5 triệu đồng")."""
-    m = vnd / 1_000_000
-    text = f"{m:,.1f}".rstrip("0").rstrip(".") if m != int(m) else f"{int(m):,}"
-    if lang == "vi":  # 1.234,5: points group thousands, a comma marks decimals
-        return text.translate(str.maketrans(",.", ".,")) + " triệu đồng"
-    return text + " million VND"
 
 
 def window_end(r: Returnee, years: int) -> dt.date:

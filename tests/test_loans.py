@@ -13,9 +13,10 @@ from builders import job, mentor, returnee, roster
 
 from matcher.check import assert_plan_ok, check_plan
 from matcher.domain import LoanPool
-from matcher.loans import allocate_loans, millions
+from matcher.loans import allocate_loans
 from matcher.plan import Plan
 from matcher.solve import solve
+from matcher.text import millions
 
 MIL = 1_000_000
 

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from matcher.plan import Plan, Visit
-from matcher.text import fold
+from matcher.text import fold, millions
 from web.i18n import _
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -88,17 +88,6 @@ def _score_detail(score: dict[str, Any], lang: str) -> str:
     return "; ".join(f"{_('score.' + k, lang=lang, default=k.replace('_', ' '))} {v:g}"
                      for k, v in score.items()
                      if not k.endswith("_km") and isinstance(v, int | float) and v)
-
-
-def millions(vnd: int, lang: str) -> str:
-    """An amount in millions of VND as each language writes it: "12,5 triệu đồng",
-    "12.5 million VND" (:func:`matcher.loans.millions`, which pages cannot import: that
-    module loads the solver)."""
-    m = vnd / 1_000_000
-    text = f"{m:,.1f}".rstrip("0").rstrip(".") if m != int(m) else f"{int(m):,}"
-    if lang == "vi":  # 1.234,5: points group thousands, a comma marks decimals
-        return text.translate(str.maketrans(",.", ".,")) + " triệu đồng"
-    return text + " million VND"
 
 
 def _km(value: Any, lang: str = "en") -> str:

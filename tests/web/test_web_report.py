@@ -115,14 +115,6 @@ def test_loans_table_endpoint_searches_and_pages_like_the_other_tables(app, coor
     assert loans.count("<tr class=\"loan-") == 1 and "R00085" in loans
 
 
-def test_web_amounts_match_the_library(sample_run):
-    from matcher.loans import millions as library
-    from web.results import millions
-
-    for vnd in (0, 12_500_000, 100_000_000, 1_200_000_000, 1_234_500_000):
-        for lang in ("vi", "en"):
-            assert millions(vnd, lang) == library(vnd, lang)
-
 
 # --- the report page ----------------------------------------------------------------
 
