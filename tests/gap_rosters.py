@@ -4,7 +4,7 @@ mentor) with the pair's hours (the resource use) and its affinity (the profit, o
 for minimisation), so that a plan covering everyone maximises affinity exactly as the GAP
 optimum does. Everyone stands at one point, so distance never decides anything.
 
-The files (``../shared/data/benchmarks/gap``): a count P, then per problem ``m n``, m rows
+The files (``data/benchmarks/gap``, copied from the OR-Library with its MIT licence): a count P, then per problem ``m n``, m rows
 of n costs, m rows of n resource uses, m capacities; ``optima.txt`` holds
 ``<name>_<Max|Min> lower upper`` (equal when the optimum is known)."""
 
@@ -16,12 +16,12 @@ from pathlib import Path
 from matcher.domain import PairRule, Roster
 from tests.builders import mentor, returnee, roster
 
-GAP_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks" / "gap"
+GAP_DIR = Path(__file__).resolve().parents[1] / "data" / "benchmarks" / "gap"
 
 
 @dataclass(frozen=True)
 class GapInstance:
-    name: str  # e.g. c0848_3 (gap9.txt, third problem) or a05100 (gapa.txt, first)
+    name: str  # e.g. c0848_3 (gap8.txt, third problem) or a05100 (gapa.txt, first)
     agents: int
     jobs: int
     cost: list[list[int]]  # [agent][job]
