@@ -145,3 +145,13 @@ def test_bench_process_method_times_plan_as_a_whole_process(tmp_path):
     md = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert "| ward | 1 | `plan` whole process" in md and "same tiers as the in-process" in md
     assert ("city", "process") in TARGETS and markdown_lines([]) == []
+
+
+def test_bench_cli_refuses_unknown_whole_process_options(tmp_path):
+    assert main(["bench", "--methods", "process,teleport", "--out", str(tmp_path)]) == 2
+    assert main(["bench", "--methods", "process", "--repeat", "0", "--out", str(tmp_path)]) == 2
+    from matcher.bench_process import plan_methods
+
+    assert plan_methods(None, "province") == ["process", "rerun", "web"]
+    assert plan_methods(None, "ward") == [] and plan_methods(None, "national") == []
+    assert plan_methods(["planner", "process"], "national") == ["process"]
