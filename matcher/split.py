@@ -304,8 +304,6 @@ def _solve_inherited(i: int, time_limit: float | None, parallel: bool = False) -
         t0 = time.perf_counter()
         context = part_context(_WHOLE[0], _PARTS[i], _WHOLE[1][i])
         context.stats["cut_seconds"] = time.perf_counter() - t0
-    if previous is not None:  # a rerun marks previous pairs on the part's own arcs
-        context = None
     return solve_part(_PARTS[i], time_limit, parallel=parallel, context=context,
                       previous=previous)
 
@@ -409,7 +407,7 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
         # solved here with the candidate pairs already built and both cores
         parts = [roster]
         plans = [solve_part(roster, time_limit, parallel=executor != "serial",
-                            context=context if prev is None else None, previous=prev)]
+                            context=context, previous=prev)]
     else:
         prevs = [_previous_of(prev, x, i == 0) for i, x in enumerate(parts)] \
             if prev is not None else None
