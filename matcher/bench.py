@@ -492,7 +492,8 @@ def _runs_frame(runs: list[dict[str, Any]]):
     ``LABELS``)."""
     pd = _pandas()
     df = pd.DataFrame(runs)
-    for col in ("tiers", "skipped", "error", "check", "status", "wall_s", "peak_mb"):
+    for col in ("scale", "seed", "method", "tiers", "skipped", "error", "check", "status",
+                "wall_s", "peak_mb"):  # all of them, even when only whole-process runs ran
         if col not in df.columns:
             df[col] = None
     df["scale"] = pd.Categorical(df["scale"], categories=SCALES, ordered=True)
