@@ -46,8 +46,10 @@ def _extra(person, keys: set[str]) -> str | None:
     return None
 
 
-def mentor_calendar(plan: Plan, roster: Roster, mentor_id: str) -> Calendar:
-    """The calendar of one mentor's visits."""
+def mentor_calendar(plan: Plan, roster: Roster, mentor_id: str,
+                    visits: list[Visit] | None = None) -> Calendar:
+    """The calendar of one mentor's visits (``visits``: theirs, when already picked out of
+    the plan's)."""
     minutes = float(roster.settings.visit_minutes)
     stamp = dt.datetime.combine(plan.plan_date, dt.time(0), tzinfo=dt.UTC)
     mentor = roster.mentor(mentor_id)
@@ -57,7 +59,7 @@ def mentor_calendar(plan: Plan, roster: Roster, mentor_id: str) -> Calendar:
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"Lịch thăm – {mentor.full_name}")
     cal.add("x-wr-timezone", str(TZ))
-    for v in plan.visits:
+    for v in (visits if visits is not None else plan.visits):
         if v.mentor_id != mentor_id:
             continue
         r = roster.returnee(v.returnee_id)
@@ -98,8 +100,11 @@ def write_ics(plan: Plan, roster: Roster, directory: str | Path) -> list[Path]:
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for mid in sorted({v.mentor_id for v in plan.visits}):
+    by_mentor: dict[str, list[Visit]] = {}
+    for v in plan.visits:  # once: 8,000 mentors x 17,000 visits took 15 s at province
+        by_mentor.setdefault(v.mentor_id, []).append(v)
+    for mid in sorted(by_mentor):
         path = out_dir / (re.sub(r"[^\w.-]", "_", mid) + ".ics")
-        path.write_bytes(mentor_calendar(plan, roster, mid).to_ical())
+        path.write_bytes(mentor_calendar(plan, roster, mid, by_mentor[mid]).to_ical())
         paths.append(path)
     return paths
