@@ -58,10 +58,10 @@ def prepare(ctx: Context, previous: Plan | PreviousPlan) -> Rerun:
     _roster, p, arcs, s = ctx.roster, ctx.people, ctx.marcs, ctx.roster.settings
     ri = {rid: i for i, rid in enumerate(p.r_ids)}
     mi = {mid: i for i, mid in enumerate(p.m_ids)}
-    wanted = np.zeros(p.n_returnees, dtype=bool)
-    wanted[[ri[x] for x in prev.rows if x in ri]] = True
-    sel = np.flatnonzero(wanted[arcs.r])
-    arc_of = {(int(arcs.r[k]), int(arcs.m[k])): int(k) for k in sel.tolist()}
+    rows = [(ri[rid], mi.get(row.mentor_id, -1), rid, row) for rid, row in prev.rows.items()
+            if rid in ri and row.mentor_id]
+    arc_at = _arc_lookup(arcs.r, arcs.m, p.n_mentors, [x[0] for x in rows],
+                         [x[1] for x in rows])
     ended_reason: dict[str, str] = {}
     fixed = np.full(p.n_returnees, -1, dtype=np.int64)
     prev_mask = np.zeros(len(arcs), dtype=bool)
@@ -69,17 +69,12 @@ def prepare(ctx: Context, previous: Plan | PreviousPlan) -> Rerun:
     hours: dict[int, float] = defaultdict(float)
     groups: dict[int, set] = defaultdict(set)
     confirmed_rows = []
-    for rid, row in prev.rows.items():
-        if rid not in ri or not row.mentor_id:
-            continue
-        r = ri[rid]
-        m = mi.get(row.mentor_id)
-        if m is None:
+    for (r, m, rid, row), k in zip(rows, arc_at.tolist()):
+        if m < 0:
             ended_reason[rid] = Bi(f"mentor {row.mentor_id} is no longer on the roster",
                                    f"cựu chiến binh {row.mentor_id} không còn trong danh sách")
             continue
-        k = arc_of.get((r, m))
-        if k is None:
+        if k < 0:
             why = join_bi(pair_blockers(ctx, r, m))
             ended_reason[rid] = Bi(f"pair with {row.mentor_id} ended: {why}",
                                    f"cặp với {row.mentor_id} kết thúc: {vi_of(why)}")
@@ -130,23 +125,43 @@ def label(ctx: Context, rerun: Rerun, ms: MentorSolution, ps: PlacementSolution
     return rows, changes, extra
 
 
+def _arc_lookup(arc_r: np.ndarray, arc_o: np.ndarray, n_o: int, rs: list[int],
+                os_: list[int]) -> np.ndarray:
+    """Index of the candidate arc (rs[i], os_[i]) for each i, or -1 when there is none
+    (a target of -1 has none): one sorted key and a binary search instead of a dict of
+    every arc (a province has millions of job arcs)."""
+    out = np.full(len(rs), -1, dtype=np.int64)
+    if not len(rs) or not len(arc_r):
+        return out
+    width = np.int64(max(1, n_o))
+    keys = arc_r.astype(np.int64) * width + arc_o
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    want_o = np.asarray(os_, dtype=np.int64)
+    want = np.asarray(rs, dtype=np.int64) * width + want_o
+    pos = np.clip(np.searchsorted(sorted_keys, want), 0, len(sorted_keys) - 1)
+    hit = (sorted_keys[pos] == want) & (want_o >= 0)
+    out[hit] = order[pos[hit]]
+    return out
+
+
 def _placement_prev(ctx, prev: PreviousPlan) -> tuple[np.ndarray, list[str]]:
     roster, p, ja, ta = ctx.roster, ctx.people, ctx.jarcs, ctx.tarcs
     ri = {rid: i for i, rid in enumerate(p.r_ids)}
     ji = {j.id: k for k, j in enumerate(roster.jobs)}
     ti = {t.id: k for k, t in enumerate(roster.trainings)}
-    jpos = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(ja.r.tolist(), ja.o.tolist()))}
-    tpos = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(ta.r.tolist(), ta.o.tolist()))}
+    rows = [(ri[rid], rid, row) for rid, row in prev.rows.items() if rid in ri]
+    jk = _arc_lookup(ja.r, ja.o, len(roster.jobs), [x[0] for x in rows],
+                     [ji.get(row.job_id, -1) for _, _, row in rows]).tolist()
+    tk = _arc_lookup(ta.r, ta.o, len(roster.trainings), [x[0] for x in rows],
+                     [ti.get(row.training_id, -1) for _, _, row in rows]).tolist()
     fixed = np.full(p.n_returnees, -1, dtype=np.int64)
     jprev = np.zeros(len(ja), dtype=bool)
     tprev = np.zeros(len(ta), dtype=bool)
     notes = []
-    for rid, row in prev.rows.items():
-        if rid not in ri:
-            continue
-        r = ri[rid]
+    for (r, rid, row), kj, kt in zip(rows, jk, tk):
         if row.job_id and row.job_id in ji:
-            k = jpos.get((r, ji[row.job_id]))
+            k = kj if kj >= 0 else None
             if k is None:
                 if row.hired:
                     notes.append(f"{rid} was hired for {row.job_id}, which no longer fits the "
@@ -155,10 +170,8 @@ def _placement_prev(ctx, prev: PreviousPlan) -> tuple[np.ndarray, list[str]]:
                 fixed[r] = k
             else:
                 jprev[k] = True
-        if row.training_id and row.training_id in ti:
-            k = tpos.get((r, ti[row.training_id]))
-            if k is not None:
-                tprev[k] = True
+        if row.training_id and row.training_id in ti and kt >= 0:
+            tprev[kt] = True
     ja.prev = jprev
     ta.prev = tprev
     return fixed, notes
