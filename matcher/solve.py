@@ -82,20 +82,21 @@ def solve_both(ctx: Context, *, time_limit: float, say: Progress, timings: dict[
 def solve(roster: Roster, *, progress: Progress | None = None,
           time_limit: float | None = None, schedule: bool = True,
           previous: Plan | PreviousPlan | None = None, parallel: bool = True,
-          context: Context | None = None) -> Plan:
+          context: Context | None = None, loans: bool = True) -> Plan:
     """Plan mentors, jobs and training for ``roster``; returns a :class:`Plan`.
 
     ``previous`` (a :class:`Plan` or :class:`~matcher.plan.PreviousPlan`) switches on
     rerun mode (tiers M3/J3). ``parallel``: solve the
     placements in a second process while the mentors are solved. ``context``: candidate
-    pairs already built for this roster (:func:`build_context`)."""
+    pairs already built for this roster (:func:`build_context`). ``loans``: allocate the
+    loans (a part of a split roster leaves them to the merge, whose pools span parts)."""
     finished = follow_up_finished(roster)
     if finished:  # they leave the plan: solve the others, then add their rows
         active = dataclasses.replace(
             roster, returnees=tuple(r for r in roster.returnees if r.id not in finished),
             pairs=tuple(x for x in roster.pairs if x.returnee_id not in finished))
         plan = solve(active, progress=progress, time_limit=time_limit, schedule=schedule,
-                     previous=previous, parallel=parallel)
+                     previous=previous, parallel=parallel, loans=loans)
         return add_finished(roster, plan, finished, previous)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -108,7 +109,8 @@ def solve(roster: Roster, *, progress: Progress | None = None,
     if previous is None:
         ms, ps = solve_both(ctx, time_limit=limit, say=say, timings=timings,
                             parallel=parallel)
-        return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule)
+        return finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule,
+                           loans=loans)
     prepared = rerun.prepare(ctx, previous)
     ms, ps = solve_both(ctx, time_limit=limit, say=say, timings=timings, parallel=parallel,
                         fixed=prepared.fixed, fixed_jobs=prepared.fixed_jobs)
@@ -117,7 +119,8 @@ def solve(roster: Roster, *, progress: Progress | None = None,
     last_visits = previous_visits_from(prepared.prev, s.plan_date)
     plan = finish_plan(ctx, ms, ps, t0=t0, timings=timings, say=say, schedule=schedule,
                        changes=changes, extra_tiers=extra, rows=rows,
-                       previous_visits=last_visits, granted=prepared.prev.granted)
+                       previous_visits=last_visits, granted=prepared.prev.granted,
+                       loans=loans)
     plan.visit_review = review_visits(prepared.prev, s.plan_date)
     return plan
 
@@ -167,7 +170,7 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
                 changes: dict | None = None, extra_tiers: dict[str, Tier] | None = None,
                 rows: dict[str, tuple[str, str]] | None = None,
                 previous_visits: dict | None = None,
-                granted: dict[str, int] | None = None) -> Plan:
+                granted: dict[str, int] | None = None, loans: bool = True) -> Plan:
     roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
     say(0.7, "explanations")
     t1 = time.perf_counter()
@@ -198,8 +201,11 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
     if extra_tiers is None:  # M3/J3 only exist on reruns
         tiers.pop("M3", None)
         tiers.pop("J3", None)
-    loans = allocate_loans(roster, assignments, granted)
-    tiers.update(loans.tiers)
+    t_loans = time.perf_counter()
+    loan_result = allocate_loans(roster, assignments, granted) if loans else None
+    if loan_result is not None:
+        tiers.update(loan_result.tiers)
+    timings["loans"] = time.perf_counter() - t_loans
     order = ["M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5", "L1", "L2", "L3"]
     tiers = {k: tiers[k] for k in order if k in tiers}
     plan = Plan(plan_date=s.plan_date, settings=s.to_dict(), tiers=tiers,
@@ -207,11 +213,12 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
                 sources=[{"name": f.name, "sha256": f.sha256} for f in roster.sources],
                 warnings=[str(x) for x in ctx.notes], changes=changes or {})
     plan.warnings_vi = [getattr(x, "vi", str(x)) for x in ctx.notes]
-    plan.loans, plan.employer_loans = loans.decisions, loans.employer_loans
+    if loan_result is not None:
+        plan.loans, plan.employer_loans = loan_result.decisions, loan_result.employer_loans
     plan.unmet_requires = sorted(ctx.unmet, key=lambda u: (u.row or 0, u.returnee_id))
     plan.unassigned = explain.explain_unassigned(ctx, plan)
     plan.capacity_gaps = explain.capacity_gaps(ctx, plan)
-    timings["explain"] = time.perf_counter() - t1
+    timings["explain"] = time.perf_counter() - t1 - timings["loans"]
     if schedule:
         say(0.85, "visit schedule")
         t1 = time.perf_counter()

@@ -291,7 +291,7 @@ def solve_part(part: Roster, time_limit: float | None = None, *, parallel: bool 
     plan that concerns its returnees (a rerun)."""
     t0 = time.perf_counter()
     plan = solve(part, schedule=False, time_limit=time_limit, parallel=parallel,
-                 context=context, previous=previous)
+                 context=context, previous=previous, loans=False)  # the merge allocates
     plan.stats["part_seconds"] = time.perf_counter() - t0
     return plan
 
