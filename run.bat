@@ -17,5 +17,7 @@ if errorlevel 1 (
   .venv\Scripts\python -m pip install --quiet -e ".[test,dask,ods]" || exit /b 1
   copy /y pyproject.toml .venv\.installed >nul
 )
+rem test.bat shares this set-up: it calls this script with --setup-only first
+if "%~1"=="--setup-only" exit /b 0
 .venv\Scripts\python run.py %*
 exit /b %errorlevel%

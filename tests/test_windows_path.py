@@ -276,6 +276,10 @@ def test_every_command_and_script_of_the_readme_windows_section_exists():
     extras = re.search(r"pip install --quiet -e '(\.\[[\w,]+\])'", makefile).group(1)
     for name in scripts:
         text = (ROOT / name).read_text(encoding="utf-8")
+        if name.startswith("test"):  # the set-up is run.*'s, called first
+            setup = "run.bat" if name.endswith(".bat") else "run.ps1"
+            assert re.search(rf"{re.escape(setup)}\"?\)? --setup-only", text), name
+            text += (ROOT / setup).read_text(encoding="utf-8")
         assert "py -3.11 -m venv .venv" in text, name
         assert f'-e "{extras}"' in text, name
         if name.startswith("run"):
