@@ -38,7 +38,7 @@ from matcher.domain import Roster
 from matcher.loans import allocate_loans
 from matcher.mentors import solve_mentors
 from matcher.placements import solve_placements
-from matcher.plan import Assignment, Plan, PreviousPlan, Tier, as_previous
+from matcher.plan import Assignment, Plan, PreviousPlan, Tier
 from matcher.requires import settle_mentor_requires, settle_placement_requires
 from matcher.review import review_visits
 from matcher.schedule import previous_visits_from, schedule_visits
@@ -97,7 +97,7 @@ def solve(roster: Roster, *, progress: Progress | None = None,
             pairs=tuple(x for x in roster.pairs if x.returnee_id not in finished))
         plan = solve(active, progress=progress, time_limit=time_limit, schedule=schedule,
                      previous=previous, parallel=parallel, loans=loans)
-        return add_finished(roster, plan, finished, previous)
+        return add_finished(roster, plan, finished)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     say = progress or (lambda f, msg: None)
@@ -132,35 +132,23 @@ def follow_up_finished(roster: Roster) -> dict[str, dt.date]:
             if r.follow_up_end is not None and r.follow_up_end <= day}
 
 
-def add_finished(roster: Roster, plan: Plan, finished: dict[str, dt.date],
-                 previous: Plan | PreviousPlan | None) -> Plan:
+def add_finished(roster: Roster, plan: Plan, finished: dict[str, dt.date]) -> Plan:
     """``plan`` of the others, with a row for each person whose follow-up has finished:
-    no mentor, job or course, the change "ended" and its reason; their previous pairs end
-    (the mentor's place is free)."""
+    no mentor, job or course, the change "ended" and its reason. On a rerun the solve of
+    the others already ended their previous pairs (they are not on its roster) and counted
+    them: only the reason changes."""
+    reasons = {rid: Bi(f"ended: follow-up finished on {day:%d/%m/%Y}",
+                       f"kết thúc: hết thời gian theo dõi (ngày {day:%d/%m/%Y})")
+               for rid, day in finished.items()}
     by_id = {a.returnee_id: a for a in plan.assignments}
-    prev = as_previous(previous) if previous is not None else None
-    items = {x["returnee_id"]: x for x in plan.changes.get("list", [])}
-    for rid, day in finished.items():
-        reason = Bi(f"ended: follow-up finished on {day:%d/%m/%Y}",
-                    f"kết thúc: hết thời gian theo dõi (ngày {day:%d/%m/%Y})")
+    for rid, reason in reasons.items():
         by_id[rid] = Assignment(returnee_id=rid, change="ended", reason=str(reason),
                                 reason_vi=vi_of(reason))
-        if prev is not None and plan.changes:
-            old = prev.rows.get(rid)
-            if old is not None and (old.mentor_id or old.job_id or old.training_id):
-                items[rid] = {"returnee_id": rid, "change": "ended",
-                              "old_mentor": old.mentor_id, "new_mentor": None,
-                              "reason": str(reason), "reason_vi": vi_of(reason)}
     plan.assignments = [by_id[r.id] for r in roster.returnees]
-    if plan.changes:
-        listed = plan.changes.get("list", [])
-        was_ended = sum(1 for x in listed if x["returnee_id"] in finished)
-        plan.changes["list"] = [items.get(x["returnee_id"], x) for x in listed] + [
-            x for rid, x in items.items() if rid in finished
-            and rid not in {y["returnee_id"] for y in listed}]
-        counts = plan.changes.setdefault("counts", {})
-        counts["ended"] = counts.get("ended", 0) - was_ended + sum(
-            1 for x in plan.changes["list"] if x["returnee_id"] in finished)
+    for item in plan.changes.get("list", []):
+        if item["returnee_id"] in reasons:
+            reason = reasons[item["returnee_id"]]
+            item["reason"], item["reason_vi"] = str(reason), vi_of(reason)
     plan.stats["follow_up_finished"] = len(finished)
     return plan
 

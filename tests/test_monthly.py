@@ -118,6 +118,8 @@ def test_follow_up_ended_and_report_figures(two_months):
     r2 = plan2.assignment("R2")
     assert r2.change == "ended" and r2.mentor_id is None and "hết thời gian theo dõi" in \
         r2.reason_vi
+    [item] = [x for x in plan2.changes["list"] if x["returnee_id"] == "R2"]
+    assert item["change"] == "ended" and "hết thời gian theo dõi" in item["reason_vi"]
     table = committee_report(second, plan2).set_index("ward")
     day = second.settings.plan_date
     rows = {a.returnee_id: a for a in plan2.assignments}
