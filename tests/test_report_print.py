@@ -103,8 +103,9 @@ def _check_setup(ws) -> None:
 
 
 def test_the_layout_estimate_is_the_writers():
+    """The report's page breaks use the writer's own row-height estimate, not a copy."""
     assert review_sheets.LINE_POINTS == plan_writer.LINE_POINTS
-    assert review_sheets.CHARS_PER_WIDTH == plan_writer.CHARS_PER_WIDTH
+    assert review_sheets.text_lines is plan_writer.text_lines
 
 
 def test_sample_report_fits_one_page(sample, tmp_path):

@@ -42,6 +42,7 @@ from matcher.io.sheet_model import (
     _V,
     DATE_FORMAT,
     FORMULA_STARTS,
+    LINE_POINTS,
     MIN_WIDTH,
     PAPER_A4,
     PERCENT_FORMAT,
@@ -51,6 +52,7 @@ from matcher.io.sheet_model import (
     _Table,
     _unwrap,
     formula_like,
+    text_lines,
 )
 from matcher.io.xlsx import Style, Workbook
 from matcher.plan import Plan
@@ -107,17 +109,7 @@ def _widths(t: _Table) -> list[float]:
 
 # Calibri 11 fits about 1.15 average characters of Vietnamese text per width unit (the
 # unit is one digit); estimating a little low means a row is at worst a line too tall.
-CHARS_PER_WIDTH = 1.15
-LINE_POINTS = 15.0  # row height of one line of 11 pt text
 MAX_ROW_POINTS = 409.0  # Excel's largest row height
-
-
-def _lines(value: Any, width: float) -> int:
-    """Lines a wrapped text needs in a column ``width`` characters wide."""
-    if not isinstance(value, str) or not value:
-        return 1
-    per_line = max(1, int((width - 1) * CHARS_PER_WIDTH))
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n"))
 
 
 def _height(values: Sequence[Any], cols: Sequence[_Col], widths: Sequence[float],
@@ -132,7 +124,7 @@ def _height(values: Sequence[Any], cols: Sequence[_Col], widths: Sequence[float]
             v = v.value
         if type(v) is not str or (len(v) < w - 1 and "\n" not in v):
             continue  # fits on one line whatever the characters per width unit
-        lines = max(lines, _lines(v, w))
+        lines = max(lines, text_lines(v, w))
     return min(MAX_ROW_POINTS, lines * LINE_POINTS) if lines > 1 else None
 
 

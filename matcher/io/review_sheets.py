@@ -10,12 +10,19 @@ main reasons make rows tall. The total stays on the page of the last wards."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from matcher.domain import Roster
 from matcher.io.plan_text import _t
-from matcher.io.sheet_model import MAX_WIDTH, _Col, _Lookup, _Table, _table
+from matcher.io.sheet_model import (
+    LINE_POINTS,
+    MAX_WIDTH,
+    _Col,
+    _Lookup,
+    _Table,
+    _table,
+    text_lines,
+)
 from matcher.plan import Plan
 from matcher.review import REPORT_COLUMNS, committee_report, report_headers, report_rows
 from matcher.review import report_since as _since
@@ -29,9 +36,6 @@ WIDTHS = {"ward": 24.0, "loans_referred_vnd": 14.0, "loans_granted_vnd": 14.0,
           "main_reasons": MAX_WIDTH}  # the widest a workbook column grows
 PAGE_WIDTH_PT = 841.89 - 2 * 0.4 * 72
 PAGE_HEIGHT_PT = 595.28 - 2 * 0.6 * 72 - 24.0  # less room kept for header and footer
-# as plan_writer estimates row heights (tests check they agree)
-LINE_POINTS = 15.0
-CHARS_PER_WIDTH = 1.15
 
 
 def review_tables(plan: Plan, roster: Roster, lang: str) -> list[_Table]:
@@ -56,17 +60,9 @@ def _report(plan: Plan, roster: Roster, lang: str) -> _Table:
     return t
 
 
-def _lines(value: Any, width: float) -> int:
-    """Lines a wrapped cell needs (plan_writer's estimate)."""
-    if not isinstance(value, str) or len(value) < width - 1:
-        return 1
-    per_line = max(1, int((width - 1) * CHARS_PER_WIDTH))
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n"))
-
-
 def row_points(row: list[Any], widths: list[float]) -> float:
     """A row's height in points as the workbook has it."""
-    return max(_lines(v, w) for v, w in zip(row, widths)) * LINE_POINTS
+    return max(text_lines(v, w) for v, w in zip(row, widths)) * LINE_POINTS
 
 
 def page_scale(widths: list[float]) -> float:

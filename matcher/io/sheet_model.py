@@ -3,6 +3,7 @@ table with its printing marks, number formats, and text that is safe in a spread
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,3 +99,16 @@ def formula_like(text: str) -> bool:
 
 def _clean_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+CHARS_PER_WIDTH = 1.15
+LINE_POINTS = 15.0  # row height of one line of 11 pt text
+
+
+def text_lines(value: Any, width: float) -> int:
+    """Lines a wrapped text needs in a column ``width`` characters wide (the writer's row
+    heights and the report's page breaks use the same estimate)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    per_line = max(1, int((width - 1) * CHARS_PER_WIDTH))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n"))
