@@ -89,10 +89,9 @@ def settle_mentor_requires(ctx: Context, fixed: np.ndarray | None = None) -> np.
         problem = None
         if r is not None and chosen[r] >= 0:
             other = p.m_ids[arcs.m[chosen[r]]]
-            problem = (Bi(f"{rid} already has mentor {other}",
-                          f"{rid} đã có cựu chiến binh {other}") if other != mid else None)
             if other == mid:  # the same pair twice (or confirmed and required): honoured
                 continue
+            problem = Bi(f"{rid} already has mentor {other}", f"{rid} đã có cựu chiến binh {other}")
         elif k is None:
             problem = join_bi(pair_blockers(ctx, r, m))
         elif load[m] + 1 > p.m_capacity[m]:
