@@ -3,8 +3,15 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the message catalogue, compiled from its .po files (matcher/catalog.py)
+MO := matcher/locale/vi/LC_MESSAGES/messages.mo matcher/locale/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test lint bench clean system-deps
+.PHONY: run test lint bench clean system-deps catalogue
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+catalogue: $(MO)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,18 +34,19 @@ system-deps:
 	  else echo "NOTE: chromium/libreoffice missing and not root; browser/print tests will skip"; fi; \
 	fi
 
-run: $(STAMP)
+run: $(STAMP) $(MO)
 	$(BIN)/python run.py
 
-test: $(STAMP) system-deps
-	$(BIN)/ruff check matcher web cli tests run.py
+test: $(STAMP) $(MO) system-deps
+	$(BIN)/ruff check matcher web cli tests tools run.py
+	$(BIN)/python tools/catalog.py check
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check matcher web cli tests run.py
+	$(BIN)/ruff check matcher web cli tests tools run.py
 
-bench: $(STAMP)
+bench: $(STAMP) $(MO)
 	$(BIN)/python run.py bench
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite bench/results.json
+	rm -rf $(VENV) instance/*.sqlite bench/results.json $(MO)

@@ -63,7 +63,7 @@ def _number(x: float) -> str:
 
 
 def summary_lines(plan) -> list[str]:
-    from matcher.plan import TIER_INFO
+    from matcher import catalog
 
     c = plan.counts()
     n = max(1, c["returnees"])
@@ -76,7 +76,7 @@ def summary_lines(plan) -> list[str]:
         "Tiers (value / proved bound / optimal):",
     ]
     for name, t in plan.tiers.items():
-        desc = TIER_INFO.get(name, ("", name, ""))[1]
+        desc = catalog.text("tier." + name, "en")
         bound = "—" if t.bound is None else _number(t.bound)
         lines.append(f"  {name:3} {_number(t.value):>13} / {bound:<13} "
                      f"{'proved optimal' if t.optimal else 'not proved'}  {desc}")

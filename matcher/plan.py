@@ -8,21 +8,11 @@ from typing import Any
 
 SCHEMA = "reintegration-plan/1"
 
-# name -> (sense, English description, Vietnamese description)
-TIER_INFO: dict[str, tuple[str, str, str]] = {
-    "M1": ("max", "returnees with a mentor", "số người có cựu chiến binh giúp đỡ"),
-    "M2": ("max", "sum of risk levels covered", "tổng mức nguy cơ được giúp đỡ"),
-    "M3": ("min", "changed mentor pairs (rerun)", "số cặp thay đổi (chạy lại)"),
-    "M4": ("max", "suitability points", "điểm phù hợp"),
-    "M5": ("min", "total mentor travel (km)", "tổng quãng đường (km)"),
-    "J1": ("max", "returnees placed in jobs", "số người có việc làm"),
-    "J2": ("max", "returnees placed in training", "số người được học nghề"),
-    "J3": ("min", "changed placements (rerun)", "số vị trí thay đổi (chạy lại)"),
-    "J4": ("max", "job and training fit points", "điểm phù hợp việc làm/học nghề"),
-    "J5": ("min", "total commute (km), second part of J4", "tổng quãng đường đi làm/học (km)"),
-    "L1": ("max", "people given a preferential loan", "số người được vay vốn ưu đãi"),
-    "L2": ("max", "loan priority points", "điểm ưu tiên vay vốn"),
-    "L3": ("max", "loan capital used (VND)", "số vốn cho vay (đồng)"),
+# name -> sense; each tier's words are the catalogue's "tier.<name>"
+TIER_SENSE: dict[str, str] = {
+    "M1": "max", "M2": "max", "M3": "min", "M4": "max", "M5": "min",
+    "J1": "max", "J2": "max", "J3": "min", "J4": "max", "J5": "min",
+    "L1": "max", "L2": "max", "L3": "max",
 }
 
 

@@ -33,7 +33,7 @@ from matcher.io.sheet_model import (
     _table,
     _ward,
 )
-from matcher.plan import TIER_INFO, Assignment, Plan
+from matcher.plan import TIER_SENSE, Assignment, Plan
 from matcher.text import fold, header_key
 from matcher.values import is_blank
 
@@ -99,8 +99,8 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
         row(_t("sum:unscheduled", lang), len(plan.unscheduled))
     section("sum:tiers")
     for name, tier in plan.tiers.items():
-        sense, en, vi = TIER_INFO.get(name, ("max", name, name))
-        meaning = f"{vi if lang == 'vi' else en} ({_t('sum:' + sense, lang)})"
+        sense = TIER_SENSE.get(name, "max")
+        meaning = f"{_t('tier.' + name, lang)} ({_t('sum:' + sense, lang)})"
         row(name, _num(tier.value), None if tier.bound is None else _num(tier.bound),
             _yes(tier.optimal, lang), meaning)
     section("sum:solve")
