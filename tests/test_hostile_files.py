@@ -339,6 +339,28 @@ def test_single_quotes_and_prefixes_are_read_like_double_quotes(tmp_path):
     assert len(read_roster_bounded(path).returnees) == 120
 
 
+def test_character_references_take_the_quick_scan_only_in_text(tmp_path):
+    """Accented letters written as character references (as openpyxl writes them) leave
+    the quick scan exact: it takes the part. A character reference inside a tag (a cell
+    reference written &#88;FD1048576) sends the part to expat, which refuses the cell."""
+    def accented(data: bytes) -> bytes:
+        return data.replace(b"</sheetData>", b"<row r='500'><c r='A500' t='inlineStr'><is>"
+                            b"<t>Nguy&#7877;n &#60;x&#62;</t></is></c></row></sheetData>")
+
+    path = rewrite(SAMPLE, tmp_path / "refs.xlsx", {SHEET1: accented})
+    with zipfile.ZipFile(path) as z:
+        fast = guards._fast_scan(z, SHEET1, limit=guards.MAX_XML_BYTES, cells=True)
+        assert fast is not None and fast.extent.rmax == 500
+    stray = rewrite(SAMPLE, tmp_path / "stray-ref.xlsx", {SHEET1: lambda d: d.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="&#88;FD1048576"><v>1</v></c></row>'
+                         b"</sheetData>")})
+    with zipfile.ZipFile(stray) as z:
+        assert guards._fast_scan(z, SHEET1, limit=guards.MAX_XML_BYTES, cells=True) is None
+    with pytest.raises(RosterError) as info:
+        read_roster_bounded(stray, mem_mb=1024, seconds=60)
+    assert [i.code for i in info.value.issues if i.severity == "error"] == ["sheet_too_large"]
+
+
 def test_limits_stop_a_reader_that_would_take_the_process_down(tmp_path):
     """Bypassing the guards, calamine aborts on the stray cell: the child dies, the caller
     gets a read_limit issue; memory and time limits work the same way."""

@@ -355,7 +355,9 @@ def _fast_scan(z: zipfile.ZipFile, part: str, *, limit: int, cells: bool = False
     counts and numpy over the raw bytes, about as fast as unzipping.
 
     It takes the part only when the bytes are plain enough for the counts to be exact: no
-    ``<!`` (so no DTD, entity declaration, comment or CDATA), no character reference, a
+    ``<!`` (so no DTD, entity declaration, comment or CDATA), no character reference
+    inside a tag (in text, where writers put accented letters as ``&#7877;``, it stands
+    for characters of the text only, never markup), a
     processing instruction only at the start, exactly one ``>`` per ``<`` (so no ``>`` in
     text or attribute values: each tag ends at the first ``>``), no namespace prefix on a
     tag name, and (``cells``) every cell tag starting ``<c r="A1"`` with no other ``r``
@@ -383,7 +385,7 @@ def _fast_scan(z: zipfile.ZipFile, part: str, *, limit: int, cells: bool = False
             if len(carry) > _FAST_CARRY:
                 return None
             if piece:
-                if b"<!" in piece or b"&#" in piece:
+                if b"<!" in piece:
                     return None
                 if piece.count(b"<?") > (1 if first_piece and piece.startswith(b"<?") else 0):
                     return None
@@ -395,6 +397,11 @@ def _fast_scan(z: zipfile.ZipFile, part: str, *, limit: int, cells: bool = False
                 if len(lt):
                     if not ((lt < gt).all() and (gt[:-1] < lt[1:]).all()):
                         return None
+                    if b"&#" in piece:  # character references in text only, none in a tag
+                        amp = np.flatnonzero((a[:-1] == 38) & (a[1:] == 35))
+                        k = np.searchsorted(lt, amp, side="right") - 1
+                        if ((k >= 0) & (gt[np.maximum(k, 0)] > amp)).any():
+                            return None
                     nxt = a[lt + 1]
                     prv = a[gt - 1]
                     delta = np.where(nxt == 47, -1, np.where((prv == 47) | (nxt == 63), 0, 1))
