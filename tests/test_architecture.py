@@ -19,6 +19,12 @@ INNER_IMPORTS: dict[tuple[str, str], str] = {
     **{(m, "ortools.sat.python"): "CP-SAT loads pandas: imported when a model is built"
        for m in ("matcher.cpsat", "matcher.mentors", "matcher.placements", "matcher.loans",
                  "matcher.visit_model", "matcher.baselines")},
+    # the catalogue: Babel's locale data only when a number or an English date is written;
+    # Babel's .po reader only when a compiled .mo is missing or older than its .po
+    ("matcher.catalog", "babel"): "locale data loaded on the first number written",
+    ("matcher.catalog", "babel.dates"): "only English dates",
+    ("matcher.catalog", "babel.messages.mofile"): "only without a fresh compiled .mo",
+    ("matcher.catalog", "babel.messages.pofile"): "only without a fresh compiled .mo",
     ("matcher.review", "pandas"): "0.19 s of the planner's 0.66 s import: only the "
                                   "committee report needs it",
     # the benchmark preloads what its timed children would import, by design
