@@ -17,6 +17,8 @@ if errorlevel 1 (
   .venv\Scripts\python -m pip install --quiet -e ".[test,dask,ods]" || exit /b 1
   copy /y pyproject.toml .venv\.installed >nul
 )
+rem the message catalogue: .po -> .mo (what `make` does with pybabel)
+.venv\Scripts\python tools\catalog.py compile || exit /b 1
 rem test.bat shares this set-up: it calls this script with --setup-only first
 if "%~1"=="--setup-only" exit /b 0
 .venv\Scripts\python run.py %*

@@ -22,6 +22,9 @@ if (-not (Test-Path $stamp) -or
     if ($LASTEXITCODE -ne 0) { throw "the package could not be installed" }
     Copy-Item pyproject.toml $stamp -Force
 }
+# the message catalogue: .po -> .mo (what `make` does with pybabel)
+& $python tools\catalog.py compile
+if ($LASTEXITCODE -ne 0) { throw "the message catalogue could not be compiled" }
 # test.ps1 shares this set-up: it calls this script with --setup-only first
 if ($args.Count -gt 0 -and $args[0] -eq "--setup-only") { exit 0 }
 & $python run.py @args
