@@ -104,12 +104,10 @@ def summary_lines(plan) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     # Inside the function: reading and solving bring numpy, scipy and ortools, which
     # `run.py --help` and the other commands do not need (see cli.base).
-    from matcher.check import assert_plan_ok
     from matcher.errors import PlanCheckError, RosterError
     from matcher.io.reader import overrides_from_args
     from matcher.io.report import format_report
-    from matcher.io.sandbox import read_roster_bounded
-    from matcher.planner import plan_roster
+    from matcher.io.sandbox import start_read_roster_bounded
 
     missing = [f for f in args.roster if not Path(f).is_file()]
     if missing:
@@ -117,7 +115,14 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     t0 = time.perf_counter()
     try:
-        roster = read_roster_bounded(args.roster, overrides=overrides_from_args(args.set))
+        # the bounded child reads while this process imports the planner (issue 20)
+        reading = start_read_roster_bounded(args.roster,
+                                            overrides=overrides_from_args(args.set))
+        from matcher.check import assert_plan_ok
+        from matcher.planner import plan_roster, preload
+
+        preload(workbook=bool(args.out))
+        roster = reading.result()
     except RosterError as exc:
         print(format_report(exc.issues, lang="en"))
         return EXIT_BAD_INPUT

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from matcher.gazetteer import Gazetteer
 
 __all__ = ["DEFAULT_MEM_MB", "DEFAULT_SECONDS", "LimitExceeded", "read_roster_bounded",
-           "run_bounded"]
+           "run_bounded", "start_bounded", "start_read_roster_bounded"]
 
 # address space the child may add to what it starts with, and its wall-clock time; the
 # environment can change them (a national roster reads in about 30 s within 1.5 GB)
@@ -189,15 +189,71 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict,
         conn.close()
 
 
-def run_bounded(fn: Callable[..., Any], *args: Any, mem_mb: int = DEFAULT_MEM_MB,
-                seconds: float = DEFAULT_SECONDS, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)`` in a child process with at most ``mem_mb`` MB more address
-    space than it starts with and ``seconds`` of wall-clock time. Returns its result or
-    raises what it raised; raises :class:`LimitExceeded` when a limit stopped it (or it
-    died). With the spawn start method ``fn`` and its arguments must be picklable."""
+class Pending:
+    """A bounded call started by :func:`start_bounded`; :meth:`result` waits for it."""
+
+    def __init__(self, proc: Any = None, recv: Any = None, deadline: float = 0.0,
+                 mem_mb: int = DEFAULT_MEM_MB, seconds: float = DEFAULT_SECONDS,
+                 done: tuple[bool, Any] | None = None):
+        self.proc, self.recv, self.deadline = proc, recv, deadline
+        self.mem_mb, self.seconds = mem_mb, seconds
+        self.done = done  # (ok, value or exception) of a call made in this process
+
+    def result(self) -> Any:
+        """The call's result, or what it raised; :class:`LimitExceeded` when a limit
+        stopped it (or it died)."""
+        if self.done is not None:
+            ok, value = self.done
+            if ok:
+                return value
+            raise value
+        proc, recv, deadline = self.proc, self.recv, self.deadline
+        mem_mb, seconds = self.mem_mb, self.seconds
+        payload = None
+        try:
+            if recv.poll(max(0.0, deadline - time.monotonic())):
+                try:
+                    payload = recv.recv_bytes()
+                except (EOFError, OSError):
+                    payload = None
+        finally:
+            recv.close()
+            if payload is None and proc.is_alive():
+                proc.kill()
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+        if payload is None:
+            code = -(proc.exitcode or 0)
+            if time.monotonic() >= deadline or code == getattr(signal, "SIGXCPU", -1):
+                raise LimitExceeded("time", mem_mb, seconds)
+            # calamine aborts on a failed allocation; the kernel's OOM killer sends SIGKILL
+            if code in (signal.SIGABRT, signal.SIGSEGV, getattr(signal, "SIGKILL", -1),
+                        getattr(signal, "SIGBUS", -1)):
+                raise LimitExceeded("memory", mem_mb, seconds, f"signal {code}")
+            raise LimitExceeded("crash", mem_mb, seconds, f"exit {proc.exitcode}")
+        status, value = pickle.loads(payload)
+        if status == "memory":
+            raise LimitExceeded("memory", mem_mb, seconds)
+        if status == "roster":
+            raise RosterError(value)
+        if status == "raise":
+            raise value
+        return value
+
+
+def start_bounded(fn: Callable[..., Any], *args: Any, mem_mb: int = DEFAULT_MEM_MB,
+                  seconds: float = DEFAULT_SECONDS, **kwargs: Any) -> Pending:
+    """:func:`run_bounded` started: the child runs while the caller goes on (a CLI
+    imports the planner meanwhile); ``.result()`` waits for it. Where no child may start
+    the call is made here, at once."""
     ctx = _context()
     if ctx.get_start_method() != "fork" and not forked.spawn_safe():
-        return _in_process(fn, args, kwargs, mem_mb, seconds)
+        try:
+            return Pending(done=(True, _in_process(fn, args, kwargs, mem_mb, seconds)))
+        except BaseException as exc:  # noqa: BLE001 - raised again by result()
+            return Pending(done=(False, exc))
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, mem_mb, seconds),
                        daemon=True, name="bounded-reader")
@@ -206,39 +262,16 @@ def run_bounded(fn: Callable[..., Any], *args: Any, mem_mb: int = DEFAULT_MEM_MB
                                 message=".*fork.*")
         proc.start()
     send.close()
-    deadline = time.monotonic() + seconds
-    payload = None
-    try:
-        if recv.poll(max(0.0, deadline - time.monotonic())):
-            try:
-                payload = recv.recv_bytes()
-            except (EOFError, OSError):
-                payload = None
-    finally:
-        recv.close()
-        if payload is None and proc.is_alive():
-            proc.kill()
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(5)
-    if payload is None:
-        code = -(proc.exitcode or 0)
-        if time.monotonic() >= deadline or code == getattr(signal, "SIGXCPU", -1):
-            raise LimitExceeded("time", mem_mb, seconds)
-        # calamine aborts on a failed allocation; the kernel's OOM killer sends SIGKILL
-        if code in (signal.SIGABRT, signal.SIGSEGV, getattr(signal, "SIGKILL", -1),
-                    getattr(signal, "SIGBUS", -1)):
-            raise LimitExceeded("memory", mem_mb, seconds, f"signal {code}")
-        raise LimitExceeded("crash", mem_mb, seconds, f"exit {proc.exitcode}")
-    status, value = pickle.loads(payload)
-    if status == "memory":
-        raise LimitExceeded("memory", mem_mb, seconds)
-    if status == "roster":
-        raise RosterError(value)
-    if status == "raise":
-        raise value
-    return value
+    return Pending(proc, recv, time.monotonic() + seconds, mem_mb, seconds)
+
+
+def run_bounded(fn: Callable[..., Any], *args: Any, mem_mb: int = DEFAULT_MEM_MB,
+                seconds: float = DEFAULT_SECONDS, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` in a child process with at most ``mem_mb`` MB more address
+    space than it starts with and ``seconds`` of wall-clock time. Returns its result or
+    raises what it raised; raises :class:`LimitExceeded` when a limit stopped it (or it
+    died). With the spawn start method ``fn`` and its arguments must be picklable."""
+    return start_bounded(fn, *args, mem_mb=mem_mb, seconds=seconds, **kwargs).result()
 
 
 def _in_process(fn: Callable[..., Any], args: tuple, kwargs: dict, mem_mb: int,
@@ -267,6 +300,38 @@ def _where(source: Any) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+class PendingRoster:
+    """A roster being read by :func:`start_read_roster_bounded`."""
+
+    def __init__(self, pending: Pending, where: str | None):
+        self.pending, self.where = pending, where
+
+    def result(self) -> Roster:
+        """The Roster, or RosterError (a ``read_limit`` issue when a limit stopped it)."""
+        try:
+            return self.pending.result()
+        except LimitExceeded as exc:
+            raise RosterError([exc.issue(self.where)]) from None
+
+
+def start_read_roster_bounded(
+    source: str | Path | Sequence[str | Path],
+    *,
+    gazetteer: Gazetteer | None = None,
+    overrides: Mapping[str, str] | None = None,
+    mem_mb: int = DEFAULT_MEM_MB,
+    seconds: float = DEFAULT_SECONDS,
+) -> PendingRoster:
+    """:func:`read_roster_bounded` started: the caller may import or prepare meanwhile
+    (the bounded child reads on another core); ``.result()`` is what it returns."""
+    if not isinstance(source, (str, Path)):
+        source = [str(s) for s in source]
+    pending = start_bounded(_read, source, gazetteer,
+                            dict(overrides) if overrides is not None else None,
+                            mem_mb=mem_mb, seconds=seconds)
+    return PendingRoster(pending, _where(source))
+
+
 def read_roster_bounded(
     source: str | Path | Sequence[str | Path],
     *,
@@ -277,11 +342,5 @@ def read_roster_bounded(
 ) -> Roster:
     """:func:`matcher.io.reader.read_roster` in a bounded child process: the Roster, or
     RosterError with every problem (a ``read_limit`` issue when a limit stopped it)."""
-    if not isinstance(source, (str, Path)):
-        source = [str(s) for s in source]
-    try:
-        return run_bounded(_read, source, gazetteer,
-                           dict(overrides) if overrides is not None else None,
-                           mem_mb=mem_mb, seconds=seconds)
-    except LimitExceeded as exc:
-        raise RosterError([exc.issue(_where(source))]) from None
+    return start_read_roster_bounded(source, gazetteer=gazetteer, overrides=overrides,
+                                     mem_mb=mem_mb, seconds=seconds).result()
