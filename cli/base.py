@@ -6,6 +6,9 @@ add one, write a module with the two functions, call :func:`register` (or use th
 :func:`command` decorator) at its bottom and import it in :mod:`cli.main`. Exit codes: 0
 success, 1 failure of the tool itself, 2 bad input (the full input report is printed).
 
+Language: every command speaks Vietnamese unless ``--lang en`` is given (:func:`add_lang`);
+what it prints comes from the message catalogue (:func:`say`, :mod:`matcher.catalog`).
+
 Start-up: ``python run.py --help`` imports every command module, so a command module
 imports only the standard library at its top; the library and the heavy packages it
 pulls in (numpy, scipy, ortools, pandas, flask) are imported inside the command's run
@@ -20,10 +23,37 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+DEFAULT_LANG = "vi"  # matcher.catalog.DEFAULT_LANG, without importing the library here
+
+
+def add_lang(p: argparse.ArgumentParser, what: str = "messages") -> None:
+    """The ``--lang`` option every command has: Vietnamese unless ``--lang en``."""
+    p.add_argument("--lang", choices=("vi", "en"), default=DEFAULT_LANG,
+                   help=f"language of the {what}: vi (default, tiếng Việt) or en")
+
+
+def say(key: str, lang: str | None, /, **params: Any) -> str:
+    """The catalogue's message ``key`` in ``lang`` (the catalogue is imported on first use:
+    ``run.py --help`` does not pay for it)."""
+    from matcher import catalog
+
+    return catalog.text(key, lang, **params)
+
+
+def nsay(key: str, n: int, lang: str | None, /, **params: Any) -> str:
+    """A message whose words follow the count ``n`` ("1 mentor", "19 mentors")."""
+    from matcher import catalog
+
+    return catalog.ntext(key, n, lang, **params)
+
+
+def lang_of(args: argparse.Namespace) -> str:
+    return getattr(args, "lang", None) or DEFAULT_LANG
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.base import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, register
+from cli.base import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, add_lang, register, say
 
 
 def _csv(text: str) -> list[str]:
@@ -39,6 +39,7 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="bench", metavar="DIR",
                    help="where results.json and results.md go (default bench/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_lang(p, "error messages (the results tables are in English)")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -50,19 +51,21 @@ def _run(args: argparse.Namespace) -> int:
     methods = None if args.methods is None else _csv(args.methods)
     bad = [s for s in scales if s not in SCALES] + [m for m in methods or () if m not in METHODS]
     if bad or not scales or methods == [] or args.seeds < 1 or args.repeat < 1:
-        print(f"Unknown or missing value: {', '.join(bad) or 'nothing to run'}. Scales: "
-              f"{', '.join(SCALES)}; methods: {', '.join(METHODS)}; --seeds ≥ 1; "
-              "--repeat ≥ 1.", file=sys.stderr)
+        print(say("cli.bench.bad_values", args.lang,
+                  values=", ".join(bad) or say("cli.bench.nothing", args.lang),
+                  scales=", ".join(SCALES), methods=", ".join(METHODS)), file=sys.stderr)
         return EXIT_BAD_INPUT
     results = run_bench(scales, args.seeds, methods, mip_time_limit=args.mip_time_limit,
                         mip_max_scale=args.mip_max_scale, scheduler=args.scheduler,
                         repeat=args.repeat, out=args.out, progress=not args.quiet)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
-    print(f"Wrote {args.out}/results.json and {args.out}/results.md")
+    for name in ("results.json", "results.md"):
+        print(say("cli.wrote", args.lang, path=Path(args.out) / name))
     failed = [r for r in results["runs"] + results["whole"] if r.get("error") or r.get("check")]
     for r in failed:
-        print(f"FAILED: {r['scale']} seed {r['seed']} {r['method']}: "
-              f"{(r.get('error') or '')[:500] or r['check'][:3]}", file=sys.stderr)
+        print(say("cli.bench.failed", args.lang, scale=r["scale"], seed=r["seed"],
+                  method=r["method"], error=(r.get("error") or "")[:500] or r["check"][:3]),
+              file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 

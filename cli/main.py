@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 # the command modules register themselves in COMMANDS on import
 from cli import bench, generate, plan, template, users, validate  # noqa: F401
-from cli.base import COMMANDS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from cli.base import COMMANDS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, lang_of, say
 from cli.web import start_web
 
 __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "main"]
@@ -63,12 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args._run(args)
         return EXIT_OK if code is None else int(code)
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        print(say("cli.interrupted", lang_of(args)), file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the tool failed: say so plainly, no traceback
-        print(f"Error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(say("cli.failed", lang_of(args), kind=type(exc).__name__, error=exc),
+              file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -13,7 +13,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from cli.base import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, register
+from cli.base import (
+    DEFAULT_LANG,
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    add_lang,
+    nsay,
+    register,
+    say,
+)
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -37,19 +46,43 @@ def _args(p: argparse.ArgumentParser) -> None:
                         "(e.g. tcp://10.0.0.5:8786); default: the local cores")
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="solver time limit per stage in seconds")
-    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="workbook language")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_lang(p, "messages, workbook and documents")
+    p.add_argument("--details", action="store_true",
+                   help="also print the best value each objective could reach")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
 
 
-def _progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
+def stage_text(stage: str, lang: str) -> str:
+    """A progress stage of the planner ("mentors", "visit schedule" …: stable names the
+    library reports) in the coordinator's words, from the catalogue (``progress.*``)."""
+    from matcher import catalog
+
+    key = "progress." + "_".join(stage.lower().split())
+    return catalog.text(key, lang) if catalog.has(key) else stage
+
+
+def _progress(quiet: bool, lang: str):
+    """Progress for the coordinator: a bar on a terminal, otherwise one line per stage
+    (on standard error, so a piped summary stays clean); nothing with ``--quiet``."""
+    if quiet:
         return None
+    if not sys.stderr.isatty():
+        seen: set[str] = set()
+
+        def line(fraction: float, message: str) -> None:
+            if message not in seen:
+                seen.add(message)
+                print(say("cli.progress", lang, percent=max(0.0, min(1.0, fraction)),
+                          stage=stage_text(message, lang)), file=sys.stderr, flush=True)
+
+        return line
     from tqdm import tqdm
 
-    bar = tqdm(total=100, desc="planning", unit="%", file=sys.stderr, leave=False)
+    bar = tqdm(total=100, desc=stage_text("reading roster", lang), unit="%", file=sys.stderr,
+               leave=False)
 
     def update(fraction: float, message: str) -> None:
-        bar.set_description(message)
+        bar.set_description(stage_text(message, lang))
         bar.update(max(0, round(fraction * 100) - bar.n))
         if fraction >= 1:
             bar.close()
@@ -57,47 +90,54 @@ def _progress(quiet: bool):
     return update
 
 
-def _number(x: float) -> str:
-    """A tier value: whole numbers with thousands separators, others as they are."""
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
-
-
-def summary_lines(plan) -> list[str]:
+def summary_lines(plan, lang: str = DEFAULT_LANG, details: bool = False) -> list[str]:
+    """What ``plan`` prints after planning, in ``lang``: the counts, each objective in
+    priority order with whether it is proved best (the best reachable value only with
+    ``details``), the loans, a rerun's changes and the plan's notes."""
     from matcher import catalog
+    from matcher.text import millions
 
     c = plan.counts()
-    n = max(1, c["returnees"])
     lines = [
-        f"Plan for {c['returnees']} returnees, plan date {plan.plan_date:%d/%m/%Y}: "
-        f"{c['with_mentor']} with a mentor ({100 * c['with_mentor'] / n:.1f} %), "
-        f"{c['in_job']} in jobs, {c['in_training']} in training, "
-        f"{c['unassigned']} with something missing.",
-        f"Solved in {plan.solve_seconds:.2f} s, status {plan.status}.",
-        "Tiers (value / proved bound / optimal):",
+        say("cli.summary.head", lang, returnees=nsay("cli.count.returnees", c["returnees"], lang),
+            date=catalog.date(plan.plan_date, lang), with_mentor=c["with_mentor"],
+            share=c["with_mentor"] / max(1, c["returnees"]), in_job=c["in_job"],
+            in_training=c["in_training"], missing=c["unassigned"]),
+        say("cli.summary.time", lang, seconds=plan.solve_seconds),
+        say("cli.summary.all_proved" if all(t.optimal for t in plan.tiers.values())
+            else "cli.summary.some_not_proved", lang),
+        say("cli.summary.objectives", lang),
     ]
-    for name, t in plan.tiers.items():
-        desc = catalog.text("tier." + name, "en")
-        bound = "—" if t.bound is None else _number(t.bound)
-        lines.append(f"  {name:3} {_number(t.value):>13} / {bound:<13} "
-                     f"{'proved optimal' if t.optimal else 'not proved'}  {desc}")
+    for index, (name, t) in enumerate(plan.tiers.items(), 1):
+        lines.append(say("cli.summary.objective", lang, index=index,
+                         name=catalog.text("tier." + name, lang),
+                         value=catalog.number(t.value, lang),
+                         verdict=say("cli.summary.proved" if t.optimal
+                                     else "cli.summary.not_proved", lang)))
+        if details:
+            lines.append(say("cli.summary.best_unknown", lang) if t.bound is None else
+                         say("cli.summary.best", lang, value=catalog.number(t.bound, lang)))
     if plan.loans:
-        from matcher.text import millions
-
         status = Counter(x.status for x in plan.loans)
-        lines.append(
-            f"Loans: {c['loans']} people, {millions(c['loan_vnd'])} "
-            f"({status['funded']} referred now, {status['granted']} granted before); "
-            f"{status['left_out']} left out for lack of capital, {status['ineligible']} "
-            "not eligible.")
+        lines.append(say("cli.summary.loans", lang,
+                         people=nsay("cli.count.people", c["loans"], lang),
+                         amount=millions(c["loan_vnd"], lang), funded=status["funded"],
+                         granted=status["granted"], left_out=status["left_out"],
+                         ineligible=status["ineligible"]))
         if plan.employer_loans:
-            lines.append(f"Employers who may borrow per worker: {len(plan.employer_loans)} "
-                         f"(largest: {plan.employer_loans[0].employer}, "
-                         f"{millions(plan.employer_loans[0].amount)}).")
+            top = plan.employer_loans[0]
+            lines.append(say("cli.summary.employer_loans", lang, n=len(plan.employer_loans),
+                             employer=top.employer, amount=millions(top.amount, lang)))
     if plan.changes:
-        ch = plan.changes.get("counts", {})
-        lines.append("Changes: " + ", ".join(f"{k} {v}" for k, v in ch.items()))
-    for w in plan.warnings[:20]:
-        lines.append(f"Note: {w}")
+        items = [say("cli.summary.change", lang, n=v,
+                     word=catalog.text("change." + k, lang) if catalog.has("change." + k)
+                     else k)
+                 for k, v in plan.changes.get("counts", {}).items()]
+        lines.append(say("cli.summary.changes", lang, items=", ".join(items)))
+    notes = plan.warnings_vi or plan.warnings if lang == "vi" else plan.warnings
+    for w in notes[:20]:
+        lines.append(say("cli.summary.note", lang, text=getattr(w, "vi", w) if lang == "vi"
+                         else w))
     return lines
 
 
@@ -109,10 +149,13 @@ def _run(args: argparse.Namespace) -> int:
     from matcher.io.report import format_report
     from matcher.io.sandbox import start_read_roster_bounded
 
+    lang = args.lang
     missing = [f for f in args.roster if not Path(f).is_file()]
     if missing:
-        print("File not found: " + ", ".join(missing), file=sys.stderr)
+        print(say("cli.file_not_found", lang, files=", ".join(missing)), file=sys.stderr)
         return EXIT_BAD_INPUT
+    progress = _progress(args.quiet, lang) or (lambda fraction, message: None)
+    progress(0.0, "reading roster")
     t0 = time.perf_counter()
     try:
         # the bounded child reads while this process imports the planner (issue 20)
@@ -124,43 +167,56 @@ def _run(args: argparse.Namespace) -> int:
         preload(workbook=bool(args.out))
         roster = reading.result()
     except RosterError as exc:
-        print(format_report(exc.issues, lang="en"))
+        progress(1.0, "done")
+        print(format_report(exc.issues, lang=lang))
         return EXIT_BAD_INPUT
     read_s = time.perf_counter() - t0
     previous = None
     if args.previous:
+        progress(0.02, "reading previous plan")
         try:
             from matcher.io.plan_reader import load_previous
 
             previous = load_previous(Path(args.previous), roster)
         except ImportError:
-            print("Reruns (--previous) are not available in this version.", file=sys.stderr)
+            print(say("cli.no_rerun", lang), file=sys.stderr)
             return EXIT_FAILED
         except RosterError as exc:
-            print(format_report(exc.issues, lang="en"))
+            progress(1.0, "done")
+            print(format_report(exc.issues, lang=lang))
             return EXIT_BAD_INPUT
+
+    def planning(fraction: float, message: str) -> None:
+        if fraction < 1:  # "done" once the files are written
+            progress(fraction, message)
+
     try:
-        plan = plan_roster(roster, progress=_progress(args.quiet), time_limit=args.time_limit,
+        plan = plan_roster(roster, progress=planning, time_limit=args.time_limit,
                            previous=previous, scheduler=args.scheduler)
     except (ImportError, OSError) as exc:  # no 'dask' extra, or the cluster cannot be reached
-        print(f"Could not plan on the Dask cluster {args.scheduler}: {exc}", file=sys.stderr)
+        progress(1.0, "done")
+        print(say("cli.dask_failed", lang, address=args.scheduler, error=exc), file=sys.stderr)
         return EXIT_FAILED
     try:
         assert_plan_ok(roster, plan, previous)  # hard rules, require rows, rerun, schedule, tiers
     except PlanCheckError as exc:
-        print("BUG: the computed plan breaks a hard rule, so nothing was written. Please "
-              "report this with the roster:", file=sys.stderr)
+        progress(1.0, "done")
+        print(say("cli.bug", lang), file=sys.stderr)
         for v in exc.violations[:50]:
             print(f"  - {v}", file=sys.stderr)
         return EXIT_FAILED
+    progress(0.95, "writing plan")
     written = _write_outputs(plan, roster, args)
-    print(f"Read {len(roster.returnees)} returnees, {len(roster.mentors)} mentors, "
-          f"{len(roster.jobs)} openings, {len(roster.trainings)} courses in {read_s:.2f} s "
-          f"({len(roster.warnings)} warnings).")
-    for line in summary_lines(plan):
+    progress(1.0, "done")
+    print(say("cli.read", lang, returnees=nsay("cli.count.returnees", len(roster.returnees), lang),
+              mentors=nsay("cli.count.mentors", len(roster.mentors), lang),
+              jobs=nsay("cli.count.jobs", len(roster.jobs), lang),
+              trainings=nsay("cli.count.trainings", len(roster.trainings), lang),
+              seconds=read_s, warnings=nsay("cli.count.warnings", len(roster.warnings), lang)))
+    for line in summary_lines(plan, lang, details=args.details):
         print(line)
     for path in written:
-        print(f"Wrote {path}")
+        print(say("cli.wrote", lang, path=path))
     return EXIT_OK
 
 

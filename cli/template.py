@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.base import EXIT_FAILED, EXIT_OK, register
+from cli.base import EXIT_FAILED, EXIT_OK, add_lang, register, say
 
 
 def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="workbook to write (.xlsx)")
-    p.add_argument("--lang", choices=("vi", "en"), default="vi",
-                   help="language of sheet names, headers and instructions (default vi)")
+    add_lang(p, "messages, sheet names, headers and instructions")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -21,11 +20,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         write_template(args.out, lang=args.lang)
     except OSError as exc:
-        print(("Không ghi được tệp: " if args.lang == "vi" else "Cannot write the file: ")
-              + str(exc), file=sys.stderr)
+        print(say("cli.cannot_write", args.lang, error=exc), file=sys.stderr)
         return EXIT_FAILED
-    print(f"Đã ghi tệp mẫu {args.out}" if args.lang == "vi"
-          else f"Wrote the blank roster {args.out}")
+    print(say("cli.template.wrote", args.lang, path=args.out))
     return EXIT_OK
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from cli.base import EXIT_BAD_INPUT, EXIT_OK, register
+from cli.base import EXIT_BAD_INPUT, EXIT_OK, add_lang, nsay, register, say
 
 
 def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("roster", nargs="+", metavar="ROSTER",
                    help="the roster workbook, or several files (CSV: one per table)")
-    p.add_argument("--lang", choices=("en", "vi"), default="en", help="report language")
+    add_lang(p, "report")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting of the Settings sheet (repeatable)")
@@ -47,8 +47,7 @@ def _run(args: argparse.Namespace) -> int:
             print()
         print(format_report(issues, args.lang))
         if roster is None:
-            print("The roster cannot be planned until the errors are fixed." if args.lang != "vi"
-                  else "Chưa lập được kế hoạch cho tới khi sửa hết các lỗi.")
+            print(say("cli.validate.blocked", args.lang))
     return EXIT_OK if ok else EXIT_BAD_INPUT
 
 
@@ -59,12 +58,8 @@ def _counts(roster: object) -> dict[str, int]:
 
 def _ok_line(roster: object, lang: str) -> str:
     c = _counts(roster)
-    if lang == "vi":
-        return (f"Danh sách hợp lệ: {c['returnees']} người trở về, {c['mentors']} cựu chiến "
-                f"binh, {c['jobs']} việc làm, {c['trainings']} khóa học nghề, "
-                f"{c['pairs']} cặp chỉ định.")
-    return (f"Roster OK: {c['returnees']} returnees, {c['mentors']} mentors, {c['jobs']} job "
-            f"openings, {c['trainings']} training courses, {c['pairs']} pair rules.")
+    return say("cli.validate.ok", lang, **{k: nsay("cli.count." + k, v, lang)
+                                           for k, v in c.items()})
 
 
 register("validate", "Check a roster and print every input problem (exit 2 if it "

@@ -232,5 +232,7 @@ def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
 
     url = f"http://{host}:{port}"
     app = create_app(base_url=url)
-    print(f"Serving on {url}", flush=True)
+    from matcher import catalog
+
+    print(catalog.text("cli.web.serving", catalog.DEFAULT_LANG, url=url), flush=True)
     waitress_serve(app, host=host, port=port, threads=8)

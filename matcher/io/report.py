@@ -9,45 +9,40 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from matcher import catalog
 from matcher.errors import ERROR, Issue
 from matcher.schema import SHEETS
 from matcher.text import header_key
 
-_LABELS = {
-    "en": {"general": "General", "row": "row", "column": "column", "error": "ERROR",
-           "warning": "WARNING", "more": "... and {n} more like this (rows {rows})",
-           "none": "No problems found."},
-    "vi": {"general": "Chung", "row": "dòng", "column": "cột", "error": "LỖI",
-           "warning": "CẢNH BÁO", "more": "... và {n} dòng tương tự (dòng {rows})",
-           "none": "Không có vấn đề nào."},
-}
-
 
 def count_line(issues: Iterable[Issue], lang: str = "en") -> str:
-    """'3 errors, 2 warnings' (Vietnamese: '3 lỗi, 2 cảnh báo')."""
+    """'3 errors, 1 warning' (Vietnamese: '3 lỗi, 1 cảnh báo')."""
     items = list(issues)
     errors = sum(1 for i in items if i.severity == ERROR)
-    warnings = len(items) - errors
-    if lang == "vi":
-        return f"{errors} lỗi, {warnings} cảnh báo"
-    return (f"{errors} error{'' if errors == 1 else 's'}, "
-            f"{warnings} warning{'' if warnings == 1 else 's'}")
+    return catalog.text("report.count_line", lang,
+                        errors=catalog.ntext("report.n_errors", errors, lang),
+                        warnings=catalog.ntext("report.n_warnings", len(items) - errors, lang))
 
 
 def _line(issue: Issue, lang: str) -> str:
-    labels = _LABELS[lang]
     parts = []
     if issue.row:
-        parts.append(f"{labels['row']} {issue.row}")
+        parts.append(catalog.text("issue.row", lang, row=issue.row))
     if issue.column:
-        parts.append(f"{labels['column']} '{issue.column}'")
-    kind = labels["error"] if issue.severity == ERROR else labels["warning"]
+        parts.append(catalog.text("issue.column", lang, column=issue.column))
+    kind = catalog.text("issue.error" if issue.severity == ERROR else "issue.warning", lang)
     where = f" {', '.join(parts)}" if parts else ""
     try:
         message = issue.message(lang)
     except KeyError:  # a code missing from the catalogue: still say something
         message = issue.code
     return f"  {kind}{where}: {message}"
+
+
+def _kind(code: str, lang: str) -> str:
+    """A warning kind in a summary line: its code in English, its title in Vietnamese."""
+    key = "issue." + code
+    return catalog.text(key, lang) if lang == "vi" and catalog.has(key) else code
 
 
 def _rows_span(issues: list[Issue]) -> str:
@@ -63,10 +58,9 @@ def format_report(issues: Iterable[Issue], lang: str = "en", *,
     ending with a count line. ``max_repeated_warnings`` caps how many warnings of one
     kind are listed per sheet (None: all)."""
     lang = "vi" if lang == "vi" else "en"
-    labels = _LABELS[lang]
     items = list(issues)
     if not items:
-        return f"{labels['none']}\n{count_line(items, lang)}"
+        return f"{catalog.text('report.clean', lang)}\n{count_line(items, lang)}"
     sheets: dict[str | None, list[Issue]] = {}
     for issue in items:
         sheets.setdefault(issue.sheet, []).append(issue)
@@ -74,7 +68,7 @@ def format_report(issues: Iterable[Issue], lang: str = "en", *,
     out: list[str] = []
     for sheet in sorted(seen, key=lambda s: (_sheet_rank(s), seen.index(s))):
         group = sheets[sheet]
-        out.append(sheet if sheet else labels["general"])
+        out.append(sheet if sheet else catalog.text("report.general", lang))
         errors = sorted((i for i in group if i.severity == ERROR), key=_order)
         warnings = sorted((i for i in group if i.severity != ERROR), key=_order)
         out.extend(_line(i, lang) for i in errors)
@@ -90,9 +84,9 @@ def format_report(issues: Iterable[Issue], lang: str = "en", *,
                 hidden[code] = ws[cap:]
         out.extend(_line(i, lang) for i in sorted(shown, key=_order))
         for code, rest in hidden.items():
-            kind = labels["warning"]
-            out.append(f"  {kind} " + labels["more"].format(n=len(rest), rows=_rows_span(rest))
-                       + f" [{code}]")
+            out.append(f"  {catalog.text('issue.warning', lang)} "
+                       + catalog.ntext("report.more", len(rest), lang, rows=_rows_span(rest),
+                                       kind=_kind(code, lang)))
         out.append("")
     out.append(count_line(items, lang))
     return "\n".join(out)
