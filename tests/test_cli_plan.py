@@ -17,7 +17,7 @@ def test_plan_sample_writes_json_with_proved_tiers(tmp_path, capsys):
     """`plan data/sample/roster.xlsx --json` exits 0, prints a summary and writes a JSON with
     one assignment per returnee and M1, M2, J1, J2 proved optimal."""
     out = tmp_path / "plan.json"
-    code = main(["plan", str(SAMPLE), "--json", str(out), "--quiet"])
+    code = main(["plan", str(SAMPLE), "--json", str(out), "--quiet", "--lang", "en"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert "proved optimal" in printed and "with a mentor" in printed
@@ -59,3 +59,52 @@ def test_generated_rosters_pass_checker_with_proofs(scale, seed):
     for name in ("M1", "M2", "J1", "J2"):
         tier = plan.tiers[name]
         assert tier.optimal and tier.value == tier.bound, (name, tier)
+
+
+def test_plan_speaks_vietnamese_by_default_with_progress_and_details(tmp_path, capsys):
+    """Without --lang the summary is Vietnamese (objectives in the glossary's words,
+    Vietnamese numbers and dates, no tier codes or solver words); the progress goes to
+    standard error one line per stage in Vietnamese; --details adds the best reachable
+    value of each objective on a line of its own; --quiet silences the progress."""
+    from matcher import catalog
+
+    out = tmp_path / "plan.json"
+    assert main(["plan", str(SAMPLE), "--json", str(out)]) == 0
+    printed, err = capsys.readouterr()
+    assert "người trở về" in printed and "ngày lập kế hoạch 01/12/2026" in printed
+    assert "không thể tốt hơn (đã kiểm chứng)" in printed
+    assert "mức tốt nhất có thể đạt" not in printed
+    assert f"Đã ghi {out}" in printed
+    for word in ("optimal", "bound", "Plan for", "M1", "J1", "status", "Wrote"):
+        assert word not in printed, word
+    stages = {catalog.text(k, "vi") for k in catalog.all_keys() if k.startswith("progress.")}
+    lines = err.strip().splitlines()
+    assert lines and all(line.split("] ", 1)[1] in stages for line in lines), lines
+    assert lines[0].endswith("Đang đọc danh sách") and lines[-1] == "[100%] Xong"
+    assert main(["plan", str(SAMPLE), "--json", str(out), "--quiet", "--details"]) == 0
+    printed, err = capsys.readouterr()
+    assert err == ""
+    n_objectives = len(json.loads(out.read_text(encoding="utf-8"))["tiers"])
+    assert printed.count("mức tốt nhất có thể đạt") == n_objectives
+
+
+def test_summary_plurals_and_numbers_follow_the_language():
+    """The summary's counts agree with their nouns in English ("1 returnee", "2 returnees")
+    and numbers are written the language's way."""
+    import datetime as dt
+
+    from cli.plan import summary_lines
+    from matcher.plan import Assignment, Plan, Tier
+
+    plan = Plan(plan_date=dt.date(2026, 12, 1), settings={}, assignments=[Assignment("R1", "M1")],
+                tiers={"M5": Tier("M5", 12345.5, 12345.5, True),
+                       "J1": Tier("J1", 3, 4, False)})
+    en = "\n".join(summary_lines(plan, "en", details=True))
+    assert "Plan for 1 returnee," in en and "12,345.5" in en and "not proved optimal" in en
+    assert "best value that could be reached: 4" in en
+    vi = "\n".join(summary_lines(plan, "vi", details=True))
+    assert "Kế hoạch cho 1 người trở về" in vi and "12.345,5" in vi
+    assert "đạt yêu cầu, chưa kiểm chứng được là tốt nhất" in vi
+    assert "mức tốt nhất có thể đạt: 4" in vi
+    plan.assignments.append(Assignment("R2", None))
+    assert "Plan for 2 returnees," in summary_lines(plan, "en")[0]

@@ -49,7 +49,7 @@ def test_exits_0_and_writes_everything(run):
     assert xlsx.exists() and data is not None and ics.is_dir()
     assert data["visits"], "the sample roster should give visits"
     for path in (xlsx, ics):
-        assert f"Wrote {path}" in printed
+        assert f"Đã ghi {path}" in printed
 
 
 def test_one_ics_per_mentor_with_visits_in_local_time(run):

@@ -14,7 +14,7 @@ def test_create_user_from_stdin_then_refuses_duplicates_and_short_passwords(
     monkeypatch.setenv("PLANNER_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-secret\n"))
     assert main(["create-user", "lan", "--role", "admin"]) == 0
-    assert "Created admin 'lan'" in capsys.readouterr().out
+    assert "Đã tạo tài khoản quản trị 'lan'" in capsys.readouterr().out
     from web import db
     from web.app import create_app
 
@@ -28,4 +28,10 @@ def test_create_user_from_stdin_then_refuses_duplicates_and_short_passwords(
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["create-user", "minh"]) == 2
     err = capsys.readouterr().err
-    assert "taken" in err and "too short" in err and "Traceback" not in err
+    assert "đã có" in err and "quá ngắn" in err and "Traceback" not in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["create-user", "minh", "--lang", "en"]) == 2
+    assert "too short" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("another-long-secret\n"))
+    assert main(["create-user", "minh", "--lang", "en"]) == 0
+    assert "Created coordinator 'minh'" in capsys.readouterr().out

@@ -25,7 +25,7 @@ def test_planted_roster_exit_2_and_report_mentions_every_problem(tmp_path, capsy
     """validate on the planted roster exits 2 and its report names every planted problem
     at its row and column under its sheet."""
     path = write_planted(tmp_path / "bad.xlsx")
-    code, out, err = run_main(["validate", str(path)], capsys)
+    code, out, err = run_main(["validate", str(path), "--lang", "en"], capsys)
     assert code == 2
     assert "Traceback" not in out + err
     blocks = {}
@@ -37,6 +37,12 @@ def test_planted_roster_exit_2_and_report_mentions_every_problem(tmp_path, capsy
         assert f"ERROR row {row}, column '{column}':" in blocks[sheet], (sheet, row, column)
     n_errors = len(PLANTED)
     assert f"{n_errors} errors" in out
+    assert out.rstrip().endswith("The roster cannot be planned until the errors are fixed.")
+    # Vietnamese is the default
+    code, out, _ = run_main(["validate", str(path)], capsys)
+    assert code == 2 and f"{n_errors} lỗi" in out and "LỖI dòng 3, cột 'gender'" in out
+    assert out.rstrip().endswith("Chưa lập được kế hoạch cho tới khi sửa hết các lỗi.")
+    assert "ERROR" not in out and "errors" not in out
 
 
 def test_planted_roster_json_and_vietnamese(tmp_path, capsys):
@@ -57,23 +63,27 @@ def test_planted_roster_json_and_vietnamese(tmp_path, capsys):
 def test_good_roster_exit_0_with_warnings(tmp_path, capsys):
     """A plannable roster exits 0, says so and lists its warnings."""
     path = write_xlsx(tmp_path / "en.xlsx", english_sheets())
-    code, out, _ = run_main(["validate", str(path)], capsys)
+    code, out, _ = run_main(["validate", str(path), "--lang", "en"], capsys)
     assert code == 0
     assert out.startswith("Roster OK: 4 returnees, 2 mentors")
     assert "0 errors" in out and "WARNING" in out
+    code, out, _ = run_main(["validate", str(path)], capsys)
+    assert code == 0
+    assert out.startswith("Danh sách hợp lệ: 4 người trở về, 2 cựu chiến binh")
+    assert "0 lỗi" in out and "CẢNH BÁO" in out
     code, out, _ = run_main(["validate", str(path), "--set", "mentor_max_km=abc"], capsys)
     assert code == 2 and "mentor_max_km" in out
-    code, out, _ = run_main(["validate", str(path), "--set", "oops"], capsys)
+    code, out, _ = run_main(["validate", str(path), "--set", "oops", "--lang", "en"], capsys)
     assert code == 2 and "key=value" in out
 
 
 def test_missing_file_and_junk_are_plain_messages(tmp_path, capsys):
     """A missing file or a non-workbook gives a clear message and exit 2."""
-    code, out, err = run_main(["validate", str(tmp_path / "nope.xlsx")], capsys)
+    code, out, err = run_main(["validate", str(tmp_path / "nope.xlsx"), "--lang", "en"], capsys)
     assert code == 2 and "was not found" in out and "Traceback" not in out + err
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"\x00\x01garbage")
-    code, out, _ = run_main(["validate", str(junk)], capsys)
+    code, out, _ = run_main(["validate", str(junk), "--lang", "en"], capsys)
     assert code == 2 and "cannot be read" in out
 
 
@@ -90,14 +100,18 @@ def test_commands_are_registered_in_one_table():
     assert {"validate", "generate"} <= set(cli.COMMANDS)
     parser = cli.build_parser()
     args = parser.parse_args(["generate", "--scale", "city", "--seed", "3", "--out", "x.xlsx"])
-    assert (args.scale, args.seed, args.out, args.lang) == ("city", 3, "x.xlsx", "en")
+    assert (args.scale, args.seed, args.out, args.lang) == ("city", 3, "x.xlsx", "vi")
+    for name in cli.COMMANDS:  # every command speaks Vietnamese unless --lang en
+        assert "--lang" in cli.build_parser()._subparsers._group_actions[0].choices[
+            name].format_help(), name
 
 
 def test_run_py_subprocess_never_prints_a_traceback(tmp_path):
     """`python run.py validate` as a real process: exit 2 on the planted roster, the report
     on stdout, no traceback."""
     path = write_planted(tmp_path / "bad.xlsx")
-    proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "validate", str(path)], check=False,
+    proc = subprocess.run([sys.executable, str(ROOT / "run.py"), "validate", str(path), "--lang",
+                           "en"], check=False,
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -119,14 +133,16 @@ def test_generate_calls_the_generator(monkeypatch, tmp_path, capsys):
     code, out, _ = run_main(["generate", "--scale", "ward", "--seed", "7", "--out", out_file,
                              "--lang", "vi"], capsys)
     assert code == 0 and calls == [("ward", 7, out_file, "vi")]
-    assert "40 returnees" in out
+    assert out.strip() == f"Đã ghi {out_file}: 40 người trở về"
+    code, out, _ = run_main(["generate", "--out", out_file, "--lang", "en"], capsys)
+    assert code == 0 and out.strip() == f"Wrote {out_file}: 40 returnees"
 
 
 def test_no_arguments_without_web_app(monkeypatch, capsys):
     """With no arguments and no web app installed, run.py says so and exits 1."""
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     code, _, err = run_main([], capsys)
-    assert code == 1 and "web app not installed yet" in err
+    assert code == 1 and "Chưa cài đặt ứng dụng web" in err
 
 
 def test_hostile_files_exit_2_with_a_message_not_134(tmp_path):

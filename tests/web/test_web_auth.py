@@ -175,7 +175,7 @@ def test_create_user_cli(app, instance, monkeypatch, capsys):
     monkeypatch.setenv("PLANNER_INSTANCE_PATH", str(instance))
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
     assert main(["create-user", "cli-user", "--role", "coordinator"]) == 0
-    assert "Created coordinator 'cli-user'" in capsys.readouterr().out
+    assert "Đã tạo tài khoản cán bộ điều phối 'cli-user'" in capsys.readouterr().out
     assert Browser(app.test_client()).login("cli-user").status_code == 302
 
 
