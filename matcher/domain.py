@@ -12,10 +12,12 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from matcher.text import fold
-from matcher.values import parse_date, parse_number
+from matcher import catalog
+from matcher.text import header_key, join_bi
+from matcher.values import ImpossibleDate, parse_date, parse_number
 
 OFFENSES = ("drugs", "property", "violence", "fraud", "traffic", "other")
 GENDERS = ("M", "F")
@@ -247,127 +249,125 @@ class LoanPool:
 
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
+    """One setting: its name (the code the reader also accepts), type, default and range.
+    What a coordinator reads, its label and its meaning, is in the message catalogue
+    (``setting.<name>.label``, ``setting.<name>.help``)."""
+
     name: str
     kind: type
     default: Any
-    help_en: str
-    help_vi: str
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
 
+    def label(self, lang: str) -> str:
+        """The setting in a few words ("Khoảng cách tối đa cựu chiến binh – người trở về
+        (km)"): what the Settings sheet shows."""
+        return catalog.text(f"setting.{self.name}.label", lang)
 
-# Every setting, its default and its meaning. Weights of lower tiers: 0 switches the term off.
+    def help(self, lang: str) -> str:
+        """What the setting does, in a sentence."""
+        return catalog.text(f"setting.{self.name}.help", lang)
+
+
+# Every setting, its default and its range. Weights of lower tiers: 0 switches the term off.
 SETTING_SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("plan_date", dt.date, None, "Date the plan starts (default: today).",
-                "Ngày bắt đầu kế hoạch (mặc định: hôm nay)."),
-    SettingSpec("mentor_max_km", float, 5.0, "Furthest distance between mentor and mentee (km).",
-                "Khoảng cách tối đa giữa cựu chiến binh và người được giúp (km).", 0, 1000),
-    SettingSpec("job_max_km", float, 15.0, "Longest commute to a job (km).",
-                "Quãng đường đi làm tối đa (km).", 0, 1000),
-    SettingSpec("training_max_km", float, 20.0, "Furthest distance to a training course (km).",
-                "Khoảng cách tối đa tới nơi học nghề (km).", 0, 1000),
-    SettingSpec("gender_rule", str, "women_to_women",
-                "women_to_women: female returnees only with female mentors; same_gender; none.",
-                "women_to_women: nữ chỉ ghép với cựu chiến binh nữ; same_gender: cùng giới; "
-                "none: không ràng buộc.", choices=GENDER_RULES),
-    SettingSpec("cadence_high_days", int, 7, "Days between visits for high risk.",
-                "Số ngày giữa hai lần thăm với nguy cơ cao.", 1, 90),
-    SettingSpec("cadence_medium_days", int, 14, "Days between visits for medium risk.",
-                "Số ngày giữa hai lần thăm với nguy cơ trung bình.", 1, 90),
-    SettingSpec("cadence_low_days", int, 28, "Days between visits for low risk.",
-                "Số ngày giữa hai lần thăm với nguy cơ thấp.", 1, 180),
-    SettingSpec("first_visit_days", int, 7, "First visit within this many days of release.",
-                "Lần thăm đầu trong vòng số ngày này sau khi về.", 1, 60),
-    SettingSpec("visit_minutes", float, 60.0, "Length of one visit (minutes).",
-                "Thời lượng một lần thăm (phút).", 1, 600),
-    SettingSpec("travel_speed_kmh", float, 20.0, "Travel speed for travel time (km/h).",
-                "Tốc độ di chuyển để tính thời gian đi lại (km/h).", 1, 200),
-    SettingSpec("horizon_weeks", int, 4, "Weeks of visits to schedule.",
-                "Số tuần lập lịch thăm.", 1, 26),
-    SettingSpec("confirm_after_days", int, 0,
-                "On a rerun, pairs older than this many days count as confirmed (0: only "
-                "pairs marked confirmed).",
-                "Khi chạy lại, cặp lâu hơn số ngày này được coi là đã xác nhận (0: chỉ cặp "
-                "được đánh dấu).", 0, 3650),
-    SettingSpec("time_limit_s", float, 60.0, "Solver time limit per stage (seconds).",
-                "Giới hạn thời gian cho mỗi bước giải (giây).", 0.1, 3600),
-    SettingSpec("candidates_k", int, 20,
-                "Cheapest candidate pairs per returnee given to the flow first; a reduced-cost "
-                "certificate adds any other pair that could improve the plan, so the answer "
-                "does not depend on it (only the speed).",
-                "Số cặp ứng viên tốt nhất của mỗi người đưa vào bài toán luồng trước; chứng "
-                "nhận chi phí rút gọn bổ sung mọi cặp khác có thể cải thiện kế hoạch.", 5, 100000),
-    SettingSpec("weight_specialty", int, 3,
-                "M4: points when the mentor's specialty fits (drugs/women/youth).",
-                "M4: điểm khi chuyên môn phù hợp (ma túy/phụ nữ/thanh niên).", 0, 1000),
-    SettingSpec("weight_same_ward", int, 2, "M4: points when mentor and mentee share a ward.",
-                "M4: điểm khi cùng phường/xã.", 0, 1000),
-    SettingSpec("weight_affinity", int, 1, "M4: multiplier of Pairs affinity points.",
-                "M4: hệ số điểm ưu tiên trong trang Cặp chỉ định.", 0, 1000),
-    SettingSpec("weight_spread", int, 1,
-                "M4: penalty per extra mentee beyond a mentor's first (spreads the load).",
-                "M4: điểm trừ cho mỗi người thêm sau người đầu tiên (chia đều).", 0, 1000),
-    SettingSpec("weight_travel", int, 1, "M5: weight of total mentor travel (0: off).",
-                "M5: trọng số tổng quãng đường (0: tắt).", 0, 1000),
-    SettingSpec("weight_job_skill", int, 3,
-                "J4: points when the job's or course's sector is among the returnee's skills.",
-                "J4: điểm khi ngành phù hợp kỹ năng.", 0, 1000),
-    SettingSpec("weight_job_away", int, 2,
-                "J4: points when a returnee who wants work away from home gets it.",
-                "J4: điểm khi người muốn làm xa nơi ở được đáp ứng.", 0, 1000),
-    SettingSpec("weight_commute", int, 1, "J4: weight of commute distance (0: off).",
-                "J4: trọng số quãng đường đi làm (0: tắt).", 0, 1000),
+    SettingSpec("plan_date", dt.date, None),
+    SettingSpec("mentor_max_km", float, 5.0, 0, 1000),
+    SettingSpec("job_max_km", float, 15.0, 0, 1000),
+    SettingSpec("training_max_km", float, 20.0, 0, 1000),
+    SettingSpec("gender_rule", str, "women_to_women", choices=GENDER_RULES),
+    SettingSpec("cadence_high_days", int, 7, 1, 90),
+    SettingSpec("cadence_medium_days", int, 14, 1, 90),
+    SettingSpec("cadence_low_days", int, 28, 1, 180),
+    SettingSpec("first_visit_days", int, 7, 1, 60),
+    SettingSpec("visit_minutes", float, 60.0, 1, 600),
+    SettingSpec("travel_speed_kmh", float, 20.0, 1, 200),
+    SettingSpec("horizon_weeks", int, 4, 1, 26),
+    SettingSpec("confirm_after_days", int, 0, 0, 3650),
+    SettingSpec("time_limit_s", float, 60.0, 0.1, 3600),
+    SettingSpec("candidates_k", int, 20, 5, 100000),
+    SettingSpec("weight_specialty", int, 3, 0, 1000),
+    SettingSpec("weight_same_ward", int, 2, 0, 1000),
+    SettingSpec("weight_affinity", int, 1, 0, 1000),
+    SettingSpec("weight_spread", int, 1, 0, 1000),
+    SettingSpec("weight_travel", int, 1, 0, 1000),
+    SettingSpec("weight_job_skill", int, 3, 0, 1000),
+    SettingSpec("weight_job_away", int, 2, 0, 1000),
+    SettingSpec("weight_commute", int, 1, 0, 1000),
     # Preferential loans: Decision 22/2023/QĐ-TTg as we read it — check the current rules
-    SettingSpec("loan_max_vnd", int, 100_000_000,
-                "Most one person may borrow (VND; Decision 22/2023/QĐ-TTg: 100 million — "
-                "check the current rules).",
-                "Mức vay tối đa của một người (đồng; Quyết định 22/2023/QĐ-TTg: 100 triệu — "
-                "cần đối chiếu quy định hiện hành).", 0, 10**12),
-    SettingSpec("loan_window_years", int, 3,
-                "Years after completing the sentence within which one may apply (Decision "
-                "22/2023/QĐ-TTg: 3 — check the current rules).",
-                "Số năm kể từ ngày chấp hành xong án còn được vay (Quyết định 22/2023/QĐ-TTg: "
-                "3 — cần đối chiếu quy định hiện hành).", 0, 50),
-    SettingSpec("loan_employer_per_worker_vnd", int, 100_000_000,
-                "Most a business may borrow per such worker it employs (VND; check the current "
-                "rules).",
-                "Mức vay tối đa của doanh nghiệp cho mỗi người lao động là người chấp hành xong "
-                "án (đồng; cần đối chiếu quy định hiện hành).", 0, 10**12),
-    SettingSpec("loan_employer_max_vnd", int, 10_000_000_000,
-                "Most one business may borrow (VND; check the current rules).",
-                "Mức vay tối đa của một doanh nghiệp (đồng; cần đối chiếu quy định hiện hành).",
-                0, 10**13),
-    SettingSpec("weight_loan_no_job", int, 4,
-                "L2: points for a person without a job placement in this plan.",
-                "L2: điểm ưu tiên cho người chưa có việc làm trong kế hoạch này.", 0, 1000),
-    SettingSpec("weight_loan_poor", int, 2, "L2: points for a poor household.",
-                "L2: điểm ưu tiên cho hộ nghèo.", 0, 1000),
-    SettingSpec("weight_loan_risk", int, 1, "L2: points per risk level (1-3).",
-                "L2: điểm ưu tiên theo mức nguy cơ (1-3).", 0, 1000),
-    SettingSpec("weight_loan_window", int, 1,
-                "L2: points when the time to apply ends within loan_window_soon_days.",
-                "L2: điểm ưu tiên khi thời hạn được vay sắp hết.", 0, 1000),
-    SettingSpec("report_since", dt.date, None,
-                "The committee report counts people received since this date (default: 1 "
-                "January of the plan's year).",
-                "Báo cáo tính số người tiếp nhận từ ngày này (mặc định: 1 tháng 1 của năm "
-                "lập kế hoạch)."),
-    SettingSpec("report_period_days", int, 30,
-                "Days before the plan date that make up this reporting period.",
-                "Số ngày trước ngày lập kế hoạch tính là kỳ báo cáo này.", 1, 366),
-    SettingSpec("loan_window_soon_days", int, 180,
-                "Days before the end of the time to apply that count as closing soon.",
-                "Số ngày trước khi hết thời hạn được vay coi là sắp hết.", 0, 3650),
-    SettingSpec("issuing_unit", str, None,
-                "Issuing unit printed at the top left of the documents to sign (default: "
-                "BAN CHỈ ĐẠO 138 and the ward's name; a line break puts a superior body "
-                "above it).",
-                "Tên cơ quan ban hành in ở góc trên bên trái các văn bản để ký (để trống: "
-                "BAN CHỈ ĐẠO 138 và tên phường, xã; xuống dòng để ghi thêm cơ quan cấp "
-                "trên ở dòng đầu)."),
+    SettingSpec("loan_max_vnd", int, 100_000_000, 0, 10**12),
+    SettingSpec("loan_window_years", int, 3, 0, 50),
+    SettingSpec("loan_employer_per_worker_vnd", int, 100_000_000, 0, 10**12),
+    SettingSpec("loan_employer_max_vnd", int, 10_000_000_000, 0, 10**13),
+    SettingSpec("weight_loan_no_job", int, 4, 0, 1000),
+    SettingSpec("weight_loan_poor", int, 2, 0, 1000),
+    SettingSpec("weight_loan_risk", int, 1, 0, 1000),
+    SettingSpec("weight_loan_window", int, 1, 0, 1000),
+    SettingSpec("report_since", dt.date, None),
+    SettingSpec("report_period_days", int, 30, 1, 366),
+    SettingSpec("loan_window_soon_days", int, 180, 0, 3650),
+    SettingSpec("issuing_unit", str, None),  # None (blank): from the ward's name
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTING_SPECS}
+
+# The coded values of a roster or a setting -> their words in the catalogue: the roster's
+# own enums have "choice.<kind>.<code>"; the others share the workbook's words.
+_WORD_KEYS = {"gender": "word:{}", "risk": "word:risk{}", "visit_kind": "word:{}",
+              "slot": "word:{}", "change": "word:{}", "pair_kind": "word:{}",
+              "bool": "word:{}"}
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "gender_rule": GENDER_RULES, "gender": GENDERS, "offense": OFFENSES,
+    "specialty": SPECIALTIES, "shift": SHIFTS, "schedule": COURSE_SCHEDULES,
+    "rule": ("require", "forbid"), "loan_purpose": LOAN_PURPOSES, "risk": (1, 2, 3),
+    "visit_kind": ("first", "follow-up"), "slot": ("morning", "afternoon", "evening"),
+    "change": ("new", "kept", "changed", "ended"), "pair_kind": ("mentor", "job", "training"),
+    "bool": (True, False),
+}
+
+
+def choice_label(kind: str, code: Any, lang: str) -> str:
+    """A coded value in words ("nữ do nữ giúp đỡ" for the gender rule women_to_women)."""
+    if kind == "bool":
+        code = "yes" if code else "no"
+    pattern = _WORD_KEYS.get(kind)
+    return catalog.text(pattern.format(code) if pattern else f"choice.{kind}.{code}", lang)
+
+
+# words earlier templates wrote, still read
+_OLD_WORDS = {"gender_rule": {"nu voi nu": "women_to_women", "khong": "none"}}
+
+
+@cache
+def _choice_words(kind: str) -> dict[str, Any]:
+    words: dict[str, Any] = {}
+    for code in CHOICES[kind]:
+        for w in (str(code), choice_label(kind, code, "en"), choice_label(kind, code, "vi")):
+            words.setdefault(header_key(w), code)
+    for w, code in _OLD_WORDS.get(kind, {}).items():
+        words.setdefault(w, code)
+    return words
+
+
+def choice_of(kind: str, text: Any) -> Any:
+    """The code of a value written as its code or in Vietnamese or English words, with or
+    without accents ("nu do nu giup do" -> "women_to_women"); None when unknown."""
+    return _choice_words(kind).get(header_key(text))
+
+
+@cache
+def _setting_words() -> dict[str, str]:
+    words: dict[str, str] = {}
+    for spec in SETTING_SPECS:
+        for w in (spec.name, spec.label("en"), spec.label("vi")):
+            words.setdefault(header_key(w), spec.name)
+    return words
+
+
+def setting_name(text: Any) -> str | None:
+    """The setting a Settings row names: its code (``mentor_max_km``) or its Vietnamese or
+    English label, with or without accents; None when it names none."""
+    return _setting_words().get(header_key(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,28 +435,35 @@ class Settings:
 
 
 def parse_setting(name: str, raw: Any) -> Any:
-    """Parse one setting value from text or a cell; raises ValueError with a plain message."""
+    """Parse one setting value from text or a cell; raises ValueError whose argument is a
+    :class:`~matcher.text.Bi` saying, in both languages, what is wrong."""
     spec = SETTINGS_BY_NAME[name]
     if spec.kind is dt.date:
-        return parse_date(raw)
+        try:
+            return parse_date(raw)
+        except ImpossibleDate:
+            raise
+        except ValueError:
+            raise ValueError(catalog.bi("setting.error.date")) from None
     if spec.kind is str and not spec.choices:  # free text (issuing_unit); blank: not set
         text = "" if raw is None else str(raw).strip()
         return text or None
     if spec.kind is str:
-        v = fold(raw).replace(" ", "_")
-        aliases = {"nu_voi_nu": "women_to_women", "cung_gioi": "same_gender",
-                   "khong": "none"}
-        v = aliases.get(v, v)
-        if v not in spec.choices:
-            raise ValueError(f"must be one of {', '.join(spec.choices)}")
+        v = choice_of(spec.name, raw)
+        if v is None:
+            raise ValueError(catalog.bi("setting.error.choices", choices=join_bi(
+                [catalog.bi(f"choice.{spec.name}.{c}") for c in spec.choices], ", ")))
         return v
-    number = parse_number(raw)
+    try:
+        number = parse_number(raw)
+    except ValueError:
+        raise ValueError(catalog.bi("setting.error.number")) from None
     if spec.kind is int:
         if number != int(number):
-            raise ValueError("must be a whole number")
+            raise ValueError(catalog.bi("setting.error.whole"))
         number = int(number)
     if spec.low is not None and not (spec.low <= number <= spec.high):
-        raise ValueError(f"must be between {spec.low:g} and {spec.high:g}")
+        raise ValueError(catalog.bi("setting.error.range", low=spec.low, high=spec.high))
     return number
 
 

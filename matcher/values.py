@@ -141,8 +141,9 @@ SHIFT_WORDS = _enum({"day": "day", "ngày": "day", "ca ngày": "day", "hành ch�
 SCHEDULE_WORDS = _enum({"day": "day", "ngày": "day", "ban ngày": "day",
                         "evening": "evening", "tối": "evening", "buổi tối": "evening"})
 RULE_WORDS = _enum({"require": "require", "required": "require", "bắt buộc": "require",
+                    "bắt buộc ghép": "require",
                     "forbid": "forbid", "forbidden": "forbid", "cấm": "forbid",
-                    "không ghép": "forbid"})
+                    "không ghép": "forbid", "không được ghép": "forbid"})
 
 
 LOAN_PURPOSE_WORDS = _enum({"business": "business", "production": "business",

@@ -64,10 +64,11 @@ def _fill(template, out):
         for row in rows:
             ws.append(row)
     ws = wb[schema.SETTINGS.vi]
+    labels = {s.label("vi"): s.name for s in SETTING_SPECS}
     for row in ws.iter_rows(min_row=2):
-        if row[0].value == "plan_date":
+        if labels.get(row[0].value) == "plan_date":
             row[1].value = dt.date(2026, 1, 5)
-        if row[0].value == "time_limit_s":
+        if labels.get(row[0].value) == "time_limit_s":
             row[1].value = 10
     wb.save(out)
     return out
@@ -139,18 +140,28 @@ def test_drop_down_lists_cover_every_enum_column_and_their_words_parse(template)
 
 
 def test_the_settings_sheet_holds_every_setting_with_its_default_and_a_label(template):
+    """Each setting by its Vietnamese label, its default (a choice in words) and what it
+    means; no setting key or choice code anywhere in its text."""
     ws = load_workbook(template)["Cấu hình"]
     rows = {r[0]: r[1:] for r in ws.iter_rows(min_row=2, values_only=True)}
-    assert [s.name for s in SETTING_SPECS] == list(rows)
+    assert [s.label("vi") for s in SETTING_SPECS] == list(rows)
+    assert "Khoảng cách tối đa cựu chiến binh – người trở về (km)" in rows
+    codes = {s.name for s in SETTING_SPECS} | {c for s in SETTING_SPECS for c in s.choices}
     for spec in SETTING_SPECS:
-        value, label = rows[spec.name]
-        assert label and "_" not in label, spec.name
+        value, meaning = rows[spec.label("vi")]
+        assert meaning and "_" not in meaning, spec.name
         if spec.name == "gender_rule":
-            assert value == "nữ với nữ"
+            assert value == "nữ do nữ giúp đỡ"
         elif spec.default is None:
             assert value is None
         else:
             assert value == spec.default
+    for row in ws.iter_rows(values_only=True):
+        for cell in row:
+            if isinstance(cell, str):
+                words = set(re.findall(r"[A-Za-z_]+", cell))
+                assert not words & codes, cell
+                assert "_" not in cell, cell
 
 
 def test_the_blank_template_reads_with_only_empty_sheet_problems(template):

@@ -17,14 +17,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from matcher import domain
+from matcher import catalog, domain
 from matcher.availability import check_availability
 from matcher.domain import Job, Location, Mentor, PairRule, Returnee, Settings, Training
 from matcher.errors import ERROR, WARNING
 from matcher.gazetteer import Gazetteer, Resolution
 from matcher.io.binding import Bad, Bound, Issues, RowReader, describe, show
 from matcher.schema import SHEETS
-from matcher.text import fold, header_key
+from matcher.text import Bi, fold, join_bi
 from matcher.values import ImpossibleDate, is_blank, parse_text
 
 __all__ = ["SHEETS_BY_KEY", "Context", "Places", "entities", "gazetteer_rows", "pair_rules",
@@ -362,8 +362,9 @@ def gazetteer_rows(bounds: list[Bound], ctx: Context) -> list[tuple[str, float, 
 # Settings
 
 
-def _setting_name(text: Any) -> str:
-    return header_key(text).replace(" ", "_")
+def _label(name: str) -> Any:
+    """A setting's label in both languages, for the messages (never its code)."""
+    return catalog.bi(f"setting.{name}.label")
 
 
 def _parse_one_setting(name: str, raw: Any, issues: Issues,
@@ -373,12 +374,16 @@ def _parse_one_setting(name: str, raw: Any, issues: Issues,
     except ImpossibleDate:
         issues.add("impossible_date", *where, value=show(raw))
     except Exception as exc:  # noqa: BLE001 - ValueError with a plain reason
-        detail = str(exc) if isinstance(exc, ValueError) else describe(exc)
-        issues.add("bad_setting", *where, key=name, value=show(raw), detail=detail.rstrip("."))
+        said = exc.args[0] if isinstance(exc, ValueError) and exc.args else None
+        detail = said if isinstance(said, Bi) else (
+            str(exc) if isinstance(exc, ValueError) else describe(exc)).rstrip(".")
+        issues.add("bad_setting", *where, key=_label(name), value=show(raw), detail=detail)
     return _MISSING
 
 
-_SETTING_CHOICES = ", ".join(s.name for s in domain.SETTING_SPECS)
+@functools.cache
+def _setting_choices() -> Bi:
+    return join_bi([_label(s.name) for s in domain.SETTING_SPECS], ", ")
 
 
 def read_settings(bounds: list[Bound], overrides: Mapping[str, Any] | None,
@@ -396,12 +401,14 @@ def read_settings(bounds: list[Bound], overrides: Mapping[str, Any] | None,
                     col = bound.sheet.column("key")
                     r.issue("empty_required", "key", column=col.en, column_vi=col.vi)
                 continue
-            name = _setting_name(key_raw)
-            if name not in domain.SETTINGS_BY_NAME:
-                r.issue("unknown_setting", "key", value=show(key_raw), choices=_SETTING_CHOICES)
+            name = domain.setting_name(key_raw)
+            if name is None:
+                r.issue("unknown_setting", "key", value=show(key_raw),
+                        choices=_setting_choices())
                 continue
             if name in first_row:
-                r.issue("duplicate_setting", "key", value=name, first_row=first_row[name])
+                r.issue("duplicate_setting", "key", value=_label(name),
+                        first_row=first_row[name])
                 continue
             first_row[name] = str(row) if len(bounds) == 1 else f"{row}, {bound.name}"
             if is_blank(value_raw):
@@ -411,9 +418,9 @@ def read_settings(bounds: list[Bound], overrides: Mapping[str, Any] | None,
             if value is not _MISSING:
                 values[name] = value
     for key, raw in (overrides or {}).items():
-        name = _setting_name(key)
-        if name not in domain.SETTINGS_BY_NAME:
-            issues.add("unknown_setting", value=str(key), choices=_SETTING_CHOICES)
+        name = domain.setting_name(key)
+        if name is None:
+            issues.add("unknown_setting", value=str(key), choices=_setting_choices())
             continue
         value = _parse_one_setting(name, raw, issues, (None, None, None))
         if value is not _MISSING:

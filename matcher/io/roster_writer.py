@@ -26,7 +26,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from matcher import schema
-from matcher.domain import OFFENSES, SETTING_SPECS, SPECIALTIES, Location, Roster
+from matcher.domain import (
+    OFFENSES,
+    SETTING_SPECS,
+    SPECIALTIES,
+    Location,
+    Roster,
+    choice_label,
+)
 from matcher.gazetteer import AMBIGUOUS, OK, Gazetteer
 from matcher.text import fold
 from matcher.text import strip_accents as _strip
@@ -34,34 +41,33 @@ from matcher.text import strip_accents as _strip
 DATE_FORMAT = "DD/MM/YYYY"
 LIST_SEPARATOR = ", "
 
-# Words written per language. Every word must parse back through matcher.values
+# Words written per language: English writes the codes, Vietnamese the catalogue's words
+# for them (choice_label). Every word must parse back through matcher.values
 # (tests/test_generate.py checks each one against the parser tables).
-WORDS: dict[str, dict[str, dict[Any, Any]]] = {
-    "en": {
-        "gender": {"M": "M", "F": "F"},
-        "offense": {o: o for o in OFFENSES},
-        "risk": {1: 1, 2: 2, 3: 3},
-        "bool": {True: "yes", False: "no"},
-        "shift": {"day": "day", "night": "night", "any": "any"},
-        "schedule": {"day": "day", "evening": "evening"},
-        "rule": {"require": "require", "forbid": "forbid"},
-        "specialty": {s: s for s in SPECIALTIES},
-        "loan_purpose": {"business": "business", "other": "other"},
-    },
-    "vi": {
-        "gender": {"M": "Nam", "F": "Nữ"},
-        "offense": {"drugs": "ma túy", "property": "tài sản", "violence": "bạo lực",
-                    "fraud": "lừa đảo", "traffic": "giao thông", "other": "khác"},
-        "risk": {1: "thấp", 2: "trung bình", 3: "cao"},
-        "bool": {True: "có", False: "không"},
-        "shift": {"day": "ngày", "night": "đêm", "any": "bất kỳ"},
-        "schedule": {"day": "ngày", "evening": "tối"},
-        "rule": {"require": "bắt buộc", "forbid": "cấm"},
-        "loan_purpose": {"business": "sản xuất, kinh doanh", "other": "khác"},
-        "specialty": {"drugs": "ma túy", "youth": "thanh niên", "women": "phụ nữ",
-                      "jobs": "việc làm", "legal": "pháp luật"},
-    },
+_KINDS: dict[str, tuple[Any, ...]] = {
+    "gender": ("M", "F"), "offense": OFFENSES, "risk": (1, 2, 3), "bool": (True, False),
+    "shift": ("day", "night", "any"), "schedule": ("day", "evening"),
+    "rule": ("require", "forbid"), "specialty": SPECIALTIES,
+    "loan_purpose": ("business", "other"),
 }
+_EN_WORDS = {"bool": {True: "yes", False: "no"}}
+
+
+class _Words(dict):
+    """WORDS[lang][kind][code] -> the word written; a language's table is built from the
+    catalogue the first time it is asked for."""
+
+    def __missing__(self, lang: str) -> dict[str, dict[Any, Any]]:
+        if lang not in ("vi", "en"):
+            raise KeyError(lang)
+        table = {kind: ({c: choice_label(kind, c, "vi") for c in codes} if lang == "vi"
+                        else _EN_WORDS.get(kind, {c: c for c in codes}))
+                 for kind, codes in _KINDS.items()}
+        self[lang] = table
+        return table
+
+
+WORDS: dict[str, dict[str, dict[Any, Any]]] = _Words()
 
 # (sheet, attribute of Roster holding its objects) in the order the workbook has them.
 _OBJECT_SHEETS = (
@@ -83,8 +89,8 @@ class _Formatter:
     def __init__(self, roster: Roster, *, lang: str, strip_accents: bool,
                  old_ward_names: dict[str, str] | None,
                  skill_names: Iterable[str] = ()) -> None:
-        if lang not in WORDS:
-            raise ValueError(f"lang must be one of {sorted(WORDS)}, not {lang!r}")
+        if lang not in ("vi", "en"):
+            raise ValueError(f"lang must be one of ['en', 'vi'], not {lang!r}")
         self.lang = lang
         self.words = WORDS[lang]
         self.strip = strip_accents
@@ -168,12 +174,19 @@ def _header(sheet: schema.Sheet, lang: str) -> list[str]:
     return [getattr(c, lang) for c in sheet.columns]
 
 
-def _settings_rows(roster: Roster) -> Iterator[list[Any]]:
+def _settings_rows(roster: Roster, fmt: _Formatter) -> Iterator[list[Any]]:
+    """Every setting that differs from its default, plus plan_date: in Vietnamese by its
+    label and a choice in words, in English by its code (both read back)."""
     settings = roster.settings
     for spec in SETTING_SPECS:
         value = getattr(settings, spec.name)
         if spec.name == "plan_date" or value != spec.default:
-            yield [spec.name, value]
+            if fmt.lang == "vi":
+                yield [fmt.text(spec.label("vi")),
+                       fmt.text(choice_label(spec.name, value, "vi")) if spec.choices
+                       else value]
+            else:
+                yield [spec.name, value]
 
 
 def _sheet_rows(roster: Roster, fmt: _Formatter) -> Iterator[tuple[schema.Sheet,
@@ -186,7 +199,7 @@ def _sheet_rows(roster: Roster, fmt: _Formatter) -> Iterator[tuple[schema.Sheet,
         objects = getattr(roster, attr)
         if sheet.required or objects:
             yield sheet, ([cell(c, o) for c in columns] for o in objects)
-    yield schema.SETTINGS, _settings_rows(roster)
+    yield schema.SETTINGS, _settings_rows(roster, fmt)
 
 
 def _sheet_name(sheet: schema.Sheet, lang: str) -> str:
