@@ -362,7 +362,22 @@ def result_page(config: Mapping[str, Any], run_id: int,
         available |= {"schedule-csv", "schedules-zip"}
     if results.ics_files(directory):
         available.add("ics-zip")
+    if hasattr(planner(config), "make_output") and (directory / "state.pickle").is_file():
+        available.add("xlsx-en")  # made on the first download (issue 20)
+        if res.plan.visits:
+            available.add("ics-zip")
     return res, available
+
+
+def _made(config: Mapping[str, Any], directory: Path, name: str) -> None:
+    """Make an output the planner makes on request (``make_output``: the English
+    workbook, the calendars) when it is not there yet; a failure is logged."""
+    make = getattr(planner(config), "make_output", None)
+    if make is not None:
+        try:
+            make(directory, name)
+        except Exception as exc:  # noqa: BLE001 - the download is then missing
+            log_failure("making " + name, exc)
 
 
 def result_map(res: results.Result, max_lines: int) -> Any:
@@ -417,6 +432,8 @@ def download(config: Mapping[str, Any], run_id: int,
     directory = run_dir(config, run_id)
     if name is not None:
         if not (directory / name).is_file():
+            _made(config, directory, name)
+        if not (directory / name).is_file():
             raise NotFound(kind)
         body: Path | io.BytesIO = directory / name
     elif kind == "schedule-csv":
@@ -424,6 +441,8 @@ def download(config: Mapping[str, Any], run_id: int,
     elif kind == "schedules-zip":
         body = io.BytesIO(results.schedules_zip(directory))
     else:
+        if not results.ics_files(directory):
+            _made(config, directory, "ics")
         if not results.ics_files(directory):
             raise NotFound(kind)
         body = io.BytesIO(results.ics_zip(directory))
