@@ -95,7 +95,7 @@ def summary_lines(plan, lang: str = DEFAULT_LANG, details: bool = False) -> list
     priority order with whether it is proved best (the best reachable value only with
     ``details``), the loans, a rerun's changes and the plan's notes."""
     from matcher import catalog
-    from matcher.text import millions
+    from matcher.catalog import millions
 
     c = plan.counts()
     lines = [

@@ -4,16 +4,40 @@ rows that cannot be honoured and the pairs a rerun must end."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
+from matcher import catalog
 from matcher.geo import haversine_km
 from matcher.text import Bi, fold
 
 if TYPE_CHECKING:
     from matcher.context import Context
 
-OFFENSE_VI = {"drugs": "ma túy", "property": "tài sản", "violence": "bạo lực",
-              "fraud": "lừa đảo", "traffic": "giao thông", "other": "khác"}
+RULES = tuple(range(1, 14))  # the hard rules of SPEC section 2, named by "rule.<n>"
+
+
+def because(rule: int | str, key: str, /, n: int | None = None, **params: Any) -> Bi:
+    """A reason headed by the rule it applies, by name ("Distance (rule 3): ..." in
+    English, "Khoảng cách: ..." in Vietnamese, which never shows the number); ``rule`` is
+    the rule's number or a named head without one ("priority"). With ``n`` the message
+    ``key`` takes its plural form for that count."""
+    text = catalog.bi(key, **params) if n is None else catalog.nbi(key, n, **params)
+    name = catalog.bi(f"rule.{rule}")
+    if isinstance(rule, int):
+        return catalog.bi("reason.rule", rule=name, n=str(rule), text=text)
+    return catalog.bi("reason.head", rule=name, text=text)
+
+
+def offense(code: str) -> Bi:
+    """An offense group in words ("drug" / "ma túy"); an unknown code as it is."""
+    key = f"reason.offense.{code}"
+    return catalog.bi(key) if catalog.has(key) else Bi(code, code)
+
+
+def day(d: dt.date) -> Bi:
+    """A date in both languages (06/12/2026 in Vietnamese)."""
+    return Bi(catalog.date(d, "en"), catalog.date(d, "vi"))
 
 
 def forbid_rows(ctx: Context, kind: str) -> dict[tuple[str, str], int | None]:
@@ -33,59 +57,48 @@ def forbid_rows(ctx: Context, kind: str) -> dict[tuple[str, str], int | None]:
 def pair_blockers(ctx: Context, r: int | None, m: int | None) -> list[str]:
     """Which pair-level hard rules forbid returnee index ``r`` with mentor index ``m``."""
     if r is None:
-        return [Bi("the returnee id is not in the roster",
-                   "mã người trở về không có trong danh sách")]
+        return [catalog.bi("reason.blk.returnee_unknown")]
     if m is None:
-        return [Bi("the mentor id is not in the roster",
-                   "mã cựu chiến binh không có trong danh sách")]
+        return [catalog.bi("reason.blk.mentor_unknown")]
     p, s = ctx.people, ctx.roster.settings
     out = []
     km = float(haversine_km(p.r_lat[r], p.r_lon[r], p.m_lat[m], p.m_lon[m]))
     mid, rid = p.m_ids[m], p.r_ids[r]
     if not p.m_active[m]:
-        out.append(Bi(f"rule 1: mentor {mid} is inactive",
-                      f"quy tắc 1: cựu chiến binh {mid} không còn hoạt động"))
+        out.append(because(1, "reason.blk.inactive", mid=mid))
     elif p.m_capacity[m] <= 0:
-        out.append(Bi(f"rule 1: mentor {mid} has capacity 0",
-                      f"quy tắc 1: cựu chiến binh {mid} không nhận thêm người (sức nhận 0)"))
+        out.append(because(1, "reason.blk.capacity0", mid=mid))
     if km > s.mentor_max_km + 1e-9:
-        out.append(Bi(f"rule 3: {km:.1f} km apart, more than mentor_max_km "
-                      f"{s.mentor_max_km:g} km",
-                      f"quy tắc 3: cách nhau {km:.1f} km, quá giới hạn {s.mentor_max_km:g} km"))
+        out.append(because(3, "reason.blk.too_far", km=km, limit=float(s.mentor_max_km)))
     elif km > p.m_max_km[m] + 1e-9:
-        out.append(Bi(f"rule 3: {km:.1f} km apart, more than {mid}'s own max_km "
-                      f"{p.m_max_km[m]:g} km",
-                      f"quy tắc 3: cách nhau {km:.1f} km, quá khoảng cách tối đa riêng của {mid} "
-                      f"({p.m_max_km[m]:g} km)"))
+        out.append(because(3, "reason.blk.too_far_own", km=km, mid=mid,
+                           limit=float(p.m_max_km[m])))
     if s.gender_rule == "women_to_women" and p.r_female[r] and not p.m_female[m]:
-        out.append(Bi(f"rule 4: {rid} is a woman and {mid} a man (women_to_women)",
-                      f"quy tắc 4: {rid} là nữ còn {mid} là nam (nữ chỉ ghép với nữ)"))
+        out.append(because(4, "reason.blk.w2w", rid=rid, mid=mid))
     if s.gender_rule == "same_gender" and p.r_female[r] != p.m_female[m]:
-        out.append(Bi(f"rule 4: {rid} and {mid} differ in gender (same_gender)",
-                      f"quy tắc 4: {rid} và {mid} khác giới (yêu cầu cùng giới)"))
+        out.append(because(4, "reason.blk.same_gender", rid=rid, mid=mid))
     if p.r_risk[r] > p.m_max_risk[m]:
-        out.append(Bi(f"rule 5: risk {p.r_risk[r]} is above {mid}'s max_risk "
-                      f"{p.m_max_risk[m]}",
-                      f"quy tắc 5: mức nguy cơ {p.r_risk[r]} cao hơn mức tối đa "
-                      f"{p.m_max_risk[m]} mà {mid} nhận"))
+        out.append(because(5, "reason.blk.risk", risk=int(p.r_risk[r]),
+                           cap=int(p.m_max_risk[m]), mid=mid))
     row = forbid_rows(ctx, "mentor").get((rid, mid), False)
     if row is not False:
-        out.append(Bi(f"rule 7: forbidden by Pairs row {row}" if row else "rule 7: forbidden",
-                      f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {row}" if row
-                      else "quy tắc 7: bị cấm"))
+        out.append(_forbidden(row))
     return out
+
+
+def _forbidden(row: int | None) -> Bi:
+    if row:
+        return because(7, "reason.blk.forbid_row", row=str(row))
+    return because(7, "reason.blk.forbid")
 
 
 def placement_blockers(ctx: Context, r: int | None, o: int | None, kind: str) -> list[str]:
     """Which pair-level hard rules forbid returnee index ``r`` with opening ``o`` (a job
     index when ``kind`` is "job", else a training course index)."""
-    word = "job opening" if kind == "job" else "training course"
-    wvi = "vị trí việc làm" if kind == "job" else "khóa học nghề"
     if r is None:
-        return [Bi("the returnee id is not in the roster",
-                   "mã người trở về không có trong danh sách")]
+        return [catalog.bi("reason.blk.returnee_unknown")]
     if o is None:
-        return [Bi(f"the {word} id is not in the roster", f"mã {wvi} không có trong danh sách")]
+        return [catalog.bi(f"reason.blk.{'job' if kind == 'job' else 'training'}_unknown")]
     roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
     ret = roster.returnees[r]
     item = roster.jobs[o] if kind == "job" else roster.trainings[o]
@@ -93,50 +106,35 @@ def placement_blockers(ctx: Context, r: int | None, o: int | None, kind: str) ->
     out = []
     if kind == "job":
         if not ret.wants_job:
-            out.append(Bi(f"rule 13: {ret.id} does not want a job",
-                          f"quy tắc 13: {ret.id} không cần việc làm"))
+            out.append(because(13, "reason.blk.no_job_wish", rid=ret.id))
         limit = s.job_max_km if ret.max_commute_km is None else min(s.job_max_km,
                                                                      ret.max_commute_km)
         if km > limit + 1e-9:
-            out.append(Bi(f"rule 9: {km:.1f} km to work, more than {limit:g} km",
-                          f"quy tắc 9: đường đi làm {km:.1f} km, quá giới hạn {limit:g} km"))
+            out.append(because(9, "reason.blk.commute", km=km, limit=float(limit)))
         if not item.entry_level and fold(item.sector) not in ret.skills:
-            out.append(Bi(f"rule 10: {item.id} needs the skill {item.sector}, which "
-                          f"{ret.id} does not list",
-                          f"quy tắc 10: {item.id} cần tay nghề {item.sector} mà {ret.id} "
-                          "chưa có"))
+            out.append(because(10, "reason.blk.skill", item=item.id, sector=item.sector,
+                               rid=ret.id))
         if ret.offense in item.excluded_offenses:
-            out.append(Bi(f"rule 11: {item.id} does not accept {ret.offense} offenses",
-                          f"quy tắc 11: {item.id} không nhận nhóm tội "
-                          f"{OFFENSE_VI.get(ret.offense, ret.offense)}"))
+            out.append(because(11, "reason.blk.offense", item=item.id,
+                               offense=offense(ret.offense)))
         age = ret.age(s.plan_date)
         if (item.min_age is not None and age < item.min_age) or (
                 item.max_age is not None and age > item.max_age):
-            out.append(Bi(f"rule 11: age {age} is outside {item.id}'s limits",
-                          f"quy tắc 11: tuổi {age} nằm ngoài giới hạn tuổi của {item.id}"))
+            out.append(because(11, "reason.blk.age", age=age, item=item.id))
         if item.slots <= 0:
-            out.append(Bi(f"rule 8: {item.id} has no slots", f"quy tắc 8: {item.id} không có "
-                          "chỉ tiêu nào"))
+            out.append(because(8, "reason.blk.no_slots", item=item.id))
     else:
         if not ret.wants_training:
-            out.append(Bi(f"rule 13: {ret.id} does not want training",
-                          f"quy tắc 13: {ret.id} không cần học nghề"))
+            out.append(because(13, "reason.blk.no_training_wish", rid=ret.id))
         if km > s.training_max_km + 1e-9:
-            out.append(Bi(f"rule 9: {km:.1f} km to the course, more than "
-                          f"{s.training_max_km:g} km",
-                          f"quy tắc 9: cách nơi học {km:.1f} km, quá giới hạn "
-                          f"{s.training_max_km:g} km"))
+            out.append(because(9, "reason.blk.course_far", km=km,
+                               limit=float(s.training_max_km)))
         if item.start_date is not None and item.start_date < ret.release_date:
-            out.append(Bi(f"rule 13: {item.id} starts before the release date "
-                          f"{ret.release_date:%d/%m/%Y}",
-                          f"quy tắc 13: {item.id} khai giảng trước ngày chấp hành xong án "
-                          f"{ret.release_date:%d/%m/%Y}"))
+            out.append(because(13, "reason.blk.starts_early", item=item.id,
+                               day=day(ret.release_date)))
         if item.seats <= 0:
-            out.append(Bi(f"rule 8: {item.id} has no seats", f"quy tắc 8: {item.id} không có "
-                          "chỗ học nào"))
+            out.append(because(8, "reason.blk.no_seats", item=item.id))
     row = forbid_rows(ctx, kind).get((ret.id, item.id), False)
     if row is not False:
-        out.append(Bi(f"rule 7: forbidden by Pairs row {row}" if row else "rule 7: forbidden",
-                      f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {row}" if row
-                      else "quy tắc 7: bị cấm"))
+        out.append(_forbidden(row))
     return out

@@ -39,7 +39,7 @@ DOMAIN = "messages"
 STRICT = False  # the tests set it: a key missing from a catalogue raises
 
 __all__ = ["LANGS", "DEFAULT_LANG", "MissingMessage", "text", "ntext", "bi", "nbi",
-           "number", "percent", "date", "all_keys", "has", "lang_of"]
+           "number", "percent", "date", "millions", "all_keys", "has", "lang_of"]
 
 
 class MissingMessage(KeyError):
@@ -167,6 +167,12 @@ def number(x: float | int, lang: str, decimals: int | None = None,
     else:
         s = format(float(x), f"{g}.{decimals}f")
     return _localise(s, lang)
+
+
+def millions(vnd: int, lang: str) -> str:
+    """An amount in millions of VND, the way each language writes it ("12.5 million VND",
+    "12,5 triệu đồng", "2.000 triệu đồng")."""
+    return text("money.millions", lang, m=vnd / 1_000_000)
 
 
 def percent(fraction: float, lang: str, decimals: int = 1) -> str:

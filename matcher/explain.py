@@ -13,26 +13,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from matcher.blockers import OFFENSE_VI, forbid_rows
+from matcher import catalog
+from matcher.blockers import because, day, forbid_rows, offense
 from matcher.geo import PointIndex, haversine_km, unit_xyz
 from matcher.plan import CapacityGap, Plan, Unassigned
 from matcher.rules import pair_hours
-from matcher.text import Bi, fold, vi_of
+from matcher.text import Bi, fold, join_bi, vi_of
 
 if TYPE_CHECKING:
     from matcher.context import Context, MentorSolution, PlacementSolution
 
 
-def _ids(ids: list[str], limit: int = 5, lang: str = "en") -> str:
+def _ids(ids: list[str], limit: int = 5, places: bool = False) -> Bi:
+    """Up to ``limit`` ids, then how many more (people, or openings when ``places``)."""
     ids = sorted(ids)
     if len(ids) <= limit:
-        return ", ".join(ids)
-    more = f" and {len(ids) - limit} more" if lang == "en" else f" và {len(ids) - limit} người khác"
-    return ", ".join(ids[:limit]) + more
-
-
-def _n(k: int, word: str) -> str:
-    return f"{k} {word}" + ("" if k == 1 else "s")
+        return Bi(", ".join(ids), ", ".join(ids))
+    return catalog.bi("reason.more_places" if places else "reason.more_people",
+                      ids=", ".join(ids[:limit]), n=len(ids) - limit)
 
 
 def _mentor_index(ctx: Context) -> PointIndex:
@@ -95,16 +93,11 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
     reasons: list[str] = list(ctx.require_failures.get((rid, "mentor"), []))
     if len(mj) == 0:
         if idx.tree is not None and p.n_mentors:
-
             m0, d0 = _nearest(idx, p.r_lat[r], p.r_lon[r])
-            reasons.append(Bi(
-                f"rule 3: no mentor within {s.mentor_max_km:g} km (nearest: {p.m_ids[m0]}, "
-                f"{d0:.1f} km)",
-                f"quy tắc 3: không có cựu chiến binh nào trong bán kính {s.mentor_max_km:g} km "
-                f"(gần nhất: {p.m_ids[m0]}, {d0:.1f} km)"))
+            reasons.append(because(3, "reason.mentor.none_near", km=float(s.mentor_max_km),
+                                   nearest=p.m_ids[m0], dist=d0))
         else:
-            reasons.append(Bi("no mentors in the roster",
-                              "danh sách không có cựu chiến binh nào"))
+            reasons.append(catalog.bi("reason.mentor.none_in_roster"))
         return reasons
     female = bool(p.r_female[r])
     forb = forbid_rows(ctx, "mentor")
@@ -137,83 +130,52 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
             else:
                 buckets["other"].append(mid)
     total = len(mj)
-    radius = f"within {s.mentor_max_km:g} km"
-    rvi = f"trong bán kính {s.mentor_max_km:g} km"
-    kind = "female mentor" if female and s.gender_rule != "none" else "mentor"
-    kvi = "cựu chiến binh nữ" if female and s.gender_rule != "none" else "cựu chiến binh"
+    radius = float(s.mentor_max_km)
+    women_only = female and s.gender_rule != "none"
+    kind = catalog.bi("reason.kind.female_mentor" if women_only else "reason.kind.mentor")
 
-    def ids(key: str, lang: str = "en") -> str:
-        return _ids(buckets[key], lang=lang)
+    def who(key: str, female_only: bool = women_only) -> Bi:
+        word = "reason.word.female_mentors" if female_only else "reason.word.mentors"
+        return catalog.nbi(word, len(buckets[key]))
+
+    def say(rule: int | str, key: str, bucket: str, female_only: bool = women_only,
+            **params: Any) -> None:
+        reasons.append(because(rule, key, n=len(buckets[bucket]), km=radius,
+                               who=who(bucket, female_only), ids=_ids(buckets[bucket]),
+                               **params))
+
     if buckets["gender"]:
         g = buckets["gender"]
-        rule = "women_to_women" if s.gender_rule == "women_to_women" else "same_gender"
-        every = "every mentor" if len(g) == total else _n(len(g), "mentor")
-        every_vi = "mọi cựu chiến binh" if len(g) == total else f"{len(g)} cựu chiến binh"
-        reasons.append(Bi(
-            f"rule 4 ({rule}): {every} {radius} is of the other gender: {ids('gender')}",
-            f"quy tắc 4 ({rule}): {every_vi} {rvi} khác giới: {ids('gender', 'vi')}"))
+        w2w = s.gender_rule == "women_to_women"
+        if len(g) == total:
+            reasons.append(because(4, "reason.mentor.gender_w2w_all" if w2w else
+                                   "reason.mentor.gender_same_all", km=radius, ids=_ids(g)))
+        else:
+            say(4, "reason.mentor.gender_w2w" if w2w else "reason.mentor.gender_same",
+                "gender", female_only=False)
     if buckets["risk"]:
         g = buckets["risk"]
+        cap, level = max(risk_caps), int(p.r_risk[r])
         if len(g) == total or len(g) == total - len(buckets["gender"]):
-            reasons.append(Bi(
-                f"rule 5: every {kind} {radius} has max_risk {max(risk_caps)} or less, this "
-                f"person is risk {p.r_risk[r]}: {ids('risk')}",
-                f"quy tắc 5: mọi {kvi} {rvi} chỉ nhận mức nguy cơ tối đa {max(risk_caps)}, "
-                f"người này ở mức {p.r_risk[r]}: {ids('risk', 'vi')}"))
+            reasons.append(because(5, "reason.mentor.risk_all", kind=kind, km=radius, cap=cap,
+                                   risk=level, ids=_ids(g)))
         else:
-            reasons.append(Bi(
-                f"rule 5: {_n(len(g), kind)} {radius} accept at most risk {max(risk_caps)} "
-                f"(this person is risk {p.r_risk[r]}): {ids('risk')}",
-                f"quy tắc 5: {len(g)} {kvi} {rvi} chỉ nhận mức nguy cơ tối đa "
-                f"{max(risk_caps)} (người này ở mức {p.r_risk[r]}): {ids('risk', 'vi')}"))
+            say(5, "reason.mentor.risk", "risk", cap=cap, risk=level)
     if buckets["inactive"]:
-        n_ = len(buckets["inactive"])
-        reasons.append(Bi(
-            f"rule 1: {_n(n_, 'mentor')} {radius} inactive or with capacity 0: "
-            f"{ids('inactive')}",
-            f"quy tắc 1: {n_} cựu chiến binh {rvi} không còn hoạt động hoặc không nhận thêm "
-            f"người: {ids('inactive', 'vi')}"))
+        say(1, "reason.mentor.inactive", "inactive", female_only=False)
     if buckets["own_km"]:
-        n_ = len(buckets["own_km"])
-        reasons.append(Bi(
-            f"rule 3: {_n(n_, 'mentor')} {radius} only travel a shorter distance (their own "
-            f"max_km): {ids('own_km')}",
-            f"quy tắc 3: {n_} cựu chiến binh {rvi} chỉ đi được quãng ngắn hơn (khoảng cách "
-            f"tối đa riêng): {ids('own_km', 'vi')}"))
+        say(3, "reason.mentor.own_km", "own_km", female_only=False)
     if buckets["forbid"]:
-        rows_txt = ", ".join(sorted(set(forbid_lines)))
-        reasons.append(Bi(
-            f"rule 7: forbidden by Pairs row {rows_txt}: {ids('forbid')}",
-            f"quy tắc 7: bị cấm theo trang Cặp chỉ định, dòng {rows_txt}: "
-            f"{ids('forbid', 'vi')}"))
+        reasons.append(because(7, "reason.mentor.forbid", rows=", ".join(sorted(set(
+            forbid_lines))), ids=_ids(buckets["forbid"])))
     if buckets["full"]:
-        g = buckets["full"]
-        both = "both full" if len(g) == 2 else ("full" if len(g) == 1 else "all full")
-        both_vi = "cả hai đều đã đủ người" if len(g) == 2 else (
-            "đã đủ người" if len(g) == 1 else "tất cả đã đủ người")
-        reasons.append(Bi(f"rule 1: {_n(len(g), kind)} {radius}, {both}: {ids('full')}",
-                          f"quy tắc 1: {len(g)} {kvi} {rvi}, {both_vi}: {ids('full', 'vi')}"))
+        say(1, "reason.mentor.full", "full")
     if buckets["group"]:
-        n_, grp = len(buckets["group"]), ctx.roster.returnees[r].group
-        reasons.append(Bi(
-            f"rule 6: {_n(n_, kind)} {radius} already mentor a co-offender (group {grp}): "
-            f"{ids('group')}",
-            f"quy tắc 6: {n_} {kvi} {rvi} đã giúp đỡ người cùng nhóm đồng phạm ({grp}): "
-            f"{ids('group', 'vi')}"))
+        say(6, "reason.mentor.group", "group", group=str(ctx.roster.returnees[r].group))
     if buckets["hours"]:
-        n_ = len(buckets["hours"])
-        reasons.append(Bi(
-            f"rule 2: {_n(n_, kind)} {radius} have no monthly hours left for this person's "
-            f"visits: {ids('hours')}",
-            f"quy tắc 2: {n_} {kvi} {rvi} không còn đủ giờ trong tháng cho các lần thăm "
-            f"người này: {ids('hours', 'vi')}"))
+        say(2, "reason.mentor.hours", "hours")
     if buckets["other"]:
-        n_ = len(buckets["other"])
-        reasons.append(Bi(
-            f"{_n(n_, kind)} {radius} could take this person only by leaving a "
-            f"higher-priority returnee without a mentor: {ids('other')}",
-            f"{n_} {kvi} {rvi} chỉ nhận được người này nếu bỏ một người ưu tiên hơn: "
-            f"{ids('other', 'vi')}"))
+        say("priority", "reason.mentor.other", "other")
     return reasons
 
 
@@ -222,23 +184,19 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
     roster, p, s = ctx.roster, ctx.people, ctx.roster.settings
     returnee = roster.returnees[r]
     items = roster.jobs if kind == "job" else roster.trainings
-    word = "job opening" if kind == "job" else "training course"
-    wvi = "vị trí việc làm" if kind == "job" else "khóa học nghề"
     limit = s.job_max_km if kind == "job" else s.training_max_km
     if kind == "job" and returnee.max_commute_km is not None:
         limit = min(limit, returnee.max_commute_km)
     if not items:
-        return [Bi(f"no {word}s in the roster", f"danh sách không có {wvi} nào")]
+        return [catalog.bi(f"reason.place.none_in_roster_{kind}")]
     index = ctx.cached("index_" + kind, lambda: PointIndex(
         np.array([o.location.lat for o in items]), np.array([o.location.lon for o in items])))
     _qi, near, dist = index.pairs_within(p.r_lat[r:r + 1], p.r_lon[r:r + 1], limit)
     if len(near) == 0:
-
         j0, d0 = _nearest(index, p.r_lat[r], p.r_lon[r])
-        return [Bi(f"rule 9: no {word} within {limit:g} km (nearest: {items[j0].id}, "
-                   f"{d0:.1f} km)",
-                   f"quy tắc 9: không có {wvi} nào trong bán kính {limit:g} km (gần nhất: "
-                   f"{items[j0].id}, {d0:.1f} km)")]
+        what = catalog.bi("reason.word.job" if kind == "job" else "reason.word.course")
+        return [because(9, "reason.place.none_near", what=what, km=float(limit),
+                        nearest=items[j0].id, dist=d0)]
     buckets: dict[str, list[str]] = defaultdict(list)
     age = returnee.age(s.plan_date)
     forb = forbid_rows(ctx, kind)
@@ -269,62 +227,33 @@ def _placement_reasons(ctx: Context, r: int, kind: str, used: np.ndarray,
                 buckets["full"].append(o.id)
             else:
                 buckets["other"].append(o.id)
-    radius = f"within {limit:g} km"
-    rvi = f"trong bán kính {limit:g} km"
+    word = "reason.word.jobs" if kind == "job" else "reason.word.courses"
     out = []
 
-    def ids(key: str, lang: str = "en") -> str:
-        return _ids(buckets[key], lang=lang)
-
-    def n(key: str) -> int:
-        return len(buckets[key])
+    def say(rule: int | str, key: str, bucket: str, **params: Any) -> None:
+        n = len(buckets[bucket])
+        out.append(because(rule, key, n=n, what=catalog.nbi(word, n), km=float(limit),
+                           ids=_ids(buckets[bucket], places=True), **params))
 
     if buckets["skill"]:
-        skills = ", ".join(sorted(_sector_names(ctx).get(x, x) for x in returnee.skills))
-        out.append(Bi(
-            f"rule 10: {_n(n('skill'), word)} {radius} need a skill this person does not list "
-            f"(skills: {skills or 'none listed'}) and are not entry-level: {ids('skill')}",
-            f"quy tắc 10: {n('skill')} {wvi} {rvi} cần tay nghề người này chưa có (kỹ năng: "
-            f"{skills or 'chưa ghi'}) và không phải lao động phổ thông: {ids('skill', 'vi')}"))
+        names = sorted(_sector_names(ctx).get(x, x) for x in returnee.skills)
+        skills = (Bi(", ".join(names), ", ".join(names)) if names
+                  else catalog.bi("reason.place.skills_none"))
+        say(10, "reason.place.skill", "skill", skills=skills)
     if buckets["offense"]:
-        off = returnee.offense
-        out.append(Bi(
-            f"rule 11: {_n(n('offense'), word)} {radius} do not accept {off} offenses: "
-            f"{ids('offense')}",
-            f"quy tắc 11: {n('offense')} {wvi} {rvi} không nhận nhóm tội "
-            f"{OFFENSE_VI.get(off, off)}: {ids('offense', 'vi')}"))
+        say(11, "reason.place.offense", "offense", offense=offense(returnee.offense))
     if buckets["age"]:
-        out.append(Bi(
-            f"rule 11: {_n(n('age'), word)} {radius} have age limits this person ({age}) does "
-            f"not meet: {ids('age')}",
-            f"quy tắc 11: {n('age')} {wvi} {rvi} có giới hạn tuổi mà người này ({age} tuổi) "
-            f"không đáp ứng: {ids('age', 'vi')}"))
+        say(11, "reason.place.age", "age", age=age)
     if buckets["forbid"]:
-        out.append(Bi(f"rule 7: forbidden by the Pairs sheet: {ids('forbid')}",
-                      f"quy tắc 7: bị cấm theo trang Cặp chỉ định: {ids('forbid', 'vi')}"))
+        out.append(because(7, "reason.place.forbid", ids=_ids(buckets["forbid"], places=True)))
     if buckets["start"]:
-        day = f"{returnee.release_date:%d/%m/%Y}"
-        out.append(Bi(
-            f"rule 13: {_n(n('start'), word)} {radius} start before the release date {day}: "
-            f"{ids('start')}",
-            f"quy tắc 13: {n('start')} {wvi} {rvi} khai giảng trước ngày chấp hành xong án "
-            f"{day}: {ids('start', 'vi')}"))
+        say(13, "reason.place.start", "start", day=day(returnee.release_date))
     if buckets["full"]:
-        out.append(Bi(
-            f"rule 8: {_n(n('full'), word)} {radius} suitable but full: {ids('full')}",
-            f"quy tắc 8: {n('full')} {wvi} {rvi} phù hợp nhưng đã đủ người: "
-            f"{ids('full', 'vi')}"))
+        say(8, "reason.place.full", "full")
     if buckets["group"]:
-        out.append(Bi(
-            f"rule 12: a co-offender already works for the employer of {ids('group')}",
-            f"quy tắc 12: một người cùng nhóm đồng phạm đã làm việc cho doanh nghiệp của "
-            f"{ids('group', 'vi')}"))
+        out.append(because(12, "reason.place.group", ids=_ids(buckets["group"], places=True)))
     if buckets["other"]:
-        out.append(Bi(
-            f"{_n(n('other'), word)} {radius} went to others so that more people are placed: "
-            f"{ids('other')}",
-            f"{n('other')} {wvi} {rvi} đã dành cho người khác để nhiều người được sắp xếp "
-            f"hơn: {ids('other', 'vi')}"))
+        say("priority", "reason.place.other", "other")
     return out
 
 
@@ -376,13 +305,13 @@ def explain_unassigned(ctx: Context, plan: Plan) -> list[Unassigned]:
         placed = a.job_id is not None or a.training_id is not None
         if ret.wants_job and not placed:
             missing.append("job")
-            reasons += [Bi(f"job: {x}", f"việc làm: {vi_of(x)}")
-                        for x in ctx.require_failures.get((a.returnee_id, "job"), [])
+            reasons += [catalog.bi("reason.job", reason=x) for x in
+                        ctx.require_failures.get((a.returnee_id, "job"), [])
                         + _placement_reasons(ctx, i, "job", jused, emp_groups)]
         if ret.wants_training and not placed:
             missing.append("training")
-            reasons += [Bi(f"training: {x}", f"học nghề: {vi_of(x)}")
-                        for x in ctx.require_failures.get((a.returnee_id, "training"), [])
+            reasons += [catalog.bi("reason.training", reason=x) for x in
+                        ctx.require_failures.get((a.returnee_id, "training"), [])
                         + _placement_reasons(ctx, i, "training", tused, emp_groups)]
         if missing:
             out.append(Unassigned(a.returnee_id, missing, [str(x) for x in reasons],
@@ -409,22 +338,20 @@ def capacity_gaps(ctx: Context, plan: Plan) -> list[CapacityGap]:
     for key, flags in sorted(by_ward.items()):
         ward, kind = key.split("\0")
         total, female = len(flags), sum(flags)
+        place = (Bi(*(catalog.text("word:no_ward", x) for x in ("en", "vi")))
+                 if ward == "(no ward)" else ward)
         if kind == "mentor":
             need_f = math.ceil(female / per_mentor) if roster.settings.gender_rule != "none" \
                 else 0
             need = need_f + math.ceil((total - (female if need_f else 0)) / per_mentor)
-            text = f"{need} more mentor(s) in {ward} (capacity {per_mentor} each)"
-            text_vi = f"cần thêm {need} cựu chiến binh ở {ward} (mỗi người nhận {per_mentor})"
+            text = catalog.nbi("reason.gap.mentor", need, ward=place, cap=per_mentor)
             if need_f:
-                text += f", {need_f} of them women"
-                text_vi += f", trong đó {need_f} là nữ"
-            gaps.append(CapacityGap(ward, "mentor", total, text, female, need, text_vi))
+                text = join_bi([text, catalog.nbi("reason.gap.women", need_f)], sep="")
+            gaps.append(CapacityGap(ward, "mentor", total, str(text), female, need,
+                                    vi_of(text)))
         else:
-            word = "job slot(s)" if kind == "job" else "training seat(s)"
-            word_vi = "chỗ việc làm" if kind == "job" else "chỗ học nghề"
-            gaps.append(CapacityGap(ward, kind, total,
-                                    f"{total} more {word} within reach of {ward}", female,
-                                    total, f"cần thêm {total} {word_vi} gần {ward}"))
+            text = catalog.nbi(f"reason.gap.{kind}", total, ward=place)
+            gaps.append(CapacityGap(ward, kind, total, str(text), female, total, vi_of(text)))
     gaps.sort(key=lambda g: (-g.uncovered, g.ward, g.kind))
     return gaps
 
@@ -471,17 +398,14 @@ def alternatives(ctx: Context, plan: Plan, returnee_id: str, k: int = 5) -> list
         room = load.get(m, 0) < p.m_capacity[m]
         hours_ok = hours[m] + a.hours[k_i] <= p.m_hours[m] + 1e-9
         group_ok = not (p.r_group[r] >= 0 and int(p.r_group[r]) in groups[m])
-        note, note_vi = [], []
+        note: list[Bi] = []
         if not room:
-            full = f"{load.get(m, 0)}/{p.m_capacity[m]}"
-            note.append(f"full ({full}): another mentee would move")
-            note_vi.append(f"đã đủ người ({full}): phải chuyển một người khác")
+            note.append(catalog.bi("reason.alt.full", load=str(load.get(m, 0)),
+                                   cap=str(p.m_capacity[m])))
         if not hours_ok:
-            note.append("not enough monthly hours left")
-            note_vi.append("không còn đủ giờ trong tháng")
+            note.append(catalog.bi("reason.alt.hours"))
         if not group_ok:
-            note.append("already mentors a co-offender")
-            note_vi.append("đã giúp đỡ một người cùng nhóm đồng phạm")
+            note.append(catalog.bi("reason.alt.group"))
         v = value(m, pts)
         mentor = ctx.roster.mentors[m]
         rows.append({
@@ -490,7 +414,7 @@ def alternatives(ctx: Context, plan: Plan, returnee_id: str, k: int = 5) -> list
             "score_diff": None if cur_value is None else v - cur_value,
             "km_diff": None if cur_km is None else round(float(a.km[k_i]) - cur_km, 2),
             "available": bool(room and hours_ok and group_ok), "note": "; ".join(note),
-            "note_vi": "; ".join(note_vi),
+            "note_vi": "; ".join(vi_of(x) for x in note),
         })
     rows.sort(key=lambda x: (not x["available"], -x["score"], x["km"], x["mentor_id"]))
     return rows[:k]

@@ -27,10 +27,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from matcher import catalog
 from matcher.cpsat import lex_solve
 from matcher.domain import LoanPool, Returnee, Roster
 from matcher.plan import Assignment, EmployerLoan, LoanDecision, Tier
-from matcher.text import Bi, fold, millions, vi_of
+from matcher.text import Bi, fold, vi_of
 
 LOAN_TIERS = ("L1", "L2", "L3")
 
@@ -50,6 +51,15 @@ def window_end(r: Returnee, years: int) -> dt.date:
         return r.release_date.replace(year=r.release_date.year + years, day=28)
 
 
+def _day(d: dt.date) -> Bi:
+    return Bi(catalog.date(d, "en"), catalog.date(d, "vi"))
+
+
+def _vnd(amount: int) -> Bi:
+    """An amount in millions of VND in both languages."""
+    return Bi(catalog.millions(amount, "en"), catalog.millions(amount, "vi"))
+
+
 def _pool_of(roster: Roster) -> dict[str, LoanPool]:
     """Ward -> the pool covering it (the reader refuses a ward in two pools)."""
     return {ward: pool for pool in roster.loan_pools for ward in pool.wards}
@@ -58,22 +68,14 @@ def _pool_of(roster: Roster) -> dict[str, LoanPool]:
 def _ineligible(r: Returnee, roster: Roster, pool: LoanPool | None) -> str | None:
     s = roster.settings
     if r.loan_purpose != "business":
-        return Bi("preferential loans are for production or business only",
-                  "vốn vay ưu đãi chỉ dành cho sản xuất, kinh doanh")
+        return catalog.bi("reason.loan.purpose")
     if r.release_date > s.plan_date:
-        day = f"{r.release_date:%d/%m/%Y}"
-        return Bi(f"has not completed the sentence yet ({day})",
-                  f"chưa chấp hành xong án phạt tù (ngày {day})")
+        return catalog.bi("reason.loan.not_released", day=_day(r.release_date))
     end = window_end(r, s.loan_window_years)
     if s.plan_date > end:
-        return Bi(f"the time to apply ended on {end:%d/%m/%Y} ({s.loan_window_years} years "
-                  "after completing the sentence)",
-                  f"đã quá thời hạn được vay ({s.loan_window_years} năm kể từ ngày chấp hành "
-                  f"xong án, hết ngày {end:%d/%m/%Y})")
+        return catalog.nbi("reason.loan.window", int(s.loan_window_years), day=_day(end))
     if pool is None:
-        ward = r.location.ward or "?"
-        return Bi(f"no capital pool covers {ward} (sheet Loans)",
-                  f"chưa có nguồn vốn nào cho {ward} (trang Vay vốn)")
+        return catalog.bi("reason.loan.no_pool", ward=r.location.ward or "?")
     return None
 
 
@@ -105,9 +107,10 @@ def allocate_loans(roster: Roster, assignments: Sequence[Assignment],
         pool = pool_of.get(r.location.ward or "")
         asked = r.loan_amount or s.loan_max_vnd
         if r.id in granted:
+            before = catalog.bi("reason.loan.granted_before")
             out.decisions.append(LoanDecision(
                 r.id, pool.id if pool else None, asked, granted[r.id], "granted",
-                reason="granted before", reason_vi="đã được vay từ trước"))
+                reason=str(before), reason_vi=before.vi))
             if pool is not None:
                 used[pool.id] += granted[r.id]
             continue
@@ -171,21 +174,16 @@ def _decisions(pool: LoanPool, reqs: list[tuple[Returnee, int, int]], chosen: li
         if c:
             why = Bi("", "")
             if asked > amount:
-                why = Bi(f"asked {millions(asked)}, referred at the ceiling "
-                         f"{millions(ceiling)}",
-                         f"xin {millions(asked, 'vi')}, giới thiệu vay ở mức tối đa "
-                         f"{millions(ceiling, 'vi')}")
+                why = catalog.bi("reason.loan.ceiling", asked=_vnd(asked),
+                                 ceiling=_vnd(ceiling))
             out.append(LoanDecision(r.id, pool.id, asked, amount, "funded", points,
                                     str(why), vi_of(why)))
             continue
         if remaining < amount:
-            why = Bi(f"pool {name} has {millions(remaining)} left, this person asks for "
-                     f"{millions(amount)}",
-                     f"quỹ {name} còn {millions(remaining, 'vi')}, người này xin "
-                     f"{millions(amount, 'vi')}")
+            why = catalog.bi("reason.loan.pool_short", pool=name, left=_vnd(remaining),
+                             amount=_vnd(amount))
         else:  # only when the solve was stopped before proving L1
-            why = Bi(f"pool {name}: others with more priority were funded first",
-                     f"quỹ {name}: đã ưu tiên người khác")
+            why = catalog.bi("reason.loan.priority", pool=name)
         out.append(LoanDecision(r.id, pool.id, asked, 0, "left_out", points, str(why),
                                 vi_of(why)))
     return out

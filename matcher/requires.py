@@ -22,26 +22,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.blockers import pair_blockers, placement_blockers
+from matcher import catalog
+from matcher.blockers import because, pair_blockers, placement_blockers
 from matcher.plan import UnmetRequire
-from matcher.text import Bi, fold, join_bi, vi_of
+from matcher.text import fold, join_bi, vi_of
 
 if TYPE_CHECKING:
     from matcher.context import Context
     from matcher.domain import PairRule
 
 
-def _where(row: PairRule) -> tuple[str, str]:
-    if row.row:
-        return f"Pairs row {row.row}", f"Cặp chỉ định dòng {row.row}"
-    return "Pairs", "Cặp chỉ định"
-
-
 def _unmet(ctx: Context, row: PairRule, problem: str) -> None:
-    where, where_vi = _where(row)
-    pair_txt = f"{row.returnee_id}–{row.target}"
-    note = Bi(f"{where}: required pair {pair_txt} cannot be made: {problem}",
-              f"{where_vi}: không thể ghép cặp bắt buộc {pair_txt}: {vi_of(problem)}")
+    pair = f"{row.returnee_id}–{row.target}"
+    note = (because(7, "reason.req.unmet_row", pair=pair, row=str(row.row), problem=problem)
+            if row.row else because(7, "reason.req.unmet", pair=pair, problem=problem))
     ctx.notes.append(note)
     ctx.require_failures.setdefault((row.returnee_id, row.kind), []).append(note)
     ctx.unmet.append(UnmetRequire(row.returnee_id, row.kind, row.target, row.row,
@@ -91,22 +85,16 @@ def settle_mentor_requires(ctx: Context, fixed: np.ndarray | None = None) -> np.
             other = p.m_ids[arcs.m[chosen[r]]]
             if other == mid:  # the same pair twice (or confirmed and required): honoured
                 continue
-            problem = Bi(f"{rid} already has mentor {other}", f"{rid} đã có cựu chiến binh {other}")
+            problem = catalog.bi("reason.req.has_mentor", rid=rid, other=other)
         elif k is None:
             problem = join_bi(pair_blockers(ctx, r, m))
         elif load[m] + 1 > p.m_capacity[m]:
-            problem = Bi(f"mentor {mid} is full ({p.m_capacity[m]} required or confirmed "
-                         "mentees)",
-                         f"cựu chiến binh {mid} đã đủ người ({p.m_capacity[m]} người bắt buộc "
-                         "hoặc đã xác nhận)")
+            problem = because(1, "reason.req.mentor_full", n=int(p.m_capacity[m]), mid=mid)
         elif hours[m] + arcs.hours[k] > p.m_hours[m] + 1e-9:
-            need = f"{hours[m] + arcs.hours[k]:.1f}"
-            problem = Bi(f"mentor {mid} has {p.m_hours[m]:g} h/month, required pairs need "
-                         f"{need} h", f"cựu chiến binh {mid} có {p.m_hours[m]:g} giờ/tháng, "
-                         f"các cặp bắt buộc cần {need} giờ")
+            problem = because(2, "reason.req.mentor_hours", mid=mid,
+                              have=float(p.m_hours[m]), need=float(hours[m] + arcs.hours[k]))
         elif p.r_group[r] >= 0 and p.r_group[r] in groups.get(m, set()):
-            problem = Bi(f"mentor {mid} already has a co-offender of {rid}",
-                         f"cựu chiến binh {mid} đã giúp đỡ người cùng nhóm đồng phạm với {rid}")
+            problem = because(6, "reason.req.mentor_group", mid=mid, rid=rid)
         if problem:
             _unmet(ctx, row, problem)
             continue
@@ -138,17 +126,12 @@ def settle_placement_requires(ctx: Context, fixed_jobs: np.ndarray | None = None
         job = roster.jobs[o]
         why = None
         if used["job"][o] + 1 > job.slots:
-            why = Bi(f"{job.id} now has {job.slots} slots", f"{job.id} nay chỉ còn "
-                     f"{job.slots} chỉ tiêu")
+            why = because(8, "reason.req.hired_slots", n=int(job.slots), job=job.id)
         elif g >= 0 and (employers[o], g) in taken:
-            why = Bi(f"a co-offender also works for {job.employer} (rule 12)",
-                     f"một người cùng nhóm đồng phạm cũng làm việc cho {job.employer} "
-                     "(quy tắc 12)")
+            why = because(12, "reason.req.hired_group", employer=job.employer)
         if why:
-            ctx.notes.append(Bi(f"{p.r_ids[r]} was hired for {job.id}, which can no longer "
-                                f"hold: {why}; please check",
-                                f"{p.r_ids[r]} đã nhận việc tại {job.id} nhưng nay không giữ "
-                                f"được: {vi_of(why)}; đề nghị kiểm tra lại"))
+            ctx.notes.append(catalog.bi("reason.req.hired_note", rid=p.r_ids[r], job=job.id,
+                                        why=why))
             continue
         job_of[r] = k
         used["job"][o] += 1
@@ -177,27 +160,19 @@ def settle_placement_requires(ctx: Context, fixed_jobs: np.ndarray | None = None
                    else roster.trainings[ta.o[training_of[r]]].id)
             if now == target:
                 continue  # the same placement twice, or hired and required: honoured
-            problem = Bi(f"{rid} already has a place ({now}); a person gets at most one job "
-                         "or training seat",
-                         f"{rid} đã có chỗ ({now}); mỗi người chỉ nhận một việc làm hoặc một "
-                         "chỗ học nghề")
+            problem = catalog.bi("reason.req.has_place", rid=rid, now=now)
         elif k is None:
             problem = join_bi(placement_blockers(ctx, r, o, kind))
         elif kind == "job" and used["job"][o] + 1 > roster.jobs[o].slots:
-            problem = Bi(f"job {target} is full ({roster.jobs[o].slots} slots taken by "
-                         "required or hired people)",
-                         f"việc làm {target} đã đủ người ({roster.jobs[o].slots} chỉ tiêu đã "
-                         "dành cho người bắt buộc hoặc đã nhận việc)")
+            problem = because(8, "reason.req.job_full", n=int(roster.jobs[o].slots),
+                              target=target)
         elif kind == "training" and used["training"][o] + 1 > roster.trainings[o].seats:
-            problem = Bi(f"course {target} is full ({roster.trainings[o].seats} seats taken by "
-                         "required people)",
-                         f"khóa học {target} đã đủ người ({roster.trainings[o].seats} chỗ đã "
-                         "dành cho người bắt buộc)")
+            problem = because(8, "reason.req.course_full", n=int(roster.trainings[o].seats),
+                              target=target)
         elif (kind == "job" and p.r_group[r] >= 0
               and (employers[o], int(p.r_group[r])) in taken):
-            problem = Bi(f"a co-offender of {rid} already works for {roster.jobs[o].employer}",
-                         f"một người cùng nhóm đồng phạm với {rid} đã làm việc cho "
-                         f"{roster.jobs[o].employer}")
+            problem = because(12, "reason.req.job_group", rid=rid,
+                              employer=roster.jobs[o].employer)
         if problem:
             _unmet(ctx, row, problem)
             continue

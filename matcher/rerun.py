@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.blockers import pair_blockers
+from matcher import catalog
+from matcher.blockers import because, pair_blockers
 from matcher.context import Context, MentorSolution, PlacementSolution
 from matcher.errors import ERROR
 from matcher.plan import Plan, PreviousPlan, PrevRow, Tier, as_previous
@@ -71,13 +72,12 @@ def prepare(ctx: Context, previous: Plan | PreviousPlan) -> Rerun:
     confirmed_rows = []
     for (r, m, rid, row), k in zip(rows, arc_at.tolist()):
         if m < 0:
-            ended_reason[rid] = Bi(f"mentor {row.mentor_id} is no longer on the roster",
-                                   f"cựu chiến binh {row.mentor_id} không còn trong danh sách")
+            ended_reason[rid] = catalog.bi("reason.rerun.mentor_gone", mid=row.mentor_id)
             continue
         if k < 0:
             why = join_bi(pair_blockers(ctx, r, m))
-            ended_reason[rid] = Bi(f"pair with {row.mentor_id} ended: {why}",
-                                   f"cặp với {row.mentor_id} kết thúc: {vi_of(why)}")
+            ended_reason[rid] = catalog.bi("reason.rerun.pair_ended", mid=row.mentor_id,
+                                           why=why)
             continue
         if _is_confirmed(row, prev, s):
             confirmed_rows.append((r, m, k, row))
@@ -88,20 +88,15 @@ def prepare(ctx: Context, previous: Plan | PreviousPlan) -> Rerun:
         why = None
         mid = row.mentor_id
         if load[m] + 1 > p.m_capacity[m]:
-            why = (Bi(f"rule 1: {mid}'s capacity is now {p.m_capacity[m]}",
-                      f"quy tắc 1: {mid} nay chỉ nhận {p.m_capacity[m]} người")
-                   if p.m_active[m] else Bi(f"rule 1: {mid} is inactive",
-                                            f"quy tắc 1: {mid} không còn hoạt động"))
+            why = (because(1, "reason.rerun.capacity", n=int(p.m_capacity[m]), mid=mid)
+                   if p.m_active[m] else because(1, "reason.blk.inactive", mid=mid))
         elif hours[m] + arcs.hours[k] > p.m_hours[m] + 1e-9:
-            why = Bi(f"rule 2: {mid}'s monthly hours ({p.m_hours[m]:g}) are used up",
-                     f"quy tắc 2: {mid} đã hết số giờ trong tháng ({p.m_hours[m]:g})")
+            why = because(2, "reason.rerun.hours", mid=mid, h=float(p.m_hours[m]))
         elif p.r_group[r] >= 0 and int(p.r_group[r]) in groups[m]:
-            why = Bi(f"rule 6: {mid} already mentors a co-offender",
-                     f"quy tắc 6: {mid} đã giúp đỡ một người cùng nhóm đồng phạm")
+            why = because(6, "reason.rerun.group", mid=mid)
         if why:
-            ended_reason[row.returnee_id] = Bi(
-                f"confirmed pair with {mid} ended: {why}",
-                f"cặp đã xác nhận với {mid} kết thúc: {vi_of(why)}")
+            ended_reason[row.returnee_id] = catalog.bi("reason.rerun.confirmed_ended",
+                                                       mid=mid, why=why)
             continue
         fixed[r] = k
         load[m] += 1
@@ -121,7 +116,10 @@ def label(ctx: Context, rerun: Rerun, ms: MentorSolution, ps: PlacementSolution
     rows, changes, extra = _changes(ctx, rerun.prev, ms, ps, rerun.fixed, rerun.prev_mask,
                                     rerun.ended_reason)
     ctx.notes.extend(rerun.job_notes)
-    ctx.notes.extend(f"previous plan {i.where}: {i.message('en')}" for i in rerun.prev.issues)
+    ctx.notes.extend(catalog.bi("reason.rerun.prev_issue",
+                                where=Bi(i.where_in("en"), i.where_in("vi")),
+                                message=Bi(i.message("en"), i.message("vi")))
+                     for i in rerun.prev.issues)
     return rows, changes, extra
 
 
@@ -164,8 +162,8 @@ def _placement_prev(ctx, prev: PreviousPlan) -> tuple[np.ndarray, list[str]]:
             k = kj if kj >= 0 else None
             if k is None:
                 if row.hired:
-                    notes.append(f"{rid} was hired for {row.job_id}, which no longer fits the "
-                                 "rules (skills, offense, age or distance): please check")
+                    notes.append(catalog.bi("reason.rerun.hired_unfit", rid=rid,
+                                            job=row.job_id))
             elif row.hired:
                 fixed[r] = k
             else:
@@ -198,29 +196,26 @@ def _changes(ctx, prev: PreviousPlan, ms, ps, fixed: np.ndarray, prev_mask: np.n
             status, reason = "new", Bi("", "")
         elif mentor == old:
             status = "kept"
-            reason = Bi("confirmed", "đã xác nhận") if rid in fixed_ids else Bi("", "")
+            reason = catalog.bi("reason.rerun.confirmed") if rid in fixed_ids else Bi("", "")
         else:
             cause = ended_reason.get(rid)
             if cause is None:
                 took = sorted(x for x, (mm, _) in now.items()
                               if mm == old and x not in old_of_mentor[old])
                 if took:
-                    risks = [(x, roster.returnee(x).risk) for x in took[:3]]
-                    cause = Bi(f"{old} moved to cover "
-                               + ", ".join(f"{x} (risk {rk})" for x, rk in risks),
-                               f"{old} chuyển sang giúp đỡ "
-                               + ", ".join(f"{x} (mức nguy cơ {rk})" for x, rk in risks))
+                    who = join_bi([catalog.bi("reason.rerun.moved_one", rid=x,
+                                              risk=roster.returnee(x).risk) for x in took[:3]],
+                                  sep=", ")
+                    cause = catalog.bi("reason.rerun.moved", old=old, who=who)
                 else:
-                    cause = Bi(f"{old} is now needed for others so that more people are covered",
-                               f"{old} cần cho người khác để nhiều người được giúp đỡ hơn")
+                    cause = catalog.bi("reason.rerun.needed", old=old)
             if mentor is None:
                 status = "ended"
-                reason = Bi(f"ended: {cause}", f"kết thúc: {vi_of(cause)}")
+                reason = catalog.bi("reason.rerun.ended", cause=cause)
             else:
                 status = "changed"
-                km = f"{arcs.km[k]:.1f} km"
-                reason = Bi(f"changed: {cause}; {rid} now with {mentor}, {km}",
-                            f"thay đổi: {vi_of(cause)}; {rid} nay do {mentor} giúp đỡ, {km}")
+                reason = catalog.bi("reason.rerun.changed", cause=cause, rid=rid,
+                                    mentor=mentor, km=float(arcs.km[k]))
         counts[status] += 1
         rows[rid] = (status, reason)
         if status != "new" or mentor:
@@ -230,9 +225,9 @@ def _changes(ctx, prev: PreviousPlan, ms, ps, fixed: np.ndarray, prev_mask: np.n
     for rid, row in prev.rows.items():
         if rid not in rows and (row.mentor_id or row.job_id or row.training_id):
             counts["ended"] += 1
+            gone = catalog.bi("reason.rerun.left_roster")
             items.append({"returnee_id": rid, "change": "ended", "old_mentor": row.mentor_id,
-                          "new_mentor": None, "reason": "ended: no longer on the roster",
-                          "reason_vi": "kết thúc: không còn trong danh sách"})
+                          "new_mentor": None, "reason": str(gone), "reason_vi": gone.vi})
     prev_pairs = int(prev_mask.sum())
     m3 = ms.tiers["M3"]
     j3 = ps.tiers["J3"]
@@ -244,5 +239,6 @@ def _changes(ctx, prev: PreviousPlan, ms, ps, fixed: np.ndarray, prev_mask: np.n
                    None if j3.bound is None else jprev + j3.bound, j3.optimal),
     }
     changes = {"counts": counts, "list": items, "previous": prev.source,
-               "warnings": [i.message("en") for i in prev.issues if i.severity != ERROR]}
+               "warnings": [i.message("en") for i in prev.issues if i.severity != ERROR],
+               "warnings_vi": [i.message("vi") for i in prev.issues if i.severity != ERROR]}
     return rows, changes, extra

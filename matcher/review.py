@@ -7,10 +7,12 @@ grouped by ward and summed, with a total row."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
+from matcher import catalog
 from matcher.domain import Roster
 from matcher.plan import Plan, PreviousPlan
 from matcher.text import fold
@@ -67,14 +69,38 @@ def review_visits(previous: PreviousPlan, plan_date: dt.date) -> dict[str, Any]:
     }
 
 
-_PREFIX = re.compile(r"^((job|training|việc làm|học nghề)\s*:\s*)?((rule|quy tắc)\s*\d+\s*:\s*)?",
-                     re.IGNORECASE)
+_KIND = re.compile(r"^(job|training|việc làm|học nghề)\s*:\s*", re.IGNORECASE)
+_OLD_RULE = re.compile(r"^(rule|quy tắc)\s*\d+\s*:\s*", re.IGNORECASE)  # older plans
+RULES = (*range(1, 14), "priority")  # the rules a reason is headed by ("rule.<name>")
+
+
+@functools.cache
+def _heads() -> tuple[tuple[str, str], ...]:
+    """How a reason headed by a rule begins, in either language ("Distance (rule 3):",
+    "Khoảng cách:"), with the rule's name in that language; longest first."""
+    out = {}
+    for lang in catalog.LANGS:
+        for rule in RULES:
+            name = catalog.text(f"rule.{rule}", lang)
+            head = (catalog.text("reason.rule", lang, rule=name, n=str(rule), text="")
+                    if isinstance(rule, int) else
+                    catalog.text("reason.head", lang, rule=name, text=""))
+            out[head.rstrip()] = name
+    return tuple(sorted(out.items(), key=lambda kv: -len(kv[0])))
 
 
 def _gist(reason: str) -> str:
-    """A reason without its rule number, ids and figures in brackets."""
-    text = _PREFIX.sub("", reason.strip())
-    return re.split(r"[(:]", text, maxsplit=1)[0].strip(" ;,")
+    """What a reason is about: the rule it names (with "Job:" or "Việc làm:" kept when
+    it is about a placement); for a reason without a rule, its text without ids and
+    figures in brackets."""
+    text = reason.strip()
+    kind = _KIND.match(text)
+    rest = text[kind.end():] if kind else text
+    for head, name in _heads():
+        if rest.startswith(head):
+            return (kind.group(0) if kind else "") + name
+    rest = _OLD_RULE.sub("", rest)
+    return re.split(r"[(:]", rest, maxsplit=1)[0].strip(" ;,")
 
 
 def _main_reasons(reasons: list[str]) -> str:

@@ -50,7 +50,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from matcher import forked
+from matcher import catalog, forked
 from matcher.availability import (
     DAYTIME,
     DEFAULT,
@@ -62,7 +62,7 @@ from matcher.availability import (
 from matcher.domain import Roster
 from matcher.geo import haversine_km
 from matcher.plan import Assignment, Plan, Visit
-from matcher.text import Bi, vi_of
+from matcher.text import Bi, join_bi, vi_of
 from matcher.visit_model import (
     MAX_PER_DAY,
     Events,
@@ -84,32 +84,29 @@ def busy_hours(job, training) -> list[tuple[str, frozenset[tuple[int, str]], dt.
     description is a :class:`~matcher.explain.Bi` carrying its Vietnamese in ``.vi``."""
     out = []
     if job is not None and job.shift == "day":
-        out.append((Bi("works day shift (busy Mon–Sat mornings and afternoons)",
-                       "làm ca ngày (bận sáng và chiều T2–T7)"),
+        out.append((catalog.bi("reason.busy.day_shift"),
                     frozenset((d, s) for d in WORK_DAYS for s in DAYTIME), job.start_date))
     elif job is not None and job.shift == "night":
-        out.append((Bi("works night shift (busy Mon–Sat mornings and evenings)",
-                       "làm ca đêm (bận sáng và tối T2–T7)"),
+        out.append((catalog.bi("reason.busy.night_shift"),
                     frozenset((d, s) for d in WORK_DAYS for s in ("morning", "evening")),
                     job.start_date))
     if training is not None and training.schedule == "day":
-        out.append((Bi("attends a day course (busy Mon–Fri mornings and afternoons)",
-                       "học lớp ban ngày (bận sáng và chiều T2–T6)"),
+        out.append((catalog.bi("reason.busy.day_course"),
                     frozenset((d, s) for d in STUDY_DAYS for s in DAYTIME),
                     training.start_date))
     elif training is not None and training.schedule == "evening":
-        out.append((Bi("attends an evening course (busy Mon–Fri evenings)",
-                       "học lớp buổi tối (bận tối T2–T6)"),
+        out.append((catalog.bi("reason.busy.evening_course"),
                     frozenset((d, "evening") for d in STUDY_DAYS), training.start_date))
     return out
 
 
-def _parse(text: str | None, who: str, warnings: list[str]) -> frozenset[tuple[int, str]]:
+def _parse(text: str | None, who: Bi, warnings: list[str]) -> frozenset[tuple[int, str]]:
     try:
         return parse_availability(text)
     except AvailabilityError as exc:
-        warnings.append(f"{who}: availability '{text}' cannot be read ({exc}); "
-                        "using any daytime slot")
+        why = exc.args[0] if exc.args and isinstance(exc.args[0], Bi) else str(exc)
+        warnings.append(catalog.bi("reason.visit.bad_availability", who=who, text=str(text),
+                                   why=why))
         return DEFAULT
 
 
@@ -141,9 +138,10 @@ def _build(roster: Roster, plan: Plan, previous: PreviousVisits,
         except KeyError:
             continue
         if mentor.id not in parsed:
-            parsed[mentor.id] = _parse(mentor.availability, f"mentor {mentor.id}", warnings)
+            parsed[mentor.id] = _parse(mentor.availability, catalog.bi(
+                "reason.visit.who_mentor", id=mentor.id), warnings)
         ms = parsed[mentor.id]
-        rs = _parse(r.availability, f"returnee {r.id}", warnings)
+        rs = _parse(r.availability, catalog.bi("reason.visit.who_returnee", id=r.id), warnings)
         job = roster.job(a.job_id) if a.job_id else None
         course = roster.training(a.training_id) if a.training_id else None
         busy = busy_hours(job, course)
@@ -253,8 +251,7 @@ def schedule_visits(roster: Roster, plan: Plan,
     for mid, events, how in _run_cpsat(hard):
         results[mid] = events
         if how not in ("OPTIMAL", "OPTIMAL_AC"):
-            warnings.append(f"visit schedule of mentor {mid} not proven best within the "
-                            f"time limit ({how})")
+            warnings.append(catalog.bi("reason.visit.not_proven", mid=mid, how=how))
     visits, unscheduled, later = [], [], []
     for mid, pairs in by_mentor.items():
         events = results[mid]
@@ -291,9 +288,12 @@ def schedule_visits(roster: Roster, plan: Plan,
                                                           u["returnee_id"]))
     plan.not_yet_due = sorted(later, key=lambda u: (u["due"], u["mentor_id"],
                                                     u["returnee_id"]))
+    if len(plan.warnings_vi) != len(plan.warnings):  # a plan made before the Vietnamese
+        plan.warnings_vi = list(plan.warnings)
     for w in dict.fromkeys(warnings):
         if w not in plan.warnings:
-            plan.warnings.append(w)
+            plan.warnings.append(str(w))
+            plan.warnings_vi.append(vi_of(w))
 
 
 def _run_cpsat(problems: list[MentorProblem]) -> Iterable[tuple[str, list[Events], str]]:
@@ -313,60 +313,50 @@ def _run_cpsat(problems: list[MentorProblem]) -> Iterable[tuple[str, list[Events
             yield solve_exact(p)
 
 
-def _default(text: str | None, lang: str = "en") -> str:
+def _default(text: str | None) -> Bi:
     if text is not None and str(text).strip():
-        return ""
-    return " (không ghi: coi như rảnh sáng và chiều)" if lang == "vi" else (
-        " (none given: any daytime)")
+        return Bi("", "")
+    return catalog.bi("reason.visit.none_given")
+
+
+def _free(slots: frozenset, text: str | None) -> Bi:
+    """Free slots in words of both languages, saying when none were given."""
+    none = _default(text)
+    return Bi(describe(slots, " + ") + none, describe(slots, " + ", lang="vi") + none.vi)
 
 
 def _reason(day0: dt.date, x: _Pair, lo: int, hi: int, mine: dict[tuple[int, int], str],
             per_day: dict[int, int]) -> Bi:
     """Plain words for a missed visit: which rule leaves no slot (English, with the
     Vietnamese in ``.vi``: dates dd/mm/yyyy, days T2..CN, sáng/chiều/tối)."""
-    def iso(d: int) -> str:
-        return (day0 + dt.timedelta(days=d)).isoformat()
-
-    def vn(d: int) -> str:
-        return f"{day0 + dt.timedelta(days=d):%d/%m/%Y}"
+    def on(d: int) -> Bi:
+        date = day0 + dt.timedelta(days=d)
+        return Bi(catalog.date(date, "en"), catalog.date(date, "vi"))
 
     t, mid, rid = x.task, x.mentor.id, x.returnee.id
-    when = f"between {iso(lo)} and {iso(hi)}" if hi > lo else f"on {iso(lo)}"
-    when_vi = f"từ {vn(lo)} đến {vn(hi)}" if hi > lo else f"ngày {vn(lo)}"
+    when = (catalog.bi("reason.visit.between", a=on(lo), b=on(hi)) if hi > lo
+            else catalog.bi("reason.visit.on", a=on(lo)))
     common = [(d, sl) for d in range(lo, hi + 1) for sl in t.free.get(d, ())]
     if not common:
-        m_free = describe(x.mentor_slots, " + ") + _default(x.mentor.availability)
-        r_free = describe(x.returnee_slots, " + ") + _default(x.returnee.availability)
-        m_vi = describe(x.mentor_slots, " + ", lang="vi") + _default(x.mentor.availability,
-                                                                     "vi")
-        r_vi = describe(x.returnee_slots, " + ", lang="vi") + _default(
-            x.returnee.availability, "vi")
-        parts = [f"no common free slot {when}: mentor {mid} free {m_free}",
-                 f"{rid} free {r_free}"]
-        parts_vi = [f"không có buổi rảnh chung {when_vi}: CCB {mid} rảnh {m_vi}",
-                    f"{rid} rảnh {r_vi}"]
+        parts = [catalog.bi("reason.visit.no_common", when=when, mid=mid,
+                            free=_free(x.mentor_slots, x.mentor.availability)),
+                 catalog.bi("reason.visit.free", rid=rid,
+                            free=_free(x.returnee_slots, x.returnee.availability))]
         start = day0 + dt.timedelta(days=lo)
         end = day0 + dt.timedelta(days=hi)
         for text, _, since in x.busy:
             if since is None or since <= end:
-                late = bool(since and since > start)
-                parts.append(f"{rid} {text}" + (f" from {since.isoformat()}" if late else ""))
-                parts_vi.append(f"{rid} {vi_of(text)}" + (f" từ {since:%d/%m/%Y}" if late
-                                                          else ""))
-        return Bi("; ".join(parts), "; ".join(parts_vi))
+                if since and since > start:
+                    parts.append(catalog.bi("reason.visit.busy_from", rid=rid, busy=text,
+                                            day=on((since - day0).days)))
+                else:
+                    parts.append(catalog.bi("reason.visit.busy", rid=rid, busy=text))
+        return join_bi(parts)
     others = sorted({mine[k] for k in common if k in mine} | {
         r for (d, _), r in mine.items() if per_day.get(d, 0) >= MAX_PER_DAY
         and any(c[0] == d for c in common)} - {rid})
     blocked = all(k in mine or per_day.get(k[0], 0) >= MAX_PER_DAY for k in common)
-    names = ", ".join(others) if others else "other mentees"
-    names_vi = ", ".join(others) if others else "những người khác CCB giúp đỡ"
-    if blocked:
-        return Bi(f"mentor {mid}'s free slots shared with {rid} {when} are all taken by "
-                  f"visits to {names} (one visit per slot, at most {MAX_PER_DAY} a day)",
-                  f"các buổi rảnh chung của CCB {mid} và {rid} {when_vi} đều đã dành cho "
-                  f"lượt thăm {names_vi} (mỗi buổi một lượt, tối đa {MAX_PER_DAY} lượt "
-                  "một ngày)")
-    return Bi(f"the free slots shared by mentor {mid} and {rid} {when} are needed to keep "
-              f"the visits to {names} on time",
-              f"các buổi rảnh chung của CCB {mid} và {rid} {when_vi} cần dành cho lượt thăm "
-              f"{names_vi} để kịp hạn")
+    names = (Bi(", ".join(others), ", ".join(others)) if others
+             else catalog.bi("reason.visit.others"))
+    key = "reason.visit.all_taken" if blocked else "reason.visit.needed"
+    return catalog.bi(key, mid=mid, rid=rid, when=when, names=names, max=MAX_PER_DAY)

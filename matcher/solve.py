@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from matcher import explain, forked, rerun
+from matcher import blockers, catalog, explain, forked, rerun
 from matcher.context import (
     PARALLEL_MIN_RETURNEES,
     Context,
@@ -42,7 +42,7 @@ from matcher.plan import Assignment, Plan, PreviousPlan, Tier
 from matcher.requires import settle_mentor_requires, settle_placement_requires
 from matcher.review import review_visits
 from matcher.schedule import previous_visits_from, schedule_visits
-from matcher.text import Bi, vi_of
+from matcher.text import vi_of
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +137,8 @@ def add_finished(roster: Roster, plan: Plan, finished: dict[str, dt.date]) -> Pl
     no mentor, job or course, the change "ended" and its reason. On a rerun the solve of
     the others already ended their previous pairs (they are not on its roster) and counted
     them: only the reason changes."""
-    reasons = {rid: Bi(f"ended: follow-up finished on {day:%d/%m/%Y}",
-                       f"kết thúc: hết thời gian theo dõi (ngày {day:%d/%m/%Y})")
-               for rid, day in finished.items()}
+    reasons = {rid: catalog.bi("reason.follow_up_finished", day=blockers.day(end))
+               for rid, end in finished.items()}
     by_id = {a.returnee_id: a for a in plan.assignments}
     for rid, reason in reasons.items():
         by_id[rid] = Assignment(returnee_id=rid, change="ended", reason=str(reason),

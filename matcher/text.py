@@ -56,13 +56,3 @@ def vi_of(text: str) -> str:
 
 def join_bi(parts: list[str], sep: str = "; ") -> Bi:
     return Bi(sep.join(str(x) for x in parts), sep.join(vi_of(x) for x in parts))
-
-
-def millions(vnd: int, lang: str = "en") -> str:
-    """An amount in millions of VND, the way each language writes it ("12.5 million VND",
-    "12,5 triệu đồng")."""
-    m = vnd / 1_000_000
-    text = f"{m:,.1f}".rstrip("0").rstrip(".") if m != int(m) else f"{int(m):,}"
-    if lang == "vi":  # 1.234,5: points group thousands, a comma marks decimals
-        return text.translate(str.maketrans(",.", ".,")) + " triệu đồng"
-    return text + " million VND"

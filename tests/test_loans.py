@@ -11,12 +11,12 @@ import random
 import pytest
 from builders import job, mentor, returnee, roster
 
+from matcher.catalog import millions
 from matcher.check import assert_plan_ok, check_plan
 from matcher.domain import LoanPool
 from matcher.loans import allocate_loans
 from matcher.plan import Plan
 from matcher.solve import solve
-from matcher.text import millions
 
 MIL = 1_000_000
 
@@ -121,7 +121,8 @@ def test_left_out_reason_names_pool_and_shortfall():
     funded = [d for d in plan.loans if d.status == "funded"]
     [out] = [d for d in plan.loans if d.status == "left_out"]
     assert len(funded) == 2 and out.returnee_id == "R2"  # lower risk, fewer points
-    assert out.reason_vi == "quỹ Quỹ Hạc Thành còn 20 triệu đồng, người này xin 60 triệu đồng"
+    assert out.reason_vi == ("nguồn vốn Quỹ Hạc Thành còn 20 triệu đồng, người này xin "
+                             "60 triệu đồng")
     assert "20 million VND left" in out.reason
     assert plan.counts()["loans"] == 2 and plan.counts()["loan_vnd"] == 120 * MIL
 
@@ -178,7 +179,7 @@ def test_employer_referral_per_worker():
 def test_millions_formats():
     assert millions(12_500_000, "vi") == "12,5 triệu đồng"
     assert millions(2_000_000_000, "vi") == "2.000 triệu đồng"
-    assert millions(2_000_000_000) == "2,000 million VND"
+    assert millions(2_000_000_000, "en") == "2,000 million VND"
 
 
 @pytest.mark.parametrize("breaking, rule", [

@@ -93,7 +93,7 @@ def test_rule5_max_risk():
     ro = roster([returnee("R1", 0, risk=3)], [mentor("M1", 0, max_risk=2)])
     plan = plan_of(ro)
     assert plan.assignment("R1").mentor_id is None
-    assert "max_risk 2" in reasons(plan, "R1") and "rule 5" in reasons(plan, "R1")
+    assert "risk level 2 at most" in reasons(plan, "R1") and "rule 5" in reasons(plan, "R1")
 
 
 def test_rule6_co_offenders_never_share_a_mentor():
@@ -282,7 +282,8 @@ def test_reasons_and_gaps_are_also_in_vietnamese():
     u = plan.unassigned[0]
     assert len(u.reasons_vi) == len(u.reasons)
     vi = " | ".join(u.reasons_vi)
-    assert "quy tắc 4" in vi and "M1" in vi and "khác giới" in vi
+    assert vi.startswith("Giới tính: nữ do nữ giúp đỡ") and "M1" in vi and "là nam" in vi
+    assert "quy tắc" not in vi and "women_to_women" not in vi
     gap = next(g for g in plan.capacity_gaps if g.kind == "mentor")
     assert "cựu chiến binh" in gap.suggestion_vi and "Phường Hạc Thành" in gap.suggestion_vi
     data = plan.to_json()

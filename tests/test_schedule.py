@@ -185,7 +185,7 @@ def test_missed_first_visit_reason_names_the_conflict() -> None:
     first = plan.unscheduled[0]
     assert first["kind"] == "first" and first["due"] == (PLAN_DATE + 7 * DAY).isoformat()
     reason = first["reason"]
-    assert reason.startswith("no common free slot between 2026-12-01 and 2026-12-08")
+    assert reason.startswith("no common free slot between Dec 1, 2026 and Dec 8, 2026")
     assert "mentor M1 free Mon–Fri mornings" in reason
     assert "R105 works day shift" in reason
     # the follow-ups keep the cadence from the missed visit, each with its reason
@@ -197,6 +197,7 @@ def test_missed_first_visit_reason_names_the_conflict() -> None:
 # ------------------------------------------------------------------ Vietnamese reasons
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+EN_DATE = re.compile(r"[A-Z][a-z]{2} \d{1,2}, \d{4}")  # Babel's medium English date
 
 
 def assert_vi_twin(u: dict) -> str:
@@ -205,9 +206,10 @@ def assert_vi_twin(u: dict) -> str:
     en, vi = u["reason"], u.get("reason_vi")
     assert vi and vi != en
     assert u["mentor_id"] in vi and u["returnee_id"] in vi
-    assert f"CCB {u['mentor_id']}" in vi
-    for iso in ISO.findall(en):
-        assert dt.date.fromisoformat(iso).strftime("%d/%m/%Y") in vi
+    assert f"cựu chiến binh {u['mentor_id']}" in vi
+    for day in EN_DATE.findall(en):
+        assert dt.datetime.strptime(day, "%b %d, %Y").strftime("%d/%m/%Y") in vi
+    assert not ISO.search(en)
     assert not ISO.search(vi)
     assert not re.search(r"\b(?:mornings?|afternoons?|evenings?|Mon|Tue|Wed|Thu|Fri|Sat|Sun"
                          r"|mentor|free|between)\b", vi)
@@ -222,9 +224,10 @@ def test_missed_first_visit_reason_in_vietnamese() -> None:
     first = plan.unscheduled[0]
     vi = assert_vi_twin(first)
     assert vi.startswith("không có buổi rảnh chung từ 01/12/2026 đến 08/12/2026: "
-                         "CCB M1 rảnh sáng T2–T6; R105 rảnh sáng và chiều hằng ngày (không ghi")
+                         "cựu chiến binh M1 rảnh sáng T2–T6; R105 rảnh sáng và chiều hằng ngày "
+                         "(không ghi")
     assert "R105 làm ca ngày (bận sáng và chiều T2–T7)" in vi
-    assert first["reason"].startswith("no common free slot between 2026-12-01 and 2026-12-08")
+    assert first["reason"].startswith("no common free slot between Dec 1, 2026 and Dec 8, 2026")
     assert all(assert_vi_twin(u) for u in plan.unscheduled)
 
 
@@ -235,7 +238,7 @@ def test_busy_from_a_later_start_date_in_vietnamese() -> None:
                  [mentor("M1", availability="CN")],
                  jobs=[job("J1", shift="day", start_date=start)])
     plan = scheduled(ros, {"R1": "M1"}, R1={"job_id": "J1"})
-    late = [u for u in plan.unscheduled if "from 2026-12-04" in u["reason"]]
+    late = [u for u in plan.unscheduled if "from Dec 4, 2026" in u["reason"]]
     assert late
     for u in late:
         assert "R1 làm ca ngày (bận sáng và chiều T2–T7) từ 04/12/2026" in assert_vi_twin(u)
@@ -286,10 +289,11 @@ def test_taken_slots_reason_in_vietnamese() -> None:
     assert len(firsts) == 2
     for u in firsts:
         vi = assert_vi_twin(u)
-        assert vi.startswith(f"các buổi rảnh chung của CCB M1 và {u['returnee_id']} từ ")
-        assert "đều đã dành cho lượt thăm R" in vi and "tối đa 3 lượt một ngày" in vi
+        assert vi.startswith(f"các buổi rảnh chung của cựu chiến binh M1 và {u['returnee_id']} "
+                             "từ ")
+        assert "đều đã dành cho lần thăm R" in vi and "tối đa 3 lần thăm một ngày" in vi
         taken = u["reason"].split("visits to ")[1].split(" (")[0]
-        assert f"lượt thăm {taken} (" in vi
+        assert f"lần thăm {taken} (" in vi
 
 
 def test_needed_slots_and_single_day_reasons_in_vietnamese() -> None:
@@ -304,13 +308,14 @@ def test_needed_slots_and_single_day_reasons_in_vietnamese() -> None:
     assert needed.startswith("the free slots shared by mentor M1 and R1")
     u = {"mentor_id": "M1", "returnee_id": "R1", "reason": str(needed), "reason_vi": needed.vi}
     vi = assert_vi_twin(u)
-    assert vi.endswith("cần dành cho lượt thăm những người khác CCB giúp đỡ để kịp hạn")
+    assert vi.endswith("cần dành cho các lần thăm những người khác mà cựu chiến binh này giúp "
+                       "đỡ để kịp hạn")
     taken = sched._reason(PLAN_DATE, x, d, d, {(d, slot): "R2"} | {
         (d, s): "R2" for s in x.task.free[d]}, {d: 1})
     day = (PLAN_DATE + d * DAY).strftime("%d/%m/%Y")
     assert str(taken).startswith("mentor M1's free slots shared with R1 on ")
-    assert taken.vi.startswith(f"các buổi rảnh chung của CCB M1 và R1 ngày {day} đều đã dành "
-                               "cho lượt thăm R2")
+    assert taken.vi.startswith(f"các buổi rảnh chung của cựu chiến binh M1 và R1 ngày {day} đều "
+                               "đã dành cho lần thăm R2")
 
 
 def test_vietnamese_reason_survives_json_and_fills_the_workbook(tmp_path) -> None:

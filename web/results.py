@@ -19,8 +19,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from matcher.catalog import millions
 from matcher.plan import Plan, Visit
-from matcher.text import fold, millions
+from matcher.text import fold
 from web.i18n import _
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
