@@ -243,7 +243,7 @@ def _write_outputs(plan, roster, args) -> list[str]:
         from matcher.ics import write_ics
 
         Path(args.ics).mkdir(parents=True, exist_ok=True)
-        written += [str(p) for p in write_ics(plan, roster, args.ics)]
+        written += [str(p) for p in write_ics(plan, roster, args.ics, lang=args.lang)]
     if args.documents:
         from matcher.io.documents import write_documents
 
