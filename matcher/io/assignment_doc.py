@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from matcher import catalog
 from matcher.domain import Job, Mentor, Returnee, Roster, Training
 from matcher.io.docx_format import (
     date_line_parts,
@@ -67,8 +68,8 @@ def issuing_unit_lines(setting: str | None, ward: str | None) -> list[str]:
     if setting and setting.strip():
         lines = [x.strip() for x in setting.replace("\r", "\n").split("\n") if x.strip()]
         return [x.upper() for x in lines]
-    return [f"BAN CHỈ ĐẠO 138 {ward.split(',')[0].strip()}".upper() if ward
-            else "BAN CHỈ ĐẠO 138"]
+    unit = catalog.text("doc.unit_default", "vi")
+    return [f"{unit} {ward.split(',')[0].strip()}".upper() if ward else unit]
 
 
 def address(person: Returnee | Mentor, ward_text: str) -> str:
@@ -83,27 +84,29 @@ def address(person: Returnee | Mentor, ward_text: str) -> str:
 
 
 def placement_text(assignment: Assignment, jobs: dict[str, Job],
-                   trainings: dict[str, Training], *, sentence: bool = False) -> str:
+                   trainings: dict[str, Training], *, sentence: bool = False,
+                   lang: str = "vi") -> str:
     """The job or course the plan gives, in a ward officer's words ("" when none): for a
     table cell "Công ty … (bảo vệ)" / "Học nghề may mặc: Trung tâm …"; in a sentence
     "làm việc tại Công ty … (bảo vệ)" / "học nghề may mặc tại Trung tâm …"."""
+    end = "_sentence" if sentence else ""
     if assignment.job_id and assignment.job_id in jobs:
         j = jobs[assignment.job_id]
-        return f"{'làm việc tại ' if sentence else ''}{j.employer} ({j.sector})"
+        return catalog.text("doc.place.job" + end, lang, employer=j.employer, sector=j.sector)
     if assignment.training_id and assignment.training_id in trainings:
         t = trainings[assignment.training_id]
-        return (f"học nghề {t.sector} tại {t.provider}" if sentence
-                else f"Học nghề {t.sector}: {t.provider}")
+        return catalog.text("doc.place.training" + end, lang, sector=t.sector,
+                            provider=t.provider)
     return ""
 
 
-def title(gender: str) -> str:
-    return "Bà" if gender == "F" else "Ông"
+def title(gender: str, lang: str = "vi") -> str:
+    return catalog.text("doc.title.F" if gender == "F" else "doc.title.M", lang)
 
 
 def pair_values(plan: Plan, roster: Roster, assignment: Assignment, ward: str,
-                first_visit: dt.date | None) -> dict[str, str]:
-    """Every placeholder's text for one pair."""
+                first_visit: dt.date | None, lang: str = "vi") -> dict[str, str]:
+    """Every placeholder's text for one pair (the paper is Vietnamese: ``lang`` "vi")."""
     r = roster.returnee(assignment.returnee_id)
     m = roster.mentor(assignment.mentor_id or "")
     jobs = {j.id: j for j in roster.jobs}
@@ -112,27 +115,30 @@ def pair_values(plan: Plan, roster: Roster, assignment: Assignment, ward: str,
     day, month, year = date_line_parts(plan.plan_date)
     cadence = roster.settings.cadence_days(r.risk)
     mentor_ward = m.location.ward or BLANK
+    first_days = roster.settings.first_visit_days
     return {
         "co_quan_cap_tren": "\n".join(unit[:-1]),
         "don_vi_ban_hanh": unit[-1],
         "dia_danh": place_name(ward),
         "ngay": day, "thang": month, "nam": year,
-        "ngay_ke_hoach": f"{plan.plan_date:%d/%m/%Y}",
+        "ngay_ke_hoach": catalog.date(plan.plan_date, lang),
         "phuong_xa": ward,
-        "danh_xung": title(r.gender),
+        "danh_xung": title(r.gender, lang),
         "ho_ten_nguoi_duoc_giup": r.full_name,
         "nam_sinh": str(r.birth_year),
         "dia_chi": address(r, ward),
-        "ngay_chap_hanh_xong": f"{r.release_date:%d/%m/%Y}",
-        "danh_xung_ccb": title(m.gender),
+        "ngay_chap_hanh_xong": catalog.date(r.release_date, lang),
+        "danh_xung_ccb": title(m.gender, lang),
         "ho_ten_ccb": m.full_name,
         "nam_sinh_ccb": str(m.birth_year),
         "dien_thoai_ccb": m.phone or BLANK,
         "dia_chi_ccb": address(m, mentor_ward),
-        "viec_lam": placement_text(assignment, jobs, trainings, sentence=True) or "chưa có",
-        "lan_tham_dau": (f"ngày {first_visit:%d/%m/%Y}" if first_visit
-                         else f"trong vòng {roster.settings.first_visit_days} ngày"),
-        "chu_ky_tham": f"cứ {cadence} ngày thăm một lần",
+        "viec_lam": (placement_text(assignment, jobs, trainings, sentence=True, lang=lang)
+                     or catalog.text("doc.assign.none_yet", lang)),
+        "lan_tham_dau": (catalog.text("doc.assign.first_on", lang,
+                                      date=catalog.date(first_visit, lang)) if first_visit
+                         else catalog.ntext("doc.assign.first_within", first_days, lang)),
+        "chu_ky_tham": catalog.ntext("doc.assign.cadence", cadence, lang),
     }
 
 
@@ -149,7 +155,8 @@ def build_default_template() -> bytes:
     """The default Giấy phân công as .docx bytes, with placeholders."""
     doc = new_document()
     heading_block(doc, ["{{co_quan_cap_tren}}", "{{don_vi_ban_hanh}}"],
-                  ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"),
+                  (catalog.text("doc.motto.country", "vi"),
+                   catalog.text("doc.motto.words", "vi")),
                   "{{dia_danh}}, ngày {{ngay}} tháng {{thang}} năm {{nam}}",
                   number_line="Số: ……………", upper=False)
     para(doc, "GIẤY PHÂN CÔNG", bold=True, align="center", space_before=14)

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+from matcher import catalog
 from matcher.domain import Returnee, Roster
 from matcher.io.assignment_doc import (
     BLANK,
@@ -64,46 +65,27 @@ from matcher.text import fold
 # a pair needs a new assignment paper when the returnee's mentor is new to them
 NEW_PAIR_CHANGES = ("new", "changed")
 LIST_WIDTHS_MM = (11, 31, 14, 21, 31, 26, 31)  # adds up to TEXT_WIDTH_MM (165)
-ZIP_NAME = "Giấy phân công theo phường, xã.zip"
+LANGS = ("vi", "en")
+# the list's columns, in order: their headers are "doc.ward.col.<key>" in the catalogue
+LIST_COLUMNS = ("no", "name", "born", "address", "mentor", "phone", "place")
 
-TEXT = {
-    "vi": {
-        "motto": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"),
-        "date": "{place}, ngày {d} tháng {m} năm {y}",
-        "title": "DANH SÁCH PHÂN CÔNG NGƯỜI GIÚP ĐỠ NGƯỜI CHẤP HÀNH XONG ÁN PHẠT TÙ",
-        "subtitle": "Trên địa bàn {ward} (kế hoạch lập ngày {date})",
-        "cols": ("STT", "Họ và tên người được giúp đỡ", "Năm sinh", "Địa chỉ",
-                 "Người giúp đỡ (cựu chiến binh)", "Điện thoại", "Việc làm, học nghề"),
-        "none": "Chưa có người giúp đỡ",
-        "total": "Tổng số: {n} người; đã có người giúp đỡ: {m} người.",
-        "maker": ("NGƯỜI LẬP", "(Ký, ghi rõ họ tên)"),
-        "confirm": ("XÁC NHẬN CỦA BAN CHỈ ĐẠO", "TM. BAN CHỈ ĐẠO", "TRƯỞNG BAN",
-                    "(Ký tên, đóng dấu)"),
-        "file": "Danh sách phân công - {ward}.docx",
-        "no_ward": "Chưa rõ phường, xã",
-    },
-    "en": {
-        "motto": ("SOCIALIST REPUBLIC OF VIET NAM", "Independence - Freedom - Happiness"),
-        "date": "{place}, {d}/{m}/{y}",
-        "title": "LIST OF MENTORS ASSIGNED TO PEOPLE WHO HAVE SERVED A PRISON SENTENCE",
-        "subtitle": "In {ward} (plan of {date})",
-        "cols": ("No.", "Person helped", "Born", "Address", "Mentor (veteran)", "Phone",
-                 "Job or training"),
-        "none": "No mentor yet",
-        "total": "Total: {n} people; with a mentor: {m}.",
-        "maker": ("PREPARED BY", "(Signature and full name)"),
-        "confirm": ("CONFIRMED BY THE STEERING COMMITTEE", "ON BEHALF OF THE COMMITTEE",
-                    "HEAD", "(Signature and seal)"),
-        "file": "Assignments - {ward}.docx",
-        "no_ward": "Ward unknown",
-    },
-}
+
+def _text(key: str, lang: str, **params) -> str:
+    return catalog.text("doc." + key, lang, **params)
+
+
+def zip_name(lang: str = "vi") -> str:
+    """The name of the zip of assignment papers ("Giấy phân công theo phường, xã.zip")."""
+    return _text("zip", lang)
+
+
+ZIP_NAME = zip_name("vi")
 
 
 # ------------------------------------------------------------------------- grouping
 
 def _ward_of(r: Returnee, lang: str) -> str:
-    return r.location.ward or TEXT[lang]["no_ward"]
+    return r.location.ward or _text("no_ward", lang)
 
 
 def _by_ward(plan: Plan, roster: Roster, lang: str
@@ -128,7 +110,6 @@ def safe_file_name(text: str, limit: int = 100) -> str:
 def ward_list_docx(plan: Plan, roster: Roster, ward: str,
                    rows: list[tuple[Returnee, Assignment]], lang: str = "vi") -> bytes:
     """One ward's list of assignments as .docx bytes."""
-    text = TEXT[lang]
     doc = new_document()
     page_number_from_second_page(doc)
     real_ward = rows[0][0].location.ward if rows else None
@@ -136,10 +117,11 @@ def ward_list_docx(plan: Plan, roster: Roster, ward: str,
     if lang != "vi":
         d, m = f"{plan.plan_date.day:02d}", f"{plan.plan_date.month:02d}"
     heading_block(doc, issuing_unit_lines(roster.settings.issuing_unit, real_ward),
-                  text["motto"], text["date"].format(place=place_name(real_ward), d=d, m=m,
-                                                     y=y))
-    para(doc, text["title"], bold=True, align="center", space_before=14)
-    para(doc, text["subtitle"].format(ward=ward, date=f"{plan.plan_date:%d/%m/%Y}"),
+                  (_text("motto.country", lang), _text("motto.words", lang)),
+                  _text("date_line", lang, place=place_name(real_ward), d=d, m=m, y=y))
+    para(doc, _text("ward.title", lang), bold=True, align="center", space_before=14)
+    para(doc, _text("ward.subtitle", lang, ward=ward,
+                    date=catalog.date(plan.plan_date, lang)),
          italic=True, align="center")
     short_rule(doc, 45, TEXT_WIDTH_MM)
     para(doc, size=6)
@@ -148,45 +130,42 @@ def ward_list_docx(plan: Plan, roster: Roster, ward: str,
     jobs = {j.id: j for j in roster.jobs}
     trainings = {t.id: t for t in roster.trainings}
     table = layout_table(doc, LIST_WIDTHS_MM, rows=len(rows) + 1, borders=True)
-    for cell, title in zip(table.rows[0].cells, text["cols"]):
-        cell_text(cell, title, bold=True, align="center")
+    for cell, key in zip(table.rows[0].cells, LIST_COLUMNS):
+        cell_text(cell, _text(f"ward.col.{key}", lang), bold=True, align="center")
     for i, (r, a) in enumerate(rows, start=1):
         mentor = mentors.get(a.mentor_id) if a.mentor_id else None
-        place = placement_text(a, jobs, trainings)
-        if lang != "vi" and place.startswith("Học nghề "):
-            place = "Training " + place.removeprefix("Học nghề ")
+        place = placement_text(a, jobs, trainings, lang=lang)
         cells = table.rows[i].cells
         cell_text(cells[0], str(i), align="center")
         cell_text(cells[1], r.full_name)
         cell_text(cells[2], str(r.birth_year), align="center")
         cell_text(cells[3], address(r, ward))
         if mentor is None:
-            cell_text(cells[4], text["none"], italic=True)
+            cell_text(cells[4], _text("ward.none", lang), italic=True)
         else:
             cell_text(cells[4], mentor.full_name)
             cell_text(cells[5], mentor.phone or "", align="center")
         cell_text(cells[6], place)
     repeat_header_row(table)
     with_mentor = sum(a.mentor_id is not None for _, a in rows)
-    para(doc, text["total"].format(n=len(rows), m=with_mentor), size=TABLE_PT,
+    para(doc, catalog.ntext("doc.ward.total", len(rows), lang, m=with_mentor), size=TABLE_PT,
          space_before=6, keep_with_next=True)
-    maker, confirm = text["maker"], text["confirm"]
-    signature_block(doc, [("b", maker[0]), ("i", maker[1])],
-                    [("b", confirm[0]), ("b", confirm[1]), ("b", confirm[2]),
-                     ("i", confirm[3])])
+    signature_block(doc, [("b", _text("ward.maker", lang)), ("i", _text("sign_name", lang))],
+                    [("b", _text("ward.confirm", lang)), ("b", _text("on_behalf", lang)),
+                     ("b", _text("head", lang)), ("i", _text("sign_seal", lang))])
     return to_bytes(doc)
 
 
 def write_ward_lists(plan: Plan, roster: Roster, out_dir: str | Path,
                      lang: str = "vi") -> list[Path]:
     """One .docx per ward (the returnee's ward) in ``out_dir``; returns the paths."""
-    if lang not in TEXT:
-        raise ValueError(f"lang must be one of {tuple(TEXT)}, not {lang!r}")
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for ward, rows in _by_ward(plan, roster, lang).items():
-        path = out / safe_file_name(TEXT[lang]["file"].format(ward=ward))
+        path = out / safe_file_name(_text("ward.file", lang, ward=ward))
         path.write_bytes(ward_list_docx(plan, roster, ward, rows, lang))
         paths.append(path)
     return paths
@@ -233,7 +212,8 @@ def _assignment_entries(plan: Plan, roster: Roster, parts: list
                 continue
             n += 1
             values = pair_values(plan, roster, a, r.location.ward or BLANK, first.get(r.id))
-            name = safe_file_name(f"{n:03d} Giấy phân công - {r.full_name}") + ".docx"
+            name = safe_file_name(_text("assign.file", "vi", n=f"{n:03d}",
+                                        name=r.full_name)) + ".docx"
             yield safe_file_name(ward), name, render_template(parts, values)
 
 
@@ -261,7 +241,7 @@ def documents_zip(plan: Plan, roster: Roster,
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for ward, rows in _by_ward(plan, roster, "vi").items():
-            name = safe_file_name(TEXT["vi"]["file"].format(ward=ward))
+            name = safe_file_name(_text("ward.file", "vi", ward=ward))
             zf.writestr(f"{safe_file_name(ward)}/{name}",
                         ward_list_docx(plan, roster, ward, rows, "vi"))
         for folder, name, data in _assignment_entries(plan, roster, parts):
