@@ -30,8 +30,8 @@ def because(rule: int | str, key: str, /, n: int | None = None, **params: Any) -
 
 
 def offense(code: str) -> Bi:
-    """An offense group in words ("drug" / "ma túy"); an unknown code as it is."""
-    key = f"reason.offense.{code}"
+    """An offense group in the roster's words ("drugs" / "ma túy"); an unknown code as it is."""
+    key = f"choice.offense.{code}"
     return catalog.bi(key) if catalog.has(key) else Bi(code, code)
 
 
