@@ -49,6 +49,10 @@ class Bi(str):
         obj.vi = vi
         return obj
 
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        # pickled with both wordings (plans cross processes: split regions, web worker)
+        return str(self), self.vi
+
 
 def vi_of(text: str) -> str:
     return getattr(text, "vi", text)
