@@ -261,6 +261,11 @@ def texts(outputs, json_strings=_json_texts) -> list[tuple[str, str, str]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def written(outputs) -> list[tuple[str, str, str]]:
+    return texts(outputs)
+
+
 def _report(problems: list[str], limit: int = 120) -> str:
     more = f"\n… and {len(problems) - limit} more" if len(problems) > limit else ""
     return f"{len(problems)} offenders:\n" + "\n".join(problems[:limit]) + more
@@ -268,9 +273,9 @@ def _report(problems: list[str], limit: int = 120) -> str:
 
 # ---------------------------------------------------------------- the tests
 
-def test_the_run_writes_every_output(outputs):
-    out, printed = outputs
-    found = texts(outputs)
+def test_the_run_writes_every_output(outputs, written):
+    _, printed = outputs
+    found = written
     files = {f.split("/")[0] for f, _, _ in found}
     assert {"kế hoạch.xlsx", "kế hoạch.json", "csv", "lịch"} <= files, files
     assert any(f.endswith(".docx") for f, _, _ in found)
@@ -291,11 +296,11 @@ def test_the_word_check_catches_what_it_should():
     assert offending("Cận trên 5") == [r"\bcận\b"]
 
 
-def test_no_english_or_codes_in_vietnamese_output(outputs):
+def test_no_english_or_codes_in_vietnamese_output(written):
     """Nothing the Vietnamese run writes or prints holds an English word, a setting key,
     an enum code, solver jargon or a retired Vietnamese term."""
     problems = []
-    for name, place, text in texts(outputs):
+    for name, place, text in written:
         for word in offending(text):
             problems.append(f"{name} › {place} › {word!r} in {text[:100]!r}")
     assert not problems, _report(problems)
