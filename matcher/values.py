@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import re
 
+from matcher import catalog
 from matcher.text import fold
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -31,7 +32,7 @@ def parse_text(value: object) -> str:
 
 def parse_number(value: object) -> float:
     if isinstance(value, bool):
-        raise ValueError("not a number")
+        raise ValueError(catalog.bi("value.not_a_number"))
     if isinstance(value, (int, float)):
         number = float(value)
     else:
@@ -42,18 +43,18 @@ def parse_number(value: object) -> float:
         try:
             number = float(s)
         except ValueError:
-            raise ValueError("not a number") from None
+            raise ValueError(catalog.bi("value.not_a_number")) from None
     if not math.isfinite(number):
-        raise ValueError("not a finite number")
+        raise ValueError(catalog.bi("value.not_finite"))
     return number
 
 
 def parse_int(value: object) -> int:
     number = parse_number(value)
     if number != int(number):
-        raise ValueError("not a whole number")
+        raise ValueError(catalog.bi("value.not_whole"))
     if abs(number) > 2**53:
-        raise ValueError("too large")
+        raise ValueError(catalog.bi("value.too_large"))
     return int(number)
 
 
@@ -74,11 +75,11 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise ValueError("not a date")
+        raise ValueError(catalog.bi("value.not_a_date"))
     if isinstance(value, (int, float)):
         # an Excel serial number that reached us as a number
         if not 1 <= value < 2958466:
-            raise ValueError("not a date")
+            raise ValueError(catalog.bi("value.not_a_date"))
         return _EXCEL_EPOCH + dt.timedelta(days=int(value))
     s = str(value).strip()
     for pattern, order in _DATE_PATTERNS:
@@ -88,8 +89,8 @@ def parse_date(value: object) -> dt.date:
             try:
                 return dt.date(parts["y"], parts["m"], parts["d"])
             except ValueError:
-                raise ImpossibleDate("impossible date") from None
-    raise ValueError("not a date")
+                raise ImpossibleDate(catalog.bi("value.impossible_date")) from None
+    raise ValueError(catalog.bi("value.not_a_date"))
 
 
 _YES = {"yes", "y", "co", "x", "1", "true", "dung", "phai", "v", "1.0"}
@@ -106,7 +107,7 @@ def parse_bool(value: object) -> bool:
         return True
     if key in _NO:
         return False
-    raise ValueError("not yes/no")
+    raise ValueError(catalog.bi("value.not_yes_no"))
 
 
 def _enum(table: dict[str, str]) -> dict[str, str]:
@@ -158,7 +159,7 @@ def parse_choice(value: object, table: dict[str, str]) -> str:
     key = fold(value)
     if key in table:
         return table[key]
-    raise ValueError("not an accepted value")
+    raise ValueError(catalog.bi("value.not_accepted"))
 
 
 def parse_list(value: object, table: dict[str, str] | None = None) -> frozenset[str]:
@@ -172,6 +173,6 @@ def parse_list(value: object, table: dict[str, str] | None = None) -> frozenset[
     for item in items:
         key = fold(item)
         if key not in table:
-            raise ValueError(f"'{item}' is not an accepted value")
+            raise ValueError(catalog.bi("value.item_not_accepted", item=item))
         out.add(table[key])
     return frozenset(out)
