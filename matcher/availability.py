@@ -31,6 +31,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from matcher import catalog
 from matcher.text import fold
 
 SLOTS = ("morning", "afternoon", "evening")
@@ -88,8 +89,7 @@ def _clock_range(m: re.Match) -> Token | None:
         a += 12
     slots = _slots_between(a, b)
     if not slots:
-        raise AvailabilityError(f"'{m.group(0)}' contains no visit time (visits start at "
-                                "08:00, 14:00 or 19:00)")
+        raise AvailabilityError(catalog.bi("avail.no_visit_time", text=m.group(0)))
     return ("slot", slots)
 
 
@@ -100,8 +100,7 @@ def _clock_bound(m: re.Match) -> Token | None:
     after = m.group(1) in ("sau", "after", "from", "tu")
     slots = _slots_between(h, 25) if after else _slots_between(-1, h)
     if not slots:
-        raise AvailabilityError(f"'{m.group(0)}' leaves no visit time (visits start at "
-                                "08:00, 14:00 or 19:00)")
+        raise AvailabilityError(catalog.bi("avail.leaves_no_time", text=m.group(0)))
     return ("slot", slots)
 
 
@@ -174,7 +173,7 @@ def _tokens(part: str) -> list[Token]:
             break
         else:
             word = re.match(r"[^\s,;/]+", text[i:]).group(0)
-            raise AvailabilityError(f"'{word}' is not a day or time of day")
+            raise AvailabilityError(catalog.bi("avail.not_day", word=word))
     return out
 
 
@@ -194,8 +193,7 @@ def _resolve(tokens: list[Token]) -> list[Token]:
                 "slot", frozenset({"evening"}))
         elif kind == "num":
             if not out or out[-1][0] not in ("day", "range"):
-                raise AvailabilityError(f"'{value}' is not a day or time of day (write T{value}"
-                                        f" or Thứ {value})")
+                raise AvailabilityError(catalog.bi("avail.not_day_hint", value=str(value)))
             kind, value = "day", frozenset({int(value) - 2})
         out.append((kind, value))
     merged: list[Token] = []
@@ -204,8 +202,7 @@ def _resolve(tokens: list[Token]) -> list[Token]:
         kind, value = out[i]
         if kind == "range":
             if not merged or i + 1 >= len(out) or merged[-1][0] != out[i + 1][0]:
-                raise AvailabilityError("a range needs a start and an end (e.g. T2-T6, "
-                                        "Mon-Fri)")
+                raise AvailabilityError(catalog.bi("avail.range_ends"))
             merged.append((out[i + 1][0], _span(out[i + 1][0], merged.pop()[1],
                                                  out[i + 1][1])))
             i += 2
@@ -217,13 +214,13 @@ def _resolve(tokens: list[Token]) -> list[Token]:
 
 def _span(kind: str, a: frozenset, b: frozenset) -> frozenset:
     if len(a) != 1 or len(b) != 1:
-        raise AvailabilityError("a range must go from one day (or time of day) to another")
+        raise AvailabilityError(catalog.bi("avail.range_kinds"))
     (x,), (y,) = a, b
     if kind == "day":
         return frozenset((x + k) % 7 for k in range((y - x) % 7 + 1))
     i, j = SLOTS.index(x), SLOTS.index(y)
     if j < i:
-        raise AvailabilityError("a range of times of day must go forwards (morning-evening)")
+        raise AvailabilityError(catalog.bi("avail.range_backwards"))
     return frozenset(SLOTS[i:j + 1])
 
 
@@ -257,7 +254,7 @@ def _group(days: set[int], minus: set[int], slots: set[str]
            ) -> tuple[frozenset[int], frozenset[str]]:
     d = (set(days) if days else set(ALL_DAYS)) - minus
     if not d:
-        raise AvailabilityError("'except' removes every day")
+        raise AvailabilityError(catalog.bi("avail.except_all"))
     return frozenset(d), frozenset(slots or DAYTIME)
 
 
@@ -277,7 +274,7 @@ def _parse(text: str) -> Slots:
         for days, slots in _groups(_resolve(_tokens(part))):
             out.update((d, s) for d in days for s in slots)
     if not out:
-        raise AvailabilityError("no day or time of day found")
+        raise AvailabilityError(catalog.bi("avail.nothing"))
     return frozenset(out)
 
 
@@ -285,8 +282,8 @@ def check_availability(text: str | None) -> str | None:
     """The reason ``text`` cannot be read, or None when it is fine (for the reader)."""
     try:
         parse_availability(text)
-    except AvailabilityError as exc:
-        return str(exc)
+    except AvailabilityError as exc:  # its reason in both languages (a Bi)
+        return exc.args[0] if exc.args else str(exc)
     return None
 
 

@@ -161,3 +161,13 @@ def test_describe_vietnamese_edge_cases() -> None:
     assert describe_days([0, 2, 6], lang="vi") == "T2, T4, CN"
     assert describe_days(range(7), lang="vi") == "hằng ngày"
     assert describe_days(range(5)) == "Mon–Fri" and describe_days(range(7)) == "every day"
+
+
+@pytest.mark.parametrize(("text", "vi"), [
+    ("sometimes", "'sometimes' không phải là ngày hay buổi trong ngày"),
+    ("22h-23h", "không có giờ thăm nào"), (";", "không thấy ngày hay buổi nào"),
+])
+def test_unreadable_text_reason_in_vietnamese(text: str, vi: str) -> None:
+    """The reason carries its Vietnamese wording (from the catalogue) for the input report."""
+    reason = check_availability(text)
+    assert vi in reason.vi and reason.vi != str(reason)
