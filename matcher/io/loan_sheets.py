@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from matcher import catalog
 from matcher.domain import Roster
 from matcher.io.plan_text import _t
 from matcher.io.sheet_model import _Col, _Lookup, _Table, _table, _ward
@@ -65,13 +66,12 @@ def _referrals(plan: Plan, roster: Roster, look: _Lookup, lang: str) -> _Table:
             t.breaks.add(len(t.rows))
         t.title_rows.add(len(t.rows))
         t.bold_rows.add(len(t.rows))
-        t.rows.append([_t("word:loan_block", lang).format(pool=pool.name, id=pool.id)]
+        t.rows.append([catalog.text("word:loan_block", lang, pool=pool.name, id=pool.id)]
                       + [None] * (ncols - 1))
         total = sum(d.amount for d in items)
-        t.rows.append([_t("word:loan_block_total", lang).format(
-            n=len(items), total=f"{total:,}".replace(",", "." if lang == "vi" else ","),
-            capital=f"{pool.capital:,}".replace(",", "." if lang == "vi" else ","))]
-            + [None] * (ncols - 1))
+        t.rows.append([catalog.ntext("word:loan_block_total", len(items), lang, total=total,
+                                     capital=pool.capital)]
+                      + [None] * (ncols - 1))
         t.header_rows.add(len(t.rows))
         t.boxed_rows.add(len(t.rows))
         t.rows.append(list(t.headers))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from matcher import catalog
 from matcher.domain import Roster
 from matcher.io.plan_text import _t
 from matcher.io.sheet_model import (
@@ -111,8 +112,8 @@ def _visits_done(plan: Plan, roster: Roster, lang: str) -> _Table:
         if x["mentor_id"] in idle:
             notes.append(_t("word:visited_no_one", lang))
         if x["mentor_id"] in missed:
-            notes.append(_t("word:missed_first", lang).format(ids=", ".join(
-                missed[x["mentor_id"]])))
+            notes.append(catalog.text("word:missed_first", lang,
+                                      ids=", ".join(missed[x["mentor_id"]])))
         t.rows.append([x["mentor_id"], m.full_name if m else None, x["planned"], x["done"],
                        "; ".join(notes) or None])
     t.rows.append([_t("word:total", lang), None, review.get("planned"), review.get("done"),
