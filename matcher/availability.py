@@ -37,7 +37,6 @@ from matcher.text import fold
 SLOTS = ("morning", "afternoon", "evening")
 DAYTIME = ("morning", "afternoon")
 SLOT_HOURS = {"morning": 8, "afternoon": 14, "evening": 19}
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ALL_DAYS = tuple(range(7))
 
 Slots = frozenset[tuple[int, str]]
@@ -289,35 +288,18 @@ def check_availability(text: str | None) -> str | None:
 
 # ------------------------------------------------------------------------------ describe
 
-_SLOT_PHRASE = {
-    frozenset(SLOTS): "all day",
-    frozenset(DAYTIME): "mornings and afternoons",
-    frozenset({"morning"}): "mornings",
-    frozenset({"afternoon"}): "afternoons",
-    frozenset({"evening"}): "evenings",
-    frozenset({"morning", "evening"}): "mornings and evenings",
-    frozenset({"afternoon", "evening"}): "afternoons and evenings",
-}
-_SLOT_PHRASE_VI = {
-    frozenset(SLOTS): "cả ngày",
-    frozenset(DAYTIME): "sáng và chiều",
-    frozenset({"morning"}): "sáng",
-    frozenset({"afternoon"}): "chiều",
-    frozenset({"evening"}): "tối",
-    frozenset({"morning", "evening"}): "sáng và tối",
-    frozenset({"afternoon", "evening"}): "chiều và tối",
-}
-DAY_NAMES_VI = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+def _slot_words(slots: frozenset[str], lang: str) -> str:
+    """'mornings and afternoons' / 'sáng và chiều' (catalogue "avail.slots.<slots>")."""
+    return catalog.text("avail.slots." + "-".join(x for x in SLOTS if x in slots), lang)
 
 
 def describe_days(days: Iterable[int], lang: str = "en") -> str:
     """'Mon–Fri', 'Mon, Wed, Fri', 'every day'; with ``lang="vi"``: 'T2–T6', 'T2, T4, T6',
-    'hằng ngày'."""
-    vi = lang == "vi"
-    names = DAY_NAMES_VI if vi else DAY_NAMES
+    'hằng ngày' (the catalogue's "avail.day.<n>")."""
+    names = [catalog.text(f"avail.day.{d}", lang) for d in range(7)]
     ds = sorted(set(days))
     if len(ds) == 7:
-        return "hằng ngày" if vi else "every day"
+        return catalog.text("avail.every_day", lang)
     runs: list[list[int]] = []
     for d in ds:
         if runs and runs[-1][-1] == d - 1:
@@ -336,19 +318,16 @@ def describe_days(days: Iterable[int], lang: str = "en") -> str:
 def describe(slots: Iterable[tuple[int, str]], sep: str = "; ", lang: str = "en") -> str:
     """Plain words for a set of weekly slots: 'Mon–Fri mornings; Sat all day', or with
     ``lang="vi"`` (time of day first, as coordinators write it): 'sáng T2–T6; cả ngày T7'."""
-    vi = lang == "vi"
     by_day: dict[int, frozenset[str]] = {}
     for d, s in slots:
         by_day[d] = by_day.get(d, frozenset()) | {s}
     if not by_day:
-        return "không lúc nào" if vi else "never"
+        return catalog.text("avail.never", lang)
     by_set: dict[frozenset[str], list[int]] = {}
     for d in sorted(by_day):
         by_set.setdefault(by_day[d], []).append(d)
     order = sorted(by_set.items(), key=lambda kv: (kv[1][0], len(kv[0])))
     if len(order) == 1 and len(order[0][1]) == 7 and len(order[0][0]) == 3:
-        return "bất kỳ lúc nào" if vi else "any time"
-    if vi:
-        return sep.join(f"{_SLOT_PHRASE_VI[s]} {describe_days(days, 'vi')}"
-                        for s, days in order)
-    return sep.join(f"{describe_days(days)} {_SLOT_PHRASE[s]}" for s, days in order)
+        return catalog.text("avail.any_time", lang)
+    return sep.join(catalog.text("avail.phrase", lang, days=describe_days(days, lang),
+                                 slots=_slot_words(s, lang)) for s, days in order)
