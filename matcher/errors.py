@@ -8,6 +8,7 @@ Excel shows, the column header and a message saying what to change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,10 @@ def _vi_fragments(text: str) -> str:
     for key in _VI_FRAGMENTS:
         en, vi = _VI_FRAGMENTS[key]
         text = text.replace(en, vi)
-    return text
+    return _DECIMAL_KM.sub(r"\1,\2 km", text)  # the notes' "1.4 km": 1,4 km
+
+
+_DECIMAL_KM = re.compile(r"(\d)\.(\d+) km")
 
 
 @dataclass(frozen=True, slots=True)

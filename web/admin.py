@@ -19,6 +19,7 @@ from flask import (
 )
 from werkzeug.security import generate_password_hash
 
+from matcher import catalog
 from web import db
 from web.auth import (
     MIN_PASSWORD_LENGTH,
@@ -140,6 +141,29 @@ def logout_everywhere(user_id: int):
     return redirect(url_for("admin.users"))
 
 
+# audit detail "key=value" -> where the value's words are (catalogue prefixes, in order)
+DETAIL_VALUES = {"kind": ("kind.", "download.", "audit.file."), "after": ("status.",),
+                 "role": ("role.",)}
+
+
+def audit_detail(detail: str | None) -> str:
+    """An audit row's detail ("kind=upload; files=1", written by the code) in the page's
+    language; a part without words stays as it is."""
+    shown = []
+    for part in (detail or "").split("; "):
+        key, sep, value = part.partition("=")
+        if not sep:
+            shown.append(_("audit.first_run") if part == "first-run setup" else part)
+            continue
+        for prefix in DETAIL_VALUES.get(key, ()):
+            if catalog.has(prefix + value):
+                value = _(prefix + value)
+                break
+        label = "audit.detail." + key
+        shown.append(_(label, value=value) if catalog.has(label) else part)
+    return "; ".join(p for p in shown if p)
+
+
 @bp.get("/audit")
 def audit_log():
     size = current_app.config["AUDIT_PAGE_SIZE"]
@@ -148,4 +172,5 @@ def audit_log():
     pages = max(1, -(-total // size))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     rows = db.list_audit(conn, limit=size, offset=(page - 1) * size)
-    return render_template("admin/audit.html", rows=rows, page=page, pages=pages, total=total)
+    return render_template("admin/audit.html", rows=rows, page=page, pages=pages, total=total,
+                           detail=audit_detail)

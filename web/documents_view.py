@@ -21,12 +21,12 @@ from flask import Blueprint, abort, current_app, send_file
 
 from web import service
 from web.auth import audit
+from web.i18n import _
 from web.runs import get_run_or_404
 
 bp = Blueprint("documents", __name__)
 
 FILE_NAME = "documents.zip"
-DOWNLOAD_NAME = "Tài liệu để ký - kế hoạch {id}.zip"
 _making = threading.Lock()
 
 
@@ -63,4 +63,4 @@ def download(run_id: int):
         abort(404)
     audit("download", run_id=run_id, detail="kind=documents-zip")
     return send_file(io.BytesIO(path.read_bytes()), mimetype="application/zip", as_attachment=True,
-                     download_name=DOWNLOAD_NAME.format(id=run_id))
+                     download_name=_("file.documents", id=str(run_id)))

@@ -62,9 +62,32 @@ def _fromjson(text: str | None) -> Any:
     return json.loads(text) if text else None
 
 
+def _num(value: Any, decimals: int | None = None) -> str:
+    """A number as the session's language writes it: 12.345 and 1,4 (vi), 12,345 and 1.4
+    (en); anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    return catalog.number(value, current_lang(), decimals)
+
+
+def _pct(fraction: Any, decimals: int = 1) -> str:
+    """A share (0.992) as a percentage in the session's language: 99,2 % (vi), 99.2% (en)."""
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+        return "" if fraction is None else str(fraction)
+    return catalog.percent(fraction, current_lang(), decimals)
+
+
+def _date(value: Any) -> str:
+    """A date (or ISO text) the session's way: 06/12/2026 (vi), Dec 6, 2026 (en)."""
+    return catalog.date(value, current_lang())
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["_"] = gettext
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["isodate"] = _isodate
     app.jinja_env.filters["fromjson"] = _fromjson
+    app.jinja_env.filters["num"] = _num
+    app.jinja_env.filters["pct"] = _pct
+    app.jinja_env.filters["date"] = _date
     app.context_processor(lambda: {"lang": current_lang()})

@@ -19,7 +19,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from web.i18n import _
+from matcher import catalog
+from web.i18n import _, current_lang
 from web.results import Result
 
 WIDTH = 800.0
@@ -111,7 +112,8 @@ def _nice_km(px_per_km: float, room: float) -> float:
 
 
 def _km_text(km: float) -> str:
-    return f"{km:g}".replace(".", ",") if km < 1 else f"{km:g}"
+    """The scale's length the page's way (0,5 in Vietnamese, 0.5 in English)."""
+    return catalog.number(km, current_lang())
 
 
 def render_map(result: Result, *, max_lines: int = 5000) -> Markup:

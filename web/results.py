@@ -19,8 +19,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from matcher import catalog
 from matcher.catalog import millions
-from matcher.plan import Plan, Visit
+from matcher.plan import TIER_SENSE, Plan, Visit
 from matcher.text import fold
 from web.i18n import _
 
@@ -85,16 +86,16 @@ def pick(value: Any, lang: str) -> str:
 
 
 def _score_detail(score: dict[str, Any], lang: str) -> str:
-    """Where the points come from, in words: "same ward 2; skill fit 3"."""
-    return "; ".join(f"{_('score.' + k, lang=lang, default=k.replace('_', ' '))} {v:g}"
+    """Where the points come from, in words: "same ward 2; skill fit 1,5"."""
+    return "; ".join(f"{_('score.' + k, lang=lang, default=k.replace('_', ' '))} "
+                     f"{catalog.number(v, lang)}"
                      for k, v in score.items()
                      if not k.endswith("_km") and isinstance(v, int | float) and v)
 
 
 def _km(value: Any, lang: str = "en") -> str:
-    """A distance to one decimal, with the decimal comma in Vietnamese (1,4)."""
-    text = "" if value is None else f"{float(value):.1f}"
-    return text.replace(".", ",") if lang == "vi" else text
+    """A distance to one decimal, the language's way (1,4 in Vietnamese)."""
+    return "" if value is None else catalog.number(float(value), lang, 1)
 
 
 @dataclass
@@ -143,7 +144,8 @@ def load_result(directory: Path, lang: str) -> Result:
     plan = load_plan(directory)
     res = Result(plan=plan, index=load_index(directory), summary=summarize(plan))
     res.tiers = [{"name": name, "value": t.to_dict()["value"],
-                  "bound": t.to_dict()["bound"], "optimal": t.optimal}
+                  "bound": t.to_dict()["bound"], "optimal": t.optimal,
+                  "sense": TIER_SENSE.get(name, "max")}
                  for name, t in plan.tiers.items()]
     returnees = res.index.get("returnees", {})
     for i, a in enumerate(plan.assignments):
@@ -165,7 +167,7 @@ def load_result(directory: Path, lang: str) -> Result:
             "training_name": res.name("trainings", a.training_id),
             "change": a.change or "",
             "reason": a.reason_in(lang),
-            "score": "" if points is None else f"{points:g}",
+            "score": "" if points is None else catalog.number(points, lang),
             "score_detail": _score_detail(a.score, lang),
         })
     res.wards = sorted({row["ward"] for row in res.assignments if row["ward"]})
@@ -239,8 +241,9 @@ def _add_gaps(res: Result, plan: Plan, lang: str) -> None:
     for g in plan.capacity_gaps:
         row = {"ward": g.ward,
                "kind": _("missing." + g.kind, lang=lang, default=g.kind),
-               "uncovered": str(g.uncovered), "uncovered_female": str(g.uncovered_female),
-               "more_needed": str(g.more_needed),
+               "uncovered": number(g.uncovered, lang),
+               "uncovered_female": number(g.uncovered_female, lang),
+               "more_needed": number(g.more_needed, lang),
                "suggestion": (g.suggestion_vi or g.suggestion) if lang == "vi" else g.suggestion}
         if lang == "vi" and g.more_needed > 0 and not g.suggestion_vi:
             # the library words its suggestion in English only; say it from the numbers
@@ -329,8 +332,8 @@ def schedule_csv(directory: Path) -> bytes:
     return _csv_bytes(header, _visit_rows(load_plan(directory), load_index(directory)))
 
 
-def schedules_zip(directory: Path) -> bytes:
-    """One schedule CSV per mentor, in a zip."""
+def schedules_zip(directory: Path, lang: str | None = None) -> bytes:
+    """One schedule CSV per mentor, in a zip (files named in ``lang``: lich-tham-M1.csv)."""
     header = [_("col." + c) for c in SCHEDULE_COLUMNS]
     by_mentor: dict[str, list[list[Any]]] = {}
     for row in _visit_rows(load_plan(directory), load_index(directory)):
@@ -339,7 +342,7 @@ def schedules_zip(directory: Path) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for mentor_id, rows in by_mentor.items():
             safe_id = re.sub(r"[^A-Za-z0-9_-]+", "_", mentor_id)[:60] or "mentor"
-            zf.writestr(f"schedule-{safe_id}.csv", _csv_bytes(header, rows))
+            zf.writestr(_("file.schedule_csv", lang=lang, id=safe_id), _csv_bytes(header, rows))
     return buf.getvalue()
 
 
@@ -413,9 +416,8 @@ class Page:
 
 
 def number(n: int, lang: str) -> str:
-    """A whole number as each language writes it: 10.000 (vi), 10,000 (en)."""
-    text = f"{int(n):,}"
-    return text.replace(",", ".") if lang == "vi" else text
+    """A whole number as each language writes it: 1.000 (vi), 1,000 (en)."""
+    return catalog.number(int(n), lang, grouping=True)
 
 
 def page_of(name: str, rows: list[dict[str, Any]], keys: list[str] | None = None, *,

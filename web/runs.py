@@ -30,15 +30,14 @@ from flask import (
 )
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
+from matcher import catalog
 from web import db, jobs, report_view, results, service, uploads
 from web.auth import audit
-from web.i18n import LANGS, _, current_lang
+from web.i18n import _, current_lang
 from web.service import XLSX, CheckBusy, log_failure  # noqa: F401 - log_failure: web.app
 
 bp = Blueprint("runs", __name__)
 
-# the "server busy" page's (title, text) per language
-BUSY_TEXT = {lang: (_("busy.title", lang=lang), _("busy.text", lang=lang)) for lang in LANGS}
 _slots_lock = threading.Lock()
 
 
@@ -84,8 +83,8 @@ def get_run_or_404(run_id: int):
 @bp.errorhandler(CheckBusy)
 def check_busy(_exc: CheckBusy):
     audit("server_busy", detail=request.endpoint)
-    title, message = BUSY_TEXT.get(current_lang(), BUSY_TEXT["en"])
-    return (render_template("error.html", code=503, key="500", title=title, message=message),
+    return (render_template("error.html", code=503, key="500", title=_("busy.title"),
+                            message=_("busy.text")),
             503, {"Retry-After": "10"})
 
 
@@ -183,6 +182,7 @@ def show(run_id: int):
             kind["open"] = True
     return render_template(
         "runs/show.html", run=run, files=db.run_files(conn, run_id),
+        progress_text=progress_text(run["status"], run["message"]),
         errors=view["errors"], kinds=view["kinds"],
         n_errors=n_errors, n_warnings=n_warnings,
         roster=report.get("roster") or {},
@@ -217,7 +217,7 @@ def checked_roster(run_id: int):
     audit("download", run_id=run_id, detail=f"kind=checked-roster-{kind}")
     mimetype = XLSX if kind == "xlsx" else "application/zip"
     return send_file(io.BytesIO(path.read_bytes()), mimetype=mimetype, as_attachment=True,
-                     download_name=f"roster-checked-{run_id}.{kind}")
+                     download_name=_("file.checked_roster", id=str(run_id), ext=kind))
 
 
 @bp.get("/runs/<int:run_id>/status")
@@ -228,9 +228,18 @@ def status(run_id: int):
         "status": run["status"],
         "status_text": _("status." + run["status"]),
         "progress": run["progress"],
-        "message": run["message"] or "",
+        "percent": catalog.percent(run["progress"] or 0, current_lang(), 0),
+        "message": progress_text(run["status"], run["message"]),
         "error": _error_text(run["error"]),
     })
+
+
+def progress_text(status: str, stage: str | None) -> str:
+    """What the planner is doing, in the page's language: its stage ("mentors", "visit
+    schedule" …, the names the planner reports) from the catalogue's ``progress.*``, or
+    the run's status when the stage has no words (or none was reported yet)."""
+    key = "progress." + "_".join(str(stage or "").lower().split())
+    return _(key) if stage and catalog.has(key) else _("status." + status)
 
 
 def _error_text(error: str | None) -> str:
@@ -330,7 +339,7 @@ def report_csv(run_id: int):
     audit("download", run_id=run_id, detail="kind=report-csv")
     return send_file(io.BytesIO(report_view.report_csv(data, current_lang())),
                      mimetype="text/csv", as_attachment=True,
-                     download_name=f"report-{run_id}-{current_lang()}.csv")
+                     download_name=_("file.report_csv", id=str(run_id)))
 
 
 def _page_arg() -> int:
@@ -393,7 +402,7 @@ def alternatives(run_id: int, row: int):
 @bp.get("/runs/<int:run_id>/download/<kind>")
 def download(run_id: int, kind: str):
     _done_run_or_404(run_id)
-    body, name, mimetype = service.download(current_app.config, run_id, kind)
+    body, name, mimetype = service.download(current_app.config, run_id, kind, current_lang())
     audit("download", run_id=run_id, detail=f"kind={kind}")
     return send_file(body, mimetype=mimetype, as_attachment=True, download_name=name)
 

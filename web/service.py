@@ -33,15 +33,17 @@ Runner = Callable[..., Any]  # runner(fn, *args): fn(*args) in a bounded child p
 UNREAD_CODES = frozenset({"unreadable_file", "sheet_too_large", "file_too_large",
                           "unsafe_xml", "read_limit", "missing_file", "internal"})
 
-# download kind -> (file in the run folder or None when built on request, name, mimetype)
+# download kind -> (file in the run folder or None when built on request, the catalogue
+# key of its download name, mimetype). Names are ASCII in the page's language
+# (ke-hoach-1.xlsx, plan-1-en.xlsx): every browser keeps them as they are.
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOADS = {
-    "xlsx-vi": ("plan_vi.xlsx", "plan-{id}-vi.xlsx", XLSX),
-    "xlsx-en": ("plan_en.xlsx", "plan-{id}-en.xlsx", XLSX),
-    "json": ("plan.json", "plan-{id}.json", "application/json"),
-    "schedule-csv": (None, "schedule-{id}.csv", "text/csv"),
-    "schedules-zip": (None, "schedules-by-mentor-{id}.zip", "application/zip"),
-    "ics-zip": (None, "visits-{id}-ics.zip", "application/zip"),
+    "xlsx-vi": ("plan_vi.xlsx", "file.plan_vi", XLSX),
+    "xlsx-en": ("plan_en.xlsx", "file.plan_en", XLSX),
+    "json": ("plan.json", "file.plan_json", "application/json"),
+    "schedule-csv": (None, "file.schedule_csv", "text/csv"),
+    "schedules-zip": (None, "file.schedules_zip", "application/zip"),
+    "ics-zip": (None, "file.ics_zip", "application/zip"),
 }
 RERUN_MODES = ("additions", "full")
 
@@ -422,10 +424,10 @@ def alternatives(config: Mapping[str, Any], run_id: int, returnee_id: str,
     return out
 
 
-def download(config: Mapping[str, Any], run_id: int,
-             kind: str) -> tuple[Path | io.BytesIO, str, str]:
-    """(file or bytes, download name, mimetype) of a finished run's download ``kind``;
-    NotFound for an unknown kind or a file the run does not have."""
+def download(config: Mapping[str, Any], run_id: int, kind: str,
+             lang: str | None = None) -> tuple[Path | io.BytesIO, str, str]:
+    """(file or bytes, download name in ``lang``, mimetype) of a finished run's download
+    ``kind``; NotFound for an unknown kind or a file the run does not have."""
     if kind not in DOWNLOADS:
         raise NotFound(kind)
     name, download_name, mimetype = DOWNLOADS[kind]
@@ -439,11 +441,11 @@ def download(config: Mapping[str, Any], run_id: int,
     elif kind == "schedule-csv":
         body = io.BytesIO(results.schedule_csv(directory))
     elif kind == "schedules-zip":
-        body = io.BytesIO(results.schedules_zip(directory))
+        body = io.BytesIO(results.schedules_zip(directory, lang))
     else:
         if not results.ics_files(directory):
             _made(config, directory, "ics")
         if not results.ics_files(directory):
             raise NotFound(kind)
         body = io.BytesIO(results.ics_zip(directory))
-    return body, download_name.format(id=run_id), mimetype
+    return body, _(download_name, lang=lang, id=str(run_id)), mimetype

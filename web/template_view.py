@@ -11,12 +11,11 @@ import io
 
 from flask import Blueprint, request, send_file
 
-from web.i18n import LANGS, current_lang
+from web.i18n import LANGS, _, current_lang
 
 bp = Blueprint("template", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOWNLOAD_NAME = {"vi": "Mẫu danh sách.xlsx", "en": "Roster template.xlsx"}
 _BUILT: dict[str, bytes] = {}
 
 
@@ -35,4 +34,4 @@ def download():
     if lang not in LANGS:
         lang = current_lang()
     return send_file(io.BytesIO(_template(lang)), mimetype=XLSX, as_attachment=True,
-                     download_name=DOWNLOAD_NAME[lang])
+                     download_name=_("file.template", lang=lang))

@@ -195,6 +195,7 @@ def test_checks_wait_for_a_free_slot_then_say_busy(monkeypatch, tmp_path):
     from flask import Flask
 
     from web import runs
+    from web.i18n import _
 
     app = Flask(__name__)
     app.config.update(UPLOAD_CHECKS_AT_ONCE=1, UPLOAD_CHECK_WAIT_SECONDS=0.2)
@@ -203,7 +204,7 @@ def test_checks_wait_for_a_free_slot_then_say_busy(monkeypatch, tmp_path):
             pass
         with runs.check_slot():  # free again
             pass
-    title, message = runs.BUSY_TEXT["vi"]
+    title, message = _("busy.title", lang="vi"), _("busy.text", lang="vi")
     assert "bận" in title and "thử lại" in message
 
 

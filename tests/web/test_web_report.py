@@ -81,7 +81,7 @@ def test_result_page_shows_loans_summary_table_employers_and_links(app, coord, s
     loans = page.split('id="loans"', 1)[1].split("</section>", 1)[0]
     assert loans.count("<tr class=\"loan-") == len(plan.loans)
     assert "Điểm giao dịch NHCSXH Hàm Rồng" in loans
-    assert "quỹ Điểm giao dịch NHCSXH Hàm Rồng còn 10 triệu đồng, người này xin 80 triệu đồng" in loans
+    assert "nguồn vốn Điểm giao dịch NHCSXH Hàm Rồng còn 10 triệu đồng, người này xin 80 triệu đồng" in loans
     assert "giới thiệu vay" in loans and "chưa đủ vốn" in loans and "chưa đủ điều kiện" in loans
     assert "120 triệu đồng" in loans and "100 triệu đồng" in loans
     # the employers' referral list
@@ -103,7 +103,7 @@ def test_loans_table_endpoint_searches_and_pages_like_the_other_tables(app, coor
     data = coord.get(f"/runs/{run_id}/table/loans?q=R00007").get_json()
     assert data["total"] == 1 and data["count"] == 19
     assert data["rows"][0]["status"] == "left_out"
-    assert "quỹ Điểm giao dịch NHCSXH Hàm Rồng" in data["html"]
+    assert "nguồn vốn Điểm giao dịch NHCSXH Hàm Rồng" in data["html"]
     # the pool's name, searched without accents
     data = coord.get(f"/runs/{run_id}/table/loans?q=ham rong").get_json()
     assert data["total"] >= 4 and all(r["pool_id"] == "V001" for r in data["rows"])
@@ -221,7 +221,7 @@ def test_visits_of_the_last_plan_are_shown_per_mentor(app, coord, sample_run):
     run_id = _done_run(app, coord, sample_run, edit=edit)
     text = _text(coord.get(f"/runs/{run_id}/report").get_data(as_text=True))
     assert "Đã thăm 3 trong 5 lượt theo kế hoạch." in text and "1 lượt chưa được" in text
-    assert "Lần thăm đầu tiên bị lỡ" in text and f"20/11/2026: {m2}" in text and rid in text
+    assert "Thăm lần đầu bị lỡ" in text and f"20/11/2026: {m2}" in text and rid in text
     assert "Cựu chiến binh chưa thăm ai" in text
     names = json.loads((sample_run / "roster_index.json").read_text("utf-8"))["mentors"]
     assert names[m2]["name"] in text
@@ -255,7 +255,7 @@ def test_a_run_without_a_report_says_so(app, coord, sample_run):
     run_id = _done_run(app, coord, sample_run, files=("plan.json", "roster_index.json"))
     page = coord.get(f"/runs/{run_id}/report")
     assert page.status_code == 200
-    assert "Lần chạy này chưa có báo cáo" in page.get_data(as_text=True)
+    assert "Lần lập kế hoạch này chưa có báo cáo" in page.get_data(as_text=True)
     assert coord.get(f"/runs/{run_id}/report.csv").status_code == 404
     result = coord.get(f"/runs/{run_id}/result").get_data(as_text=True)
     assert f'href="/runs/{run_id}/report"' not in result

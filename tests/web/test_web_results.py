@@ -57,11 +57,11 @@ def test_vietnamese_twins_are_shown_in_vietnamese_and_english_otherwise(tmp_path
     assert vi.unassigned[0]["reasons"] == ["quy tắc 1: đã đủ người"]
     assert en.unassigned[0]["reasons"] == ["rule 1: full"]
     assert vi.unscheduled[0]["reason"] == "không có buổi rảnh chung"
-    assert vi.unscheduled[0]["kind"] == "lần đầu" and en.unscheduled[0]["kind"] == "first visit"
+    assert vi.unscheduled[0]["kind"] == "thăm lần đầu" and en.unscheduled[0]["kind"] == "first visit"
     assert "suggestion_vi" not in vi.gap_columns
     assert vi.gaps[0]["suggestion"] == "cần thêm 1 cựu chiến binh ở Phường Hạc Thành"
     # no Vietnamese twin: the page words it from the numbers
-    assert vi.gaps[1]["suggestion"] == "Cần thêm 2 chỗ làm trong tầm đi lại từ Xã Hoằng Hóa"
+    assert vi.gaps[1]["suggestion"] == "Cần thêm 2 chỗ làm việc trong tầm đi lại từ Xã Hoằng Hóa"
     assert en.gaps[1]["suggestion"] == "2 more job slot(s)"
     assert vi.changes["warnings"] == ["kế hoạch trước: không có M7"]
 
@@ -99,7 +99,8 @@ def test_the_page_works_on_the_library_plan(tmp_path):
     assert res.summary["tiers"] == PLAN["tiers"]
     assert res.plan.assignments[0].points() == 5 and res.plan.assignments[1].points() is None
     assert [g.ward for g in res.plan.capacity_gaps] == ["Phường Hạc Thành", "Xã Hoằng Hóa"]
-    assert res.tiers == [{"name": "M1", "value": 2, "bound": 2, "optimal": True}]
+    assert res.tiers == [{"name": "M1", "value": 2, "bound": 2, "optimal": True,
+                         "sense": "max"}]
     source = res.map_source()
     assert source.plan["assignments"][1] == {"returnee_id": "R2", "mentor_id": "M2"}
 

@@ -63,7 +63,7 @@ def test_run_solves_in_a_worker_process_and_shows_the_result(app, coord):
     assert SECRET_NAME in page and "Trần Văn Cựu" in page
     assert "no mentor within 5 km" in page and "1 more mentor" in page
     assert "<svg" in page and page.count('class="pair-line"') == 2
-    assert "Số người có người giúp đỡ" in page  # tier M1 explained
+    assert "Số người trở về có cựu chiến binh giúp đỡ" in page  # tier M1 explained
     assert 'data-ward="Phường Hàm Rồng"' in page
     # The map is drawn server-side without any external resource.
     assert "http://" not in page.split("<svg", 1)[1].split("</svg>", 1)[0].replace(
@@ -91,7 +91,7 @@ def test_downloads_are_attachments_and_csv_is_formula_safe(app, coord):
         assert zf.namelist() == ["M1.ics"]
     with zipfile.ZipFile(io.BytesIO(
             _body(coord, f"/runs/{run_id}/download/schedules-zip"))) as zf:
-        assert sorted(zf.namelist()) == ["schedule-M1.csv", "schedule-M2.csv"]
+        assert sorted(zf.namelist()) == ["lich-tham-M1.csv", "lich-tham-M2.csv"]
     assert coord.get(f"/runs/{run_id}/download/nothing").status_code == 404
 
 
@@ -116,7 +116,7 @@ def test_cancel_stops_the_worker_and_marks_the_run_cancelled(app, coord, monkeyp
     assert query(app, "SELECT status FROM runs WHERE id = ?", (run_id,))[0][
         "status"] == "cancelled"
     wait_gone(row["pid"], timeout=1)
-    assert "Chạy lại</button>" in coord.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "Bắt đầu lại</button>" in coord.get(f"/runs/{run_id}").get_data(as_text=True)
 
 
 def test_solve_survives_the_page_being_closed(app, coord, monkeypatch):
@@ -155,7 +155,7 @@ def test_killed_worker_leaves_run_failed_after_restart_and_rerunnable(make_app, 
     b2 = Browser(restarted.test_client())
     b2.login("c", "p" * 12)
     page = b2.get(f"/runs/{run_id}").get_data(as_text=True)
-    assert "dừng bất ngờ" in page and "Chạy lại</button>" in page
+    assert "dừng bất ngờ" in page and "Bắt đầu lại</button>" in page
     monkeypatch.setenv("FAKE_PLAN_SECONDS", "0")
     b2.post(f"/runs/{run_id}/start")
     assert wait_status(restarted, run_id, {"done", "failed"}) == "done"
@@ -343,7 +343,8 @@ def test_service_downloads_and_rows_raise_not_found(app, coord):
     with pytest.raises(service.NotFound):
         service.plan_returnee(app.config, run_id, 99)
     body, name, mimetype = service.download(app.config, run_id, "schedule-csv")
-    assert name == f"schedule-{run_id}.csv" and mimetype == "text/csv"
+    assert name == f"lich-tham-{run_id}.csv" and mimetype == "text/csv"
+    assert service.download(app.config, run_id, "schedule-csv", "en")[1] == f"schedule-{run_id}.csv"
     assert service.plan_returnee(app.config, run_id, 0) == "R001"
     assert coord.get(f"/runs/{run_id}/download/nope").status_code == 404
     assert coord.get(f"/runs/{run_id}/alternatives/99").status_code == 404

@@ -30,7 +30,7 @@ function setupProgress() {
         if (s.status === "done") { window.location.assign(box.dataset.resultUrl); return; }
         if (s.status !== "running" && s.status !== "queued") { window.location.reload(); return; }
         bar.value = s.progress;
-        pct.textContent = Math.round(s.progress * 100) + "%";
+        pct.textContent = s.percent || Math.round(s.progress * 100) + "%";
         message.textContent = s.message || s.status_text;
         window.setTimeout(poll, 1000);
       })
