@@ -9,11 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from matcher import catalog
+from matcher.domain import CHOICES, choice_label
 from matcher.errors import ERROR, WARNING, Issue, RosterError
 from matcher.io.plan_text import TEXT
 from matcher.io.tables import load_tables
 from matcher.plan import Assignment, Plan, PreviousPlan, PrevRow, Visit, previous_from_plan
-from matcher.text import fold, header_key
+from matcher.text import Bi, fold, header_key
 from matcher.values import is_blank, parse_bool, parse_date, parse_text
 
 READ_COLUMNS = ("returnee_id", "mentor_id", "job_id", "training_id", "change", "confirmed",
@@ -28,6 +30,13 @@ def _keys_for(key: str) -> set[str]:
 
 _CHANGE_WORDS = {fold(w): code for code in ("new", "kept", "changed", "ended")
                  for w in (code, *TEXT[f"word:{code}"])}
+
+
+def _words(kind: str) -> Bi:
+    """The accepted words of a choice, in both languages ("mới, giữ nguyên, ...")."""
+    codes = (True, False) if kind == "bool" else CHOICES[kind]
+    return Bi(", ".join(choice_label(kind, c, "en") for c in codes),
+              ", ".join(choice_label(kind, c, "vi") for c in codes))
 
 
 def _issue(code: str, sheet: str | None = None, row: int | None = None,
@@ -138,8 +147,9 @@ def _read_assignment_sheet(grid: Grid, sheet: str, issues: list[Issue]) -> list[
                 flags[key] = parse_bool(v)
             except ValueError:
                 issues.append(_issue("wrong_type", sheet, n, shown[key], value=str(v)[:60],
-                                     expected="yes or no", expected_vi="có hoặc không",
-                                     example="yes/no (có/không), or leave it empty"))
+                                     expected=catalog.text("plan_back.yes_no", "en"),
+                                     expected_vi=catalog.text("plan_back.yes_no", "vi"),
+                                     example=catalog.bi("plan_back.yes_no_example")))
                 flags[key] = False
         change = "new"
         if not is_blank(raw("change")):
@@ -148,9 +158,7 @@ def _read_assignment_sheet(grid: Grid, sheet: str, issues: list[Issue]) -> list[
                 change = _CHANGE_WORDS[word]
             else:
                 issues.append(_issue("bad_choice", sheet, n, shown["change"],
-                                     value=str(raw("change"))[:60],
-                                     choices="new, kept, changed, ended / mới, giữ nguyên, "
-                                             "thay đổi, kết thúc"))
+                                     value=str(raw("change"))[:60], choices=_words("change")))
         out.append({"returnee_id": rid, "mentor_id": text("mentor_id"),
                     "job_id": text("job_id"), "training_id": text("training_id"),
                     "change": change, "confirmed": flags["confirmed"],
@@ -253,8 +261,8 @@ def read_visits_back(path: str | Path) -> list[Visit]:
         except ValueError:
             issues.append(_issue("bad_choice", sheet, n, str(header[where[column]]),
                                  value=str(cell[column]),
-                                 choices="dd/mm/yyyy" if column == "date"
-                                 else "yes, no (có, không)"))
+                                 choices=catalog.bi("plan_back.date") if column == "date"
+                                 else _words("bool")))
             continue
         out.append(Visit(day, _SLOT_WORDS.get(fold(cell["slot"]), "morning"),
                          parse_text(cell["mentor_id"]), parse_text(cell["returnee_id"]),
@@ -284,7 +292,7 @@ def read_granted_loans(path: str | Path) -> dict[str, int]:
             out[parse_text(cell["returnee_id"])] = int(float(amount))
         except (TypeError, ValueError):
             issues.append(_issue("bad_choice", sheet, n, str(header[where["granted"]]),
-                                 value=str(cell["granted"]), choices="yes, no (có, không)"))
+                                 value=str(cell["granted"]), choices=_words("bool")))
     if issues:
         raise RosterError(issues)
     return out
@@ -327,13 +335,15 @@ def _unknown_ids(prev: PreviousPlan, roster) -> list[Issue]:
     courses = {t.id for t in roster.trainings}
     out = []
     for row in prev.rows.values():
-        for col, value, known, kind, kind_vi in (
-                ("mentor_id", row.mentor_id, mentors, "Mentor", "Cựu chiến binh"),
-                ("job_id", row.job_id, jobs, "Job", "Việc làm"),
-                ("training_id", row.training_id, courses, "Course", "Khóa học nghề")):
+        for col, value, known, kind in (("mentor_id", row.mentor_id, mentors, "mentor"),
+                                        ("job_id", row.job_id, jobs, "job"),
+                                        ("training_id", row.training_id, courses, "training")):
             if value and value not in known:
+                ref, target = f"plan_back.ref.{kind}", "plan_back.new_roster"
                 out.append(Issue("unknown_reference", prev.source, row.row, col,
-                                 {"kind": kind, "kind_vi": kind_vi, "value": value,
-                                  "target": "new roster", "target_vi": "danh sách mới"},
+                                 {"kind": catalog.text(ref, "en"),
+                                  "kind_vi": catalog.text(ref, "vi"), "value": value,
+                                  "target": catalog.text(target, "en"),
+                                  "target_vi": catalog.text(target, "vi")},
                                  severity=WARNING))
     return out
