@@ -33,7 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from matcher.text import fold, strip_accents
+from matcher import catalog
+from matcher.text import Bi, fold, join_bi, strip_accents
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 GAZETTEER_DIR = DATA_DIR / "gazetteer"
@@ -204,9 +205,9 @@ def _compatible(entry: _Entry, name: _Name, quals: tuple[Qualifier, ...]) -> boo
 def _check_coords(name: str, lat: float, lon: float) -> tuple[float, float]:
     lat, lon = float(lat), float(lon)
     if not (math.isfinite(lat) and -90 <= lat <= 90):
-        raise ValueError(f"{name}: latitude {lat} outside -90..90")
+        raise ValueError(catalog.bi("gaz.bad_lat", name=name, lat=str(lat)))
     if not (math.isfinite(lon) and -180 <= lon <= 180):
-        raise ValueError(f"{name}: longitude {lon} outside -180..180")
+        raise ValueError(catalog.bi("gaz.bad_lon", name=name, lon=str(lon)))
     return lat, lon
 
 
@@ -295,11 +296,11 @@ class Gazetteer:
         units is refused with a ``ValueError`` listing them, rather than moving one of
         them by guess. The bundled gazetteer is unchanged."""
         gaz = self
-        problems: list[str] = []
+        problems: list[Bi] = []
         for raw_name, raw_lat, raw_lon in rows:
             name = _SPACES.sub(" ", unicodedata.normalize("NFC", str(raw_name))).strip()
             if not name:
-                raise ValueError("a gazetteer row has an empty name")
+                raise ValueError(catalog.bi("gaz.empty_name"))
             lat, lon = _check_coords(name, raw_lat, raw_lon)
             query, chosen = gaz._select(name)
             direct = [e for e in chosen if e.kind != _OLD]
@@ -310,7 +311,8 @@ class Gazetteer:
                 code = codes.pop()
                 points[code] = replace(points[code], lat=lat, lon=lon, note="")
             elif direct:
-                problems.append(f"'{name}' could be: {'; '.join(gaz._describe(direct))}")
+                problems.append(catalog.bi("gaz.could_be", name=name, candidates=join_bi(
+                    gaz._candidates(direct))))
                 continue
             else:
                 code = f"user:{name}"
@@ -320,10 +322,7 @@ class Gazetteer:
                 ]
             gaz = Gazetteer(points, entries)
         if problems:
-            raise ValueError(
-                "gazetteer names matching several 2025 units (write the full name with "
-                "'Phường' or 'Xã' and its accents): " + " | ".join(problems)
-            )
+            raise ValueError(catalog.bi("gaz.ambiguous", problems=join_bi(problems, " | ")))
         return gaz if gaz is not self else Gazetteer(self._points, self._entries)
 
     # ---------------------------------------------------------------------- queries
@@ -400,22 +399,28 @@ class Gazetteer:
             return [e for e in found if e.kind != _NEW]
         return found
 
-    def _describe(self, entries: list[_Entry]) -> tuple[str, ...]:
-        """Human-readable candidates: 2025 units, then old units, then user points."""
+    def _candidates(self, entries: list[_Entry]) -> list[Bi]:
+        """Human-readable candidates in both languages: 2025 units, then old units, then
+        user points."""
         ordered = sorted(entries, key=lambda e: (e.kind != _NEW, e.kind == _USER))
-        out: list[str] = []
+        out: dict[str, Bi] = {}
         for e in ordered:
             for code, partial in e.targets:
                 target = self._points[code].name
                 if e.kind == _NEW:
-                    text = f"{target} (2025 unit)"
+                    text = catalog.bi("gaz.cand_new", name=target)
                 elif e.kind == _USER:
-                    text = f"{e.label} (from the roster's Gazetteer sheet)"
+                    text = catalog.bi("gaz.cand_user", name=e.label)
                 else:
-                    part = ", part" if partial else ""
-                    text = f"{target} (from {e.label}, {e.district}{part})"
-                out.append(text)
-        return tuple(dict.fromkeys(out))
+                    text = catalog.bi("gaz.cand_old_part" if partial else "gaz.cand_old",
+                                      name=target, old=e.label, district=e.district)
+                out.setdefault(str(text), text)
+        return list(out.values())
+
+    def _describe(self, entries: list[_Entry]) -> tuple[str, ...]:
+        """The candidates in English (plain strings: a resolution is cached and may be
+        sent to other processes; the input report words them in Vietnamese)."""
+        return tuple(str(x) for x in self._candidates(entries))
 
     def _suggest(self, fkey: str) -> tuple[str, ...]:
         keys = difflib.get_close_matches(fkey, list(self._index), n=_MAX_SUGGESTIONS,

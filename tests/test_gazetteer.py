@@ -308,8 +308,11 @@ def test_with_extra_qualified_point_does_not_capture_the_bare_name(gaz: Gazettee
 
 def test_with_extra_refuses_a_name_of_several_units(gaz: Gazetteer) -> None:
     """'Dong Tien' could be Phường Đông Tiến or Xã Đồng Tiến: with_extra refuses to guess."""
-    with pytest.raises(ValueError, match="Dong Tien"):
+    with pytest.raises(ValueError, match="Dong Tien") as info:
         gaz.with_extra([("Dong Tien", 19.8, 105.7)])
+    vi = info.value.args[0].vi  # the reason in Vietnamese too, for the input report
+    assert vi.startswith("tên trong trang Danh mục địa bàn trùng với nhiều đơn vị từ 2025")
+    assert "'Dong Tien' có thể là: " in vi and "Phường Đông Tiến (đơn vị từ 2025)" in vi
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(91.0, 105.0), (19.0, 181.0), (float("nan"), 105.0)])

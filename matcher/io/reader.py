@@ -55,7 +55,7 @@ from matcher.io.tables import (
     read_input,
 )
 from matcher.schema import SHEETS, Sheet
-from matcher.text import fold, header_key
+from matcher.text import Bi, fold, header_key
 
 __all__ = ["CSV_SUFFIXES", "WORKBOOK_SUFFIXES", "overrides_from_args", "read_roster"]
 
@@ -244,9 +244,10 @@ def _read(source: Any, gazetteer: Gazetteer | None, overrides: Mapping[str, Any]
     if extra:
         try:
             gazetteer = gazetteer.with_extra(extra)
-        except ValueError as exc:
+        except ValueError as exc:  # its reason in both languages (a Bi)
+            said = exc.args[0] if exc.args else None
             issues.add("invalid_row", gaz_bounds[0].name, None, None,
-                       detail=str(exc)[:300].rstrip("."))
+                       detail=said if isinstance(said, Bi) else str(exc)[:300].rstrip("."))
     ctx.places = Places(gazetteer)
 
     built: dict[str, list[Any]] = {}
