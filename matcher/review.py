@@ -20,26 +20,12 @@ from matcher.text import fold
 if TYPE_CHECKING:
     import pandas as pd
 
-# report columns in order: key -> (English, Vietnamese)
-REPORT_COLUMNS: dict[str, tuple[str, str]] = {
-    "ward": ("Ward", "Phường/Xã"),
-    "under_management": ("Under management", "Đang quản lý"),
-    "received_period": ("Received this period", "Tiếp nhận trong kỳ"),
-    "received_since": ("Received since {since}", "Tiếp nhận từ {since}"),
-    "with_mentor": ("With a responsible mentor", "Có người giúp đỡ"),
-    "in_job": ("In a job", "Có việc làm"),
-    "in_training": ("In training", "Đang học nghề"),
-    "loans_referred": ("Loans referred (people)", "Giới thiệu vay (người)"),
-    "loans_referred_vnd": ("Loans referred (VND)", "Giới thiệu vay (đồng)"),
-    "loans_granted": ("Loans granted (people)", "Đã được vay (người)"),
-    "loans_granted_vnd": ("Loans granted (VND)", "Đã được vay (đồng)"),
-    "visits_planned": ("Visits planned (last plan)", "Lượt thăm theo kế hoạch trước"),
-    "visits_done": ("Visits done", "Lượt thăm đã thực hiện"),
-    "nothing_yet": ("With nothing yet", "Chưa được hỗ trợ gì"),
-    "main_reasons": ("Main reasons", "Lý do chính"),
-}
+# report columns in order; each one's header is the catalogue's "committee.col.<key>"
+REPORT_COLUMNS: tuple[str, ...] = (
+    "ward", "under_management", "received_period", "received_since", "with_mentor",
+    "in_job", "in_training", "loans_referred", "loans_referred_vnd", "loans_granted",
+    "loans_granted_vnd", "visits_planned", "visits_done", "nothing_yet", "main_reasons")
 TOTAL = "__total__"  # the ward key of the total row
-TOTAL_WORDS = ("Total", "Tổng cộng")
 
 
 def review_visits(previous: PreviousPlan, plan_date: dt.date) -> dict[str, Any]:
@@ -181,15 +167,15 @@ def report_since(roster: Roster) -> dt.date:
 
 def report_headers(lang: str, since: dt.date) -> list[str]:
     """The report's column headers in ``lang`` ("vi" or "en")."""
-    i = 1 if lang == "vi" else 0
-    return [REPORT_COLUMNS[c][i].format(since=f"{since:%d/%m/%Y}") for c in REPORT_COLUMNS]
+    day = catalog.date(since, lang)
+    return [catalog.text(f"committee.col.{c}", lang, since=day) for c in REPORT_COLUMNS]
 
 
 def report_rows(table: pd.DataFrame, lang: str) -> list[list[Any]]:
     """The report's rows in ``lang``, in :data:`REPORT_COLUMNS` order."""
     out = []
     for rec in table.to_dict("records"):
-        ward = TOTAL_WORDS[lang == "vi"] if rec["ward"] == TOTAL else rec["ward"]
+        ward = catalog.text("committee.total", lang) if rec["ward"] == TOTAL else rec["ward"]
         reasons = rec["main_reasons"] if lang == "vi" else rec["main_reasons_en"]
         out.append([ward, *(int(rec[c]) for c in list(REPORT_COLUMNS)[1:-1]), reasons])
     return out
