@@ -222,8 +222,8 @@ def test_coordinator_flow_in_chromium(server: Server, tmp_path: Path):
             expect(loans.locator("tr.loan-funded").first).to_contain_text("triệu đồng")
             left_out = loans.locator("tr.loan-left_out").first
             expect(left_out).to_be_visible()
-            expect(left_out).to_contain_text("chưa đủ vốn")
-            expect(left_out).to_contain_text(re.compile(r"quỹ Điểm giao dịch .+ còn .+ triệu "
+            expect(left_out).to_contain_text("nguồn vốn không đủ")
+            expect(left_out).to_contain_text(re.compile(r"nguồn vốn Điểm giao dịch .+ còn .+ triệu "
                                                         r"đồng, người này xin"))
             expect(page.locator("#employer-list tbody tr").first).to_contain_text("triệu đồng")
             expect(page.locator(f"a[href$='/runs/{first}/documents.zip']")).to_have_text(

@@ -82,7 +82,7 @@ def test_result_page_shows_loans_summary_table_employers_and_links(app, coord, s
     assert loans.count("<tr class=\"loan-") == len(plan.loans)
     assert "Điểm giao dịch NHCSXH Hàm Rồng" in loans
     assert "nguồn vốn Điểm giao dịch NHCSXH Hàm Rồng còn 10 triệu đồng, người này xin 80 triệu đồng" in loans
-    assert "giới thiệu vay" in loans and "chưa đủ vốn" in loans and "chưa đủ điều kiện" in loans
+    assert "giới thiệu vay" in loans and "nguồn vốn không đủ" in loans and "chưa đủ điều kiện" in loans
     assert "120 triệu đồng" in loans and "100 triệu đồng" in loans
     # the employers' referral list
     assert 'id="employer-list"' in page and "Công ty TNHH Chế biến Hải sản Á Châu" in loans
