@@ -40,7 +40,9 @@ _DECIMAL_KM = re.compile(r"(\d)\.(\d+) km")
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """One problem in the input. ``row`` is the row number Excel shows (header is row 1)."""
+    """One problem in the input. ``row`` is the row number Excel shows (header is row 1).
+    ``file`` names the coordinator's file when the sheet alone does not (a rerun reads a
+    merge of the roster and the new releases: :func:`matcher.io.merge.own_places`)."""
 
     code: str
     sheet: str | None = None
@@ -48,6 +50,7 @@ class Issue:
     column: str | None = None
     params: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
     severity: str = ERROR
+    file: str | None = None
 
     def message(self, lang: str = "en") -> str:
         params = self.params
@@ -62,8 +65,10 @@ class Issue:
 
     def where_in(self, lang: str) -> str:
         """Sheet, row and column in words of ``lang`` ("Người trở về, dòng 5, cột 'Giới
-        tính'")."""
+        tính'"), after the file's name when the issue has one."""
         parts = []
+        if self.file and self.file != self.sheet:  # a CSV file's sheet is the file
+            parts.append(self.file)
         if self.sheet:
             parts.append(self.sheet)
         if self.row:
@@ -86,6 +91,7 @@ class Issue:
             "row": self.row,
             "column": self.column,
             "message": self.message(lang),
+            **({"file": self.file} if self.file else {}),
         }
 
 

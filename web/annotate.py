@@ -15,9 +15,12 @@ from typing import Any
 
 
 def annotated_download(paths: list[Path], issues: Iterable[Mapping[str, Any]], lang: str,
-                       labels: dict[str, str]) -> tuple[bytes, str]:
+                       labels: dict[str, str],
+                       names: list[str] | None = None) -> tuple[bytes, str]:
     """:func:`matcher.io.annotate.annotated_download`: one checked workbook ("xlsx") or a
-    zip of them ("zip")."""
+    zip of them ("zip"), of the files with a problem marked. ``names``: the
+    coordinator's names of the files (issues name them so; the zip's members too)."""
     from matcher.io.annotate import annotated_download as library_annotated_download
 
-    return library_annotated_download(paths, issues, lang, labels)
+    return library_annotated_download(paths, issues, lang, labels, names=names,
+                                      only_marked=True)

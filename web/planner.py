@@ -40,6 +40,7 @@ def _issue_dict(issue: Any) -> dict[str, Any]:
         "row": issue.row,
         "column": issue.column,
         "message": {"vi": issue.message("vi"), "en": issue.message("en")},
+        "file": getattr(issue, "file", None),  # set when placed in the coordinator's file
     }
 
 
@@ -70,12 +71,14 @@ def validate(paths: Iterable[Path], lang: str = "vi",
     ``previous`` (a rerun's earlier plan) is read too: ids it names that the new roster
     no longer has are warnings (those pairs end), an unreadable plan is an error."""
     from matcher.errors import RosterError
+    from matcher.io.merge import own_places
 
+    paths = list(paths)
     try:
-        roster = _read_roster(list(paths))
-    except RosterError as exc:
-        return False, [_issue_dict(i) for i in exc.issues], None
-    issues = [_issue_dict(i) for i in roster.warnings]
+        roster = _read_roster(paths)
+    except RosterError as exc:  # a rerun's merged workbook: in the coordinator's own files
+        return False, [_issue_dict(i) for i in own_places(exc.issues, paths)], None
+    issues = [_issue_dict(i) for i in own_places(roster.warnings, paths)]
     if previous is not None:
         try:
             found = load_previous(Path(previous), roster).issues

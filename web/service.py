@@ -112,11 +112,13 @@ def store_run(conn, config: Mapping[str, Any], user_id: int,
 def rerun_copies(conn, config: Mapping[str, Any], run_id: int, mode: str,
                  previous_label: str) -> list[tuple[str, Path, str]]:
     """The files a rerun of ``run_id`` takes over: its plan as the previous plan and, for
-    ``mode == "additions"``, its roster files (the new returnees are merged into them)."""
+    ``mode == "additions"``, its roster files (the new returnees are merged into them)
+    and the new releases it had itself (merged again, so a rerun of a rerun keeps them;
+    each file's problems are still reported in that file)."""
     earlier = run_dir(config, run_id)
     copies = [("previous_plan", earlier / "plan.json", previous_label)]
     if mode == "additions":
-        copies += [("roster", earlier / "inputs" / row["stored_name"], row["display_name"])
+        copies += [(row["role"], earlier / "inputs" / row["stored_name"], row["display_name"])
                    for row in db.run_files(conn, run_id)
                    if row["role"] in ("roster", "addition")]
     return copies
@@ -172,8 +174,8 @@ def _check_files(config: dict, run_id: int, files: list[dict], planner_name: str
 
 
 def with_display_names(issues: list[dict], names: dict[str, str]) -> list[dict]:
-    """Issues that quote a stored file name (``roster-3f2a….xlsx``) quote the
-    coordinator's own file name instead."""
+    """Issues that quote or name a stored file (``roster-3f2a….xlsx``) quote and name the
+    coordinator's own file instead."""
     names = {k: v for k, v in names.items() if k and v and k != v}
     if not names:
         return issues
@@ -186,7 +188,8 @@ def with_display_names(issues: list[dict], names: dict[str, str]) -> list[dict]:
                 text = text.replace(stored, shown)
         return text
 
-    return [{**i, "sheet": fix(i.get("sheet")), "message": fix(i.get("message"))}
+    return [{**i, "sheet": fix(i.get("sheet")), "message": fix(i.get("message")),
+             **({"file": names.get(i["file"], fix(i["file"]))} if i.get("file") else {})}
             for i in issues]
 
 
@@ -201,11 +204,18 @@ WARNING_PAGE_SIZE = 20
 
 
 def _issue_row(issue: dict, lang: str) -> dict[str, Any]:
+    """One row of the report. An issue placed in one of the coordinator's files (a
+    rerun's roster or new releases) is shown as "file › sheet" (a CSV file's sheet is the
+    file)."""
     sheet = issue.get("sheet") or ""
+    file = issue.get("file") or ""
+    if file and sheet and sheet != file:
+        sheet = f"{file} › {sheet}"
+    sheet = sheet or file
     if issue.get("origin") == "previous_plan":
         sheet = _("report.previous_plan", lang=lang)
     return {"severity": issue.get("severity") or "", "code": str(issue.get("code") or ""),
-            "sheet": sheet or _("report.whole_file", lang=lang),
+            "sheet": sheet or _("report.whole_file", lang=lang), "file": file,
             "row": issue.get("row") or "", "column": issue.get("column") or "",
             "text": results.pick(issue.get("message"), lang)}
 
@@ -303,9 +313,16 @@ def make_checked(conn, config: Mapping[str, Any], run_id: int, lang: str,
 
 def _annotate_files(config: dict, run_id: int, files: list[dict], planner_name: str,
                     issues: list[dict], lang: str, labels: dict) -> tuple[bytes, str]:
-    """In the bounded child: the checked copy of the run's roster files."""
-    paths, _previous = jobs.reader_inputs(files, config, run_id, planner_name)
-    return annotate.annotated_download(paths, issues, lang, labels)
+    """In the bounded child: the checked copy of the files the coordinator uploaded (a
+    rerun's roster and new releases each as itself, never the merge the reader read),
+    those with a problem marked: one workbook, or a zip of them under the coordinator's
+    own names."""
+    inputs = run_dir(config, run_id) / "inputs"
+    own = sorted((f for f in files if f["role"] in ("roster", "addition")),
+                 key=lambda f: f["role"] != "roster")
+    return annotate.annotated_download([inputs / f["stored_name"] for f in own], issues,
+                                       lang, labels,
+                                       names=[f["display_name"] for f in own])
 
 
 # --- solving ------------------------------------------------------------------------

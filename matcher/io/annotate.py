@@ -8,10 +8,15 @@ but no column marks the row's first cell, one with neither is a comment on A1.
 (:func:`matcher.io.tables.load_tables`) so every value sits in the row and column the
 reader's issues name. Several roster files give a zip of checked workbooks.
 
+An issue with a ``file`` (one placed in the coordinator's own file, e.g. a rerun's new
+releases: :func:`matcher.io.merge.own_places`) marks only the file of that name; one
+without marks the file whose sheet it names. A file's name is its path's, or the name
+the caller gives it (the web stores uploads under generated names).
+
 The issues are :class:`~matcher.errors.Issue` objects (the CLI's RosterError) or their
-JSON form (the web's ``validation.json``: ``sheet``, ``row``, ``column``, ``severity`` and
-``message`` as text or ``{"vi": ..., "en": ...}``). The files come from outside: run this
-inside :func:`matcher.io.sandbox.run_bounded`.
+JSON form (the web's ``validation.json``: ``file``, ``sheet``, ``row``, ``column``,
+``severity`` and ``message`` as text or ``{"vi": ..., "en": ...}``). The files come from
+outside: run this inside :func:`matcher.io.sandbox.run_bounded`.
 """
 
 from __future__ import annotations
@@ -60,14 +65,16 @@ def _fold(text: Any) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
-def _load_book(path: Path) -> Workbook:
-    """An openpyxl workbook of the file: the file itself for xlsx/xlsm, else its values."""
+def _load_book(path: Path, name: str | None = None) -> Workbook:
+    """An openpyxl workbook of the file: the file itself for xlsx/xlsm, else its values
+    (a CSV file's sheet named after the file, by ``name`` when given)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return load_workbook(path, keep_vba=False, rich_text=False)
     book = Workbook()
     book.remove(book.active)
     for table in load_tables(path):
-        sheet = book.create_sheet(title=table.title[:31] or "Sheet")
+        title = _safe(Path(name).stem) if name and table.title == path.stem else table.title
+        sheet = book.create_sheet(title=title[:31] or "Sheet")
         for row, cells in table.rows:
             for offset, value in enumerate(cells):
                 if value is not None:
@@ -75,16 +82,24 @@ def _load_book(path: Path) -> Workbook:
     return book
 
 
-def _issue_sheet(book: Workbook, path: Path, sheet_name: str | None) -> Any:
-    """The worksheet an issue names: by title, or the only sheet of a CSV file (whose
-    issues name the file)."""
-    if not sheet_name:
+def _names(path: Path, name: str | None) -> set[str]:
+    """The names a file goes by (folded): its path's and the one the caller gives."""
+    return {_fold(n) for n in (path.name, name) if n}
+
+
+def _issue_sheet(book: Workbook, path: Path, issue: Problem, name: str | None) -> Any:
+    """The worksheet of this file an issue names: by title, or the only sheet of a CSV
+    file (whose issues name the file); None when the issue names another file."""
+    sheet_name = _get(issue, "sheet")
+    file = _get(issue, "file")
+    if not sheet_name or (file and _fold(file) not in _names(path, name)):
         return None
     wanted = _fold(sheet_name)
     for ws in book.worksheets:
         if _fold(ws.title) == wanted:
             return ws
-    if wanted in (_fold(path.name), _fold(path.stem)) and book.worksheets:
+    stems = {_fold(Path(n).stem) for n in (path.name, name) if n}
+    if (wanted in _names(path, name) or wanted in stems) and book.worksheets:
         return book.worksheets[0]
     return None
 
@@ -103,18 +118,20 @@ def _column_index(ws: Any, header: str, cache: dict[str, dict[str, int]]) -> int
 
 
 def annotate_file(path: str | Path, issues: Iterable[Problem], lang: str = "vi",
-                  labels: Mapping[str, str] | None = None) -> tuple[bytes, int]:
+                  labels: Mapping[str, str] | None = None,
+                  name: str | None = None) -> tuple[bytes, int]:
     """The checked copy of one roster file as .xlsx bytes, and how many issues it marks.
     ``labels`` holds the words "error" and "warning" (and the comments' "author") in the
-    language of the messages; by default :data:`LABELS` of ``lang``."""
+    language of the messages; by default :data:`LABELS` of ``lang``. ``name``: the file's
+    name as the issues give it, when not its path's."""
     path = Path(path)
     labels = labels if labels is not None else LABELS.get(lang, LABELS["en"])
-    book = _load_book(path)
+    book = _load_book(path, name)
     cells: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
     headers: dict[str, dict[str, int]] = {}
     marked = 0
     for issue in issues:
-        ws = _issue_sheet(book, path, _get(issue, "sheet"))
+        ws = _issue_sheet(book, path, issue, name)
         if ws is None:
             continue  # another file's problem, or one no cell can show (a missing sheet)
         row = _get(issue, "row") or 1
@@ -143,16 +160,25 @@ def annotate_file(path: str | Path, issues: Iterable[Problem], lang: str = "vi",
 
 
 def annotated_download(paths: Iterable[str | Path], issues: Iterable[Problem],
-                       lang: str = "vi",
-                       labels: Mapping[str, str] | None = None) -> tuple[bytes, str]:
+                       lang: str = "vi", labels: Mapping[str, str] | None = None,
+                       names: Iterable[str | None] | None = None,
+                       only_marked: bool = False) -> tuple[bytes, str]:
     """(bytes, "xlsx" or "zip"): one checked workbook, or a zip of ``<stem>-checked.xlsx``
-    when there are several roster files. Issues about a previous plan (``origin`` of
-    ``previous_plan``) are not the roster's and are left out."""
+    when there are several roster files. ``names``: each file's name as the issues (and
+    the coordinator) know it, when not its path's. ``only_marked``: leave out the files
+    with nothing marked, unless no file has anything marked. Issues about a previous plan
+    (``origin`` of ``previous_plan``) are not the roster's and are left out."""
     issues = [i for i in issues if _get(i, "origin") != "previous_plan"]
-    made = []
-    for path in map(Path, paths):
-        data, _marked = annotate_file(path, issues, lang, labels)
-        made.append((f"{path.stem}-checked.xlsx", data))
+    paths = [Path(p) for p in paths]
+    names = list(names) if names is not None else [None] * len(paths)
+    made, marks = [], []
+    for path, name in zip(paths, names, strict=True):
+        data, marked = annotate_file(path, issues, lang, labels, name)
+        stem = Path(name).stem if name else path.stem
+        made.append((f"{_safe(stem) or path.stem}-checked.xlsx", data))
+        marks.append(marked)
+    if only_marked and any(marks):
+        made = [m for m, n in zip(made, marks, strict=True) if n]
     if len(made) == 1:
         return made[0][1], "xlsx"
     buf = io.BytesIO()
@@ -164,3 +190,10 @@ def annotated_download(paths: Iterable[str | Path], issues: Iterable[Problem],
             used.add(name)
             zf.writestr(name, data)
     return buf.getvalue(), "zip"
+
+
+def _safe(stem: str) -> str:
+    """A name for a member of the zip or a sheet: no folders, no control characters, none
+    of the characters a sheet's title may not hold."""
+    return "".join(ch for ch in stem
+                   if ch.isprintable() and ch not in '/\\:*?"<>|[]').strip(" .'")

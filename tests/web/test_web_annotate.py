@@ -39,13 +39,30 @@ def test_several_files_give_a_zip_and_english_comments(tmp_path):
     a.write_text("id,full_name\nR1,A\n", encoding="utf-8")
     b = tmp_path / "Mentors.csv"
     b.write_text("id,full_name\nM1,B\n", encoding="utf-8")
-    data, kind = annotated_download([a, b], [_issue("Mentors.csv", 2, "full_name")], "en",
+    issues = [_issue("Mentors.csv", 2, "full_name"), _issue("Returnees.csv", 2, "id")]
+    data, kind = annotated_download([a, b], issues, "en",
                                     {"error": "Error", "warning": "Warning"})
     assert kind == "zip"
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert sorted(zf.namelist()) == ["Mentors-checked.xlsx", "Returnees-checked.xlsx"]
         sheet = openpyxl.load_workbook(io.BytesIO(zf.read("Mentors-checked.xlsx"))).active
     assert sheet["B2"].comment.text == "Error: SAI"
+
+
+def test_only_the_files_with_a_problem_are_given_under_the_coordinators_names(tmp_path):
+    """The web stores uploads under generated names: the issues (and the zip) use the
+    coordinator's; a file with nothing marked is left out of the download."""
+    a = tmp_path / "roster-1.csv"
+    a.write_text("id,full_name\nR1,A\n", encoding="utf-8")
+    b = tmp_path / "roster-2.csv"
+    b.write_text("id,full_name\nM1,B\n", encoding="utf-8")
+    data, kind = annotated_download([a, b], [_issue("cuu chien binh.csv", 2, "full_name")],
+                                    "en", {"error": "Error", "warning": "Warning"},
+                                    names=["nguoi tro ve.csv", "cuu chien binh.csv"])
+    assert kind == "xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["cuu chien binh"]
+    assert book.active["B2"].comment.text == "Error: SAI"
 
 
 def test_importing_it_loads_neither_openpyxl_nor_numpy():
