@@ -72,7 +72,9 @@ def test_good_roster_exit_0_with_warnings(tmp_path, capsys):
     assert out.startswith("Danh sách hợp lệ: 4 người trở về, 2 cựu chiến binh")
     assert "0 lỗi" in out and "CẢNH BÁO" in out
     code, out, _ = run_main(["validate", str(path), "--set", "mentor_max_km=abc"], capsys)
-    assert code == 2 and "mentor_max_km" in out
+    # the setting named by its Vietnamese label, not its code
+    assert code == 2 and "Khoảng cách tối đa cựu chiến binh – người trở về (km)" in out
+    assert "mentor_max_km" not in out
     code, out, _ = run_main(["validate", str(path), "--set", "oops", "--lang", "en"], capsys)
     assert code == 2 and "key=value" in out
 
