@@ -12,16 +12,19 @@ yes/no, lists and the fixed choices), reporting each bad cell once;
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from matcher import catalog
+from matcher.domain import CHOICES, choice_label
 from matcher.errors import ERROR, WARNING, Issue
 from matcher.io.tables import Table
 from matcher.schema import Column, Sheet
-from matcher.text import header_key
+from matcher.text import Bi, header_key
 from matcher.values import (
     GENDER_WORDS,
     LOAN_PURPOSE_WORDS,
@@ -197,21 +200,34 @@ def bind(sheet: Sheet, table: Table, issues: Issues, vi_default: bool) -> Bound 
 # --------------------------------------------------------------------------------------
 # Cells
 
-_OFFENSE_CHOICES = ("drugs, property, violence, fraud, traffic, other "
-                    "(ma túy, tài sản, bạo lực, lừa đảo, giao thông, khác)")
-_SPECIALTY_CHOICES = ("drugs, youth, women, jobs, legal (ma túy, thanh niên, phụ nữ, việc làm, "
-                      "pháp luật), comma separated")
+# column kind -> (parser table, the choice whose words the problem lists)
 _CHOICE_TABLES: dict[str, tuple[dict[str, str], str]] = {
-    "gender": (GENDER_WORDS, "M, F (Nam, Nữ)"),
-    "offense": (OFFENSE_WORDS, _OFFENSE_CHOICES),
-    "offenses": (OFFENSE_WORDS, _OFFENSE_CHOICES + ", comma separated"),
-    "risk": (RISK_WORDS, "1 / low / thấp, 2 / medium / trung bình, 3 / high / cao"),
-    "specialties": (SPECIALTY_WORDS, _SPECIALTY_CHOICES),
-    "shift": (SHIFT_WORDS, "day, night, any (ngày, đêm, bất kỳ)"),
-    "schedule": (SCHEDULE_WORDS, "day, evening (ngày, tối)"),
-    "rule": (RULE_WORDS, "require, forbid (bắt buộc, cấm)"),
-    "loan_purpose": (LOAN_PURPOSE_WORDS, "business, other (sản xuất, kinh doanh; khác)"),
+    "gender": (GENDER_WORDS, "gender"),
+    "offense": (OFFENSE_WORDS, "offense"),
+    "offenses": (OFFENSE_WORDS, "offense"),
+    "risk": (RISK_WORDS, "risk"),
+    "specialties": (SPECIALTY_WORDS, "specialty"),
+    "shift": (SHIFT_WORDS, "shift"),
+    "schedule": (SCHEDULE_WORDS, "schedule"),
+    "rule": (RULE_WORDS, "rule"),
+    "loan_purpose": (LOAN_PURPOSE_WORDS, "loan_purpose"),
 }
+
+
+@functools.cache
+def _choice_words(kind: str) -> Bi:
+    """The words a column of this kind accepts, from the catalogue: Vietnamese "Nam / Nữ",
+    English "M / F (Nam / Nữ)"; a list column says several may be written."""
+    choice = _CHOICE_TABLES[kind][1]
+    en = " / ".join(str(c) if choice == "gender" else choice_label(choice, c, "en")
+                   for c in CHOICES[choice])
+    vi = " / ".join(choice_label(choice, c, "vi") for c in CHOICES[choice])
+    en = f"{en} ({vi})"  # both are read: an English reader of a Vietnamese roster
+    if kind in ("offenses", "specialties"):
+        return Bi(catalog.text("choices.several", "en", words=en),
+                  catalog.text("choices.several", "vi", words=vi))
+    return Bi(en, vi)
+
 
 _TYPES = {
     "int": ("a whole number", "số nguyên", "2"),
@@ -331,7 +347,7 @@ class RowReader:
         except Exception:  # noqa: BLE001 - any parser failure is this cell's problem
             if col.kind in _CHOICE_TABLES:
                 self.issue("bad_choice", key, value=show(raw),
-                            choices=_CHOICE_TABLES[col.kind][1])
+                            choices=_choice_words(col.kind))
             else:
                 self._wrong(key, col.kind if col.kind in _TYPES else "text", raw)
         raise Bad
