@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from matcher import catalog
 from web import admin, auth, db, documents_view, i18n, jobs, runs, template_view
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -182,9 +183,8 @@ def _prepare_database(app: Flask, base_url: str) -> None:
         conn.close()
     if token:
         # The one console line of the first start: how to create the first admin.
-        print(f"First-run setup: open /setup/{token} on this server "
-              f"({base_url.rstrip('/')}/setup/{token}) to create the administrator.",
-              flush=True)
+        print(catalog.text("web.setup_link", catalog.DEFAULT_LANG, token=token,
+                           url=f"{base_url.rstrip('/')}/setup/{token}"), flush=True)
 
 
 def _security_headers(response):
@@ -221,7 +221,7 @@ def _register_cli(app: Flask) -> None:
         conn = db.connect(app.config["DATABASE"])
         db.init_db(conn)
         conn.close()
-        click.echo("Database ready.")
+        click.echo(catalog.text("web.db_ready", catalog.DEFAULT_LANG))
     # Accounts are made by `python run.py create-user` (cli/users.py), the one command
     # for them, or on the admin page.
 
@@ -232,7 +232,5 @@ def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
 
     url = f"http://{host}:{port}"
     app = create_app(base_url=url)
-    from matcher import catalog
-
     print(catalog.text("cli.web.serving", catalog.DEFAULT_LANG, url=url), flush=True)
     waitress_serve(app, host=host, port=port, threads=8)
