@@ -229,13 +229,8 @@ def _choice_words(kind: str) -> Bi:
     return Bi(en, vi)
 
 
-_TYPES = {
-    "int": ("a whole number", "số nguyên", "2"),
-    "number": ("a number", "một số", "12.5"),
-    "date": ("a date", "ngày tháng", "15/03/2025"),
-    "bool": ("yes or no", "có hoặc không", "yes / no (có / không)"),
-    "text": ("text", "văn bản", "a name or a code"),
-}
+# a column kind's words ("type.<kind>": what it should be; "type.<kind>.example")
+_TYPES = ("int", "number", "date", "bool", "text")
 
 _EXAMPLES = {"birth_year": "1990", "lat": "19.80", "lon": "105.78", "capacity": "2",
              "slots": "3", "seats": "10", "min_age": "18", "max_age": "45", "affinity": "5",
@@ -293,10 +288,14 @@ class RowReader:
                         severity=severity, **params)
 
     def _wrong(self, key: str, kind: str, value: Any) -> None:
-        expected, expected_vi, example = _TYPES[kind]
-        example = _EXAMPLES.get(key, example)
-        self.issue("wrong_type", key, value=show(value), expected=expected,
-                    expected_vi=expected_vi, example=example)
+        example = _EXAMPLES.get(key)
+        if example is None:
+            example = catalog.bi(f"type.{kind}.example")
+        elif "." in example:  # a decimal number: the Vietnamese write 19,80
+            example = Bi(example, example.replace(".", ","))
+        self.issue("wrong_type", key, value=show(value),
+                    expected=catalog.text(f"type.{kind}", "en"),
+                    expected_vi=catalog.text(f"type.{kind}", "vi"), example=example)
 
     def _range(self, key: str, number: float) -> bool:
         if key not in _LIMITS:
