@@ -101,7 +101,8 @@ def test_json_visits_match_schedule_sheet_row_for_row(run):
 
 def test_unscheduled_sheet_and_mentor_schedules_match_json(run):
     """Visits that could not be placed are in the workbook with their reasons; the
-    printable per-mentor sheet has one page-broken block per mentor with visits."""
+    printable per-mentor sheet has one block per mentor with visits, several to a page
+    (a page break only before a block's title)."""
     _, _, xlsx, data, _, _ = run
     wb = load_workbook(xlsx)
     if data["unscheduled"]:
@@ -113,11 +114,13 @@ def test_unscheduled_sheet_and_mentor_schedules_match_json(run):
         assert _vi("sheet:unscheduled") not in wb.sheetnames
     ws = wb[_vi("sheet:mentor_schedules")]
     mentors = {v["mentor_id"] for v in data["visits"]}
-    titles = [r[0] for r in ws.iter_rows(values_only=True)
-              if isinstance(r[0], str) and r[0].startswith("CCB ")]
+    rows = list(ws.iter_rows(values_only=True))
+    titles = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("CCB ")]
     assert len(titles) == len(mentors)
     assert all(any(f"({m})" in t for t in titles) for m in mentors)
-    assert len(ws.row_breaks.brk) == len(mentors) - 1
+    breaks = [b.id for b in ws.row_breaks.brk]  # row id + 1 starts a page
+    assert len(breaks) < len(mentors) - 1 or len(mentors) <= 2
+    assert all(str(rows[b][0]).startswith("CCB ") for b in breaks)
     dates = [r[1] for r in ws.iter_rows(values_only=True) if isinstance(r[1], dt.datetime)]
     assert len(dates) == len(data["visits"])
 

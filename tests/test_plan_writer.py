@@ -30,7 +30,8 @@ from matcher.plan import Plan, Visit
 from matcher.solve import solve
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "roster.xlsx"
-CORE = ("summary", "assignments", "unassigned", "mentors", "jobs", "training", "report",
+CORE = ("summary", "assignments", "assignments_print", "unassigned", "mentors", "jobs",
+        "training", "report",
         "gaps", "warnings")
 
 
@@ -359,7 +360,9 @@ def test_csv_has_bom_and_keeps_vietnamese(case, tmp_path):
     """Each sheet becomes a UTF-8-with-BOM CSV whose Vietnamese text survives."""
     r, plan = case
     paths = write_plan_csv(plan, r, tmp_path / "csv")
-    assert len(paths) == len(load_workbook(_written(plan, r, tmp_path)).sheetnames)
+    # every sheet but the Assignments' print view (the same rows as the Assignments)
+    names = load_workbook(_written(plan, r, tmp_path)).sheetnames
+    assert len(paths) == len(names) - 1 and "Bản in phân công" in names
     for p in paths:
         assert p.read_bytes().startswith(b"\xef\xbb\xbf")
     text = (tmp_path / "csv" / "Phân công.csv").read_text(encoding="utf-8-sig")
@@ -416,6 +419,11 @@ def test_print_setup_and_formats(case, tmp_path):
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape"
         assert str(ws.page_setup.paperSize) == "9"
+        assert "&P" in ws.oddFooter.right.text and "&P" not in (ws.oddHeader.right.text or "")
+        if ws.title == "Assignments (print)":  # at a scale, not fit to width
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage
+            assert int(ws.page_setup.scale) >= 70 and ws.print_title_rows == "$1:$1"
+            continue
         # fit to one page wide (1 is the OOXML default when the attribute is absent),
         # as many pages tall as needed (0)
         assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
@@ -502,24 +510,58 @@ def test_mentor_schedule_sheet_lists_every_visit_once(case, tmp_path, lang):
     assert weeks and all(w.startswith(word + " ") for w in weeks)
 
 
-def test_mentor_schedule_page_break_before_each_block(case, tmp_path):
-    """A manual page break before every mentor's block but the first, so each mentor
-    prints on their own pages."""
+def _blocks_and_pages(ws, mentors):
+    """The first row of each mentor's block, the rows that start a printed page, the row
+    heights as written, and the room on a page (all 1-based rows)."""
+    from matcher.io.print_sheets import page_room
+
+    rows = _sheet_rows(ws)
+    titles = [i + 1 for i, row in enumerate(rows)
+              if row[0] and any(f"({m}) · " in str(row[0]) for m in mentors)]
+    starts = [b.id + 1 for b in ws.row_breaks.brk]  # a break with id n ends the page at n
+    heights = {n: ws.row_dimensions[n].height or 15.0 for n in range(1, len(rows) + 1)}
+    widths = [ws.column_dimensions[c].width - 5 / 7 for c in "ABCDEFGHIJ"]  # less padding
+    return titles, starts, heights, page_room(widths)
+
+
+def test_mentor_schedule_blocks_share_pages_where_they_fit(case, tmp_path):
+    """Several mentors' blocks to a printed page: a manual page break only before a block
+    title, and only where that block would not fit in what is left of the page; every
+    block that fits a page is on one page."""
     r, plan = case
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, r, path, lang="en")
     ws = load_workbook(path)["Mentor schedules"]
-    rows = _sheet_rows(ws)
     mentors = {v.mentor_id for v in plan.visits}
     assert len(mentors) > 1
-    breaks = [b.id for b in ws.row_breaks.brk]
-    assert len(breaks) == len(mentors) - 1
+    titles, starts, heights, room = _blocks_and_pages(ws, mentors)
+    assert titles[0] == 1 and set(starts) <= set(titles[1:])
     assert all(b.man for b in ws.row_breaks.brk)
-    # a break with id n ends the page after row n: the next row is a block title
-    title_rows = [i + 1 for i, row in enumerate(rows)
-                  if row[0] and any(f"({m}) · " in str(row[0]) for m in mentors)]
-    assert title_rows[0] == 1 and [n + 1 for n in breaks] == title_rows[1:]
-    assert ws.cell(row=title_rows[1], column=1).font.b
+    assert len(starts) < len(titles) - 1 or len(titles) == 2  # fewer pages than mentors
+    ends = [*titles[1:], max(heights) + 1]
+    pages = [1, *starts, max(heights) + 1]
+    for a, b in zip(pages, pages[1:]):  # each page's rows fit it
+        assert sum(heights[n] for n in range(a, b)) <= room, (a, b)
+    for s in starts:  # and the block that starts a page would not fit on the one before
+        before = max(p for p in pages if p < s)
+        block_end = ends[titles.index(s)]
+        assert sum(heights[n] for n in range(before, block_end)) > room
+    assert ws.cell(row=titles[1], column=1).font.b
+
+
+def test_sample_mentor_schedule_prints_several_mentors_a_page(tmp_path):
+    """The sample: 101 mentors with visits, each block on one page, about four a page."""
+    r = _read_sample()
+    plan = solve(r)
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, r, path, lang="vi")
+    ws = load_workbook(path)["Lịch thăm theo CCB"]
+    mentors = {v.mentor_id for v in plan.visits}
+    titles, starts, heights, room = _blocks_and_pages(ws, mentors)
+    assert len(titles) == len(mentors) > 50
+    assert set(starts) <= set(titles) and len(starts) + 1 <= len(titles) // 3
+    pages = [1, *starts, max(heights) + 1]
+    assert all(sum(heights[n] for n in range(a, b)) <= room for a, b in zip(pages, pages[1:]))
 
 
 def test_mentor_schedule_shows_returnee_phone_and_address(tmp_path):

@@ -1,7 +1,8 @@
 """The plan as tables (sheet models): one table per sheet of SPEC section 7 — Summary,
-Assignments, Unassigned, Mentors, Jobs, Training, Schedule, Capacity gaps, Input warnings,
-Changes, and one printable table per ward — with typed columns, before any file format.
-The xlsx layout and the CSV export (:mod:`matcher.io.plan_writer`) read them."""
+Assignments (and its print view, :mod:`matcher.io.print_sheets`), Unassigned, Mentors,
+Jobs, Training, Schedule, Capacity gaps, Input warnings, Changes, and one printable table
+per ward — with typed columns, before any file format. The xlsx layout and the CSV export
+(:mod:`matcher.io.plan_writer`) read them."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from matcher.availability import SLOT_HOURS
 from matcher.domain import SETTINGS_BY_NAME, Roster
 from matcher.io.loan_sheets import loan_tables
 from matcher.io.plan_text import LANGS, TEXT, _t, _word, _yes
+from matcher.io.print_sheets import assignments_print
 from matcher.io.review_sheets import review_tables
 from matcher.io.sheet_model import (
     _SHEET_NAME_BAD,
@@ -115,10 +117,6 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
         if name == "plan_date" and isinstance(value, str):
             value = _iso_date(value)
         row(name, value, None, None, meaning)
-    if plan.sources:
-        section("sum:sources")
-        for src in plan.sources:
-            row(src.get("name"), src.get("sha256"))
     if plan.changes:
         section("sum:changes")
         for k, v in plan.changes.items():
@@ -132,6 +130,11 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
                 row(_word("", k, lang), v)
         if isinstance(plan.changes.get("list"), list):
             row(_t("sheet:changes", lang), len(plan.changes["list"]))
+    if plan.sources:  # last, and not printed: checksums are for audit, not for paper
+        t.print_rows = len(t.rows)
+        section("sum:sources")
+        for src in plan.sources:
+            row(src.get("name"), src.get("sha256"))
     return t
 
 
@@ -296,8 +299,10 @@ MENTOR_SCHEDULE_COLS = (
 def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
     """The printable per-mentor schedule: for each mentor with visits (by ward, then id) a
     title row, a summary row, a header row and the visits week by week (weeks counted from
-    the plan date; the week label on the first visit of each week); a page break before
-    every block but the first, a blank row after each."""
+    the plan date; the week label on the first visit of each week); the title row is tall,
+    its text at the bottom, which parts the blocks. Each block is kept on one printed
+    page: several share a page, and a page break goes before a block only where it would
+    not fit (``t.keep``, laid out by the writer with its row heights)."""
     t = _table("mentor_schedules", lang, MENTOR_SCHEDULE_COLS)
     t.autofilter = False
     t.header = False
@@ -316,12 +321,10 @@ def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
     for a in plan.assignments:
         if a.mentor_id is not None:
             assigned[a.mentor_id].append(a.returnee_id)
-    for k, mid in enumerate(sorted(by_mentor, key=order)):
+    for mid in sorted(by_mentor, key=order):
         visits = by_mentor[mid]
         m = look.mentors.get(mid)
-        if k:
-            t.rows.append([None] * ncols)
-            t.breaks.add(len(t.rows))
+        block = len(t.rows)
         t.title_rows.add(len(t.rows))
         t.bold_rows.add(len(t.rows))
         t.rows.append([_t("word:mentor_block", lang).format(
@@ -361,6 +364,7 @@ def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
                            r.full_name if r else None, v.returnee_id,
                            place or (_ward(r, lang) if r else None),
                            _extra_text(r, _PHONE_KEYS), _word("", v.kind, lang), None])
+        t.keep.append((block, len(t.rows)))
     return t
 
 
@@ -506,6 +510,7 @@ def _tables(plan: Plan, roster: Roster, lang: str) -> list[_Table]:
     tables = [
         _summary(plan, roster, lang),
         _assignments(assignments, look, lang),
+        assignments_print(assignments, look, lang),
         _unassigned(plan, look, lang),
         _mentors(assignments, roster, look, lang),
         _openings(assignments, roster.jobs, lang, "jobs"),

@@ -9,8 +9,14 @@ could not be placed with its reason, and "Mentor schedules" is the printable sch
 to hand to each veteran: one block per mentor with visits (name, id, phone and ward as
 the block title, then the visits week by week with date, weekday, time of day, mentee
 name, id, address or ward and phone, first or follow-up, and an empty notes column),
-each block starting on a new printed page (a manual page break before every block but
-the first).
+as many blocks to a printed page as fit (a page break only before a block that would
+not fit in what is left of its page). The Assignments sheet is followed by its print view
+(:mod:`matcher.io.print_sheets`), which prints at the scale its columns allow.
+
+On paper: Times New Roman 11 (the font of the documents to sign, Decree 30/2020; 11 pt
+in a table); landscape A4; the page header names the plan date and the sheet, the footer
+the input file and the page ("Trang X/Y", once); no checksums (the SHA-256 of the inputs
+stays in the Summary sheet, outside its print area).
 
 Safety: every text cell is written as a string cell (never a formula), and text a
 spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
@@ -34,9 +40,11 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+from matcher import catalog
 from matcher.domain import Roster
 from matcher.io.plan_sheets import _tables
 from matcher.io.plan_text import _t
+from matcher.io.print_sheets import keep_breaks, page_room, print_scale
 from matcher.io.sheet_model import (
     _FILE_NAME_BAD,
     _V,
@@ -57,10 +65,11 @@ from matcher.io.sheet_model import (
 from matcher.io.xlsx import Style, Workbook
 from matcher.plan import Plan
 
-TITLE_POINTS = 20.0  # row height of a block title
+TITLE_POINTS = 30.0  # row height of a block title (13 pt at the bottom: space above it)
 BOXED_POINTS = 20.0  # least height of a bordered row (room to write on the printout)
 HEADER_FILL = "#DDE4EE"
 BORDER_COLOR = "#808080"
+FONT = "Times New Roman"  # as the documents to sign (matcher.io.docx_format); 11 pt
 
 
 def _display_len(value: Any, col: _Col) -> int:
@@ -107,8 +116,6 @@ def _widths(t: _Table) -> list[float]:
     return out
 
 
-# Calibri 11 fits about 1.15 average characters of Vietnamese text per width unit (the
-# unit is one digit); estimating a little low means a row is at worst a line too tall.
 MAX_ROW_POINTS = 409.0  # Excel's largest row height
 
 
@@ -219,19 +226,24 @@ def _write_sheet(wb: Workbook, formats: _Formats, t: _Table, plan: Plan, lang: s
         ws.autofilter = (0, 0, max(1, len(t.rows)), len(t.cols) - 1)
     ws.landscape = True
     ws.paper = PAPER_A4
-    ws.fit_width = 1
+    if t.fit:
+        ws.fit_width = 1
+    else:
+        ws.scale = print_scale(widths)
+    if t.print_rows is not None:
+        ws.print_area = (0, 0, max(0, t.print_rows + first - 1), len(t.cols) - 1)
     ws.print_gridlines = t.header  # print the grid of tables, not of forms
     ws.margins = (0.4, 0.4, 0.6, 0.6)
     ws.header_margin = 0.25
-    date_text = plan.plan_date.strftime("%d/%m/%Y")
-    ws.header = (f"&L{_hf_text(_t('word:plan_of', lang).format(date=date_text))}"
-                 f'&C&"-,Bold"{_hf_text(t.label)}&R{_t("word:page", lang)}')
+    date_text = catalog.date(plan.plan_date, lang)  # 06/12/2026; Dec 6, 2026
+    ws.header = (f"&L{_hf_text(catalog.text('word:plan_of', lang, date=date_text))}"
+                 f'&C&"-,Bold"{_hf_text(t.label)}')
+    # the page number once, in the footer; the input file by name (its checksum is in
+    # the Summary sheet, not on paper)
     src = plan.sources[0] if plan.sources else None
-    footer = ""
-    if src:
-        footer += "&L" + _hf_text(f"{src.get('name')} · SHA-256 "
-                                  f"{str(src.get('sha256'))[:12]}…")
-    ws.footer = footer + "&R" + _hf_text(date_text) + " · " + _t("word:page", lang)
+    footer = "&L" + _hf_text(str(src.get("name"))) if src and src.get("name") else ""
+    ws.footer = footer + "&R" + _t("word:page", lang)
+    heights: list[float] = []  # of t.rows, for the blocks kept on a page
     if t.header:
         ws.row(0, _header_cells(formats, t.headers),
                _height(t.headers, t.cols, widths, wrap_all=True))
@@ -245,8 +257,9 @@ def _write_sheet(wb: Workbook, formats: _Formats, t: _Table, plan: Plan, lang: s
         if n in t.breaks and r > 0:
             breaks.append(r)  # a new page from this row
         if n in t.header_rows:
-            ws.row(r, _header_cells(formats, row, boxed=n in t.boxed_rows),
-                   _height(row, cols, widths, wrap_all=True))
+            height = _height(row, cols, widths, wrap_all=True)
+            heights.append(height or LINE_POINTS)
+            ws.row(r, _header_cells(formats, row, boxed=n in t.boxed_rows), height)
             continue
         title = n in t.title_rows
         box = n in t.boxed_rows
@@ -255,6 +268,7 @@ def _write_sheet(wb: Workbook, formats: _Formats, t: _Table, plan: Plan, lang: s
             height = max(height or 0, TITLE_POINTS)
         elif box:
             height = max(height or 0, BOXED_POINTS)
+        heights.append(height or LINE_POINTS)
         bold = n in t.bold_rows
         tall = height is not None and not title
         key = (bold, tall, title, box)
@@ -283,6 +297,12 @@ def _write_sheet(wb: Workbook, formats: _Formats, t: _Table, plan: Plan, lang: s
                 if cell is not None:
                     cells.append(cell)
         ws.row(r, cells, height)
+    if t.keep:
+        room = page_room(widths) - (  # less the header row repeated on every page
+            (_height(t.headers, t.cols, widths, wrap_all=True) or LINE_POINTS) if t.header
+            else 0.0)
+        breaks += [n + first for n in keep_breaks(heights, t.keep, room) if n + first > 0]
+        breaks = sorted(set(breaks))
     ws.page_breaks = breaks[:MAX_PAGE_BREAKS]
 
 
@@ -294,7 +314,7 @@ def write_plan_workbook(plan: Plan, roster: Roster, path: str | Path, *,
                         lang: str = "vi") -> None:
     """Write the plan workbook (SPEC section 7) to ``path`` in ``lang`` ("vi" or "en")."""
     tables = _tables(plan, roster, lang)
-    wb = Workbook()
+    wb = Workbook(font=FONT)
     formats = _Formats(wb)
     for t in tables:
         _write_sheet(wb, formats, t, plan, lang)
@@ -329,6 +349,8 @@ def write_plan_csv(plan: Plan, roster: Roster, directory: str | Path, *,
     paths = []
     used: set[str] = set()
     for t in tables:
+        if t.print_only:  # a printed view of another sheet's rows
+            continue
         stem = _FILE_NAME_BAD.sub("_", t.title).strip(" .") or "sheet"
         name = stem
         n = 1

@@ -50,6 +50,12 @@ class _Table:
     header_rows: set[int] = field(default_factory=set)  # rows styled as column headers
     breaks: set[int] = field(default_factory=set)  # a printed page starts at these rows
     boxed_rows: set[int] = field(default_factory=set)  # bordered rows, printed to write on
+    # runs of rows [start, end) printed on one page where they fit: a page break goes
+    # before a run only when the run would not fit in what is left of the page
+    keep: list[tuple[int, int]] = field(default_factory=list)
+    fit: bool = True  # print fit to the page's width; False: at a scale from the widths
+    print_rows: int | None = None  # only rows before this one are printed (the print area)
+    print_only: bool = False  # a printed view of another sheet (no CSV of its own)
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,10 @@ def _clean_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
-CHARS_PER_WIDTH = 1.15
+# Times New Roman 11 (the workbook's font) fits about one average character of Vietnamese
+# text per width unit (the unit is one digit) as LibreOffice prints it (Calibri fitted
+# about 1.15); estimating a little low means a row is at worst a line too tall
+CHARS_PER_WIDTH = 1.0
 LINE_POINTS = 15.0  # row height of one line of 11 pt text
 
 

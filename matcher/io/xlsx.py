@@ -2,9 +2,9 @@
 
 It writes only what the plan workbook uses: text, number, boolean and date cells with a
 handful of cell styles, column widths, row heights, a frozen header row, an autofilter,
-print titles, page setup (paper, orientation, fit to width), print gridlines, margins,
-header and footer, and manual page breaks. Text is always a shared-string cell: nothing
-written here is ever a formula.
+print titles, a print area, page setup (paper, orientation, fit to width or a scale),
+print gridlines, margins, header and footer, and manual page breaks. Text is always a
+shared-string cell: nothing written here is ever a formula.
 
 Why not a general library: a city plan has about 85,000 cells, and a general writer
 spends some 15 microseconds per cell on checks and per-cell objects; here each row is
@@ -121,10 +121,14 @@ class _Styles:
                     for code, i in self.nums.items()]
             out.append("</numFmts>")
         out.append(f'<fonts count="{len(self.fonts)}">')
+        # the theme's minor font (scheme) is Calibri: another font is named without it,
+        # and a serif font as family 1 (roman)
+        family = "1" if "Times" in self.font or "Serif" in self.font else "2"
+        scheme = '<scheme val="minor"/>' if self.font == "Calibri" else ""
         for bold, size in self.fonts:
             out.append(f'<font>{"<b/>" if bold else ""}<sz val="{size:g}"/>'
-                       f'<name val="{_attr(self.font)}"/><family val="2"/>'
-                       f'<scheme val="minor"/></font>')
+                       f'<name val="{_attr(self.font)}"/><family val="{family}"/>'
+                       f'{scheme}</font>')
         out.append(f'</fonts><fills count="{len(self.fills)}">')
         for fill in self.fills:
             if fill is None:
@@ -201,6 +205,8 @@ class Sheet:
     landscape: bool = False
     paper: int | None = None
     fit_width: int | None = None  # fit to this many pages wide (height free)
+    scale: int | None = None  # print at this percentage (when not fitting to width)
+    print_area: tuple[int, int, int, int] | None = None  # first row, first col, last row, last col
     print_gridlines: bool = False
     margins: tuple[float, float, float, float] = (0.7, 0.7, 0.75, 0.75)  # left right top bottom
     header: str = ""
@@ -310,6 +316,8 @@ class Sheet:
             if self.fit_width != 1:
                 setup.append(f'fitToWidth="{self.fit_width}"')
             setup.append('fitToHeight="0"')
+        elif self.scale is not None:
+            setup.append(f'scale="{self.scale}"')
         setup.append(f'orientation="{"landscape" if self.landscape else "portrait"}"')
         out.append(f'<pageSetup {" ".join(setup)}/>')
         if self.header or self.footer:
@@ -378,6 +386,11 @@ class Workbook:
                 r1, c1, r2, c2 = s.autofilter
                 names.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" '
                              f'hidden="1">{q}!${col_letter(c1)}${r1 + 1}:'
+                             f'${col_letter(c2)}${r2 + 1}</definedName>')
+            if s.print_area:
+                r1, c1, r2, c2 = s.print_area
+                names.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{i}">'
+                             f'{q}!${col_letter(c1)}${r1 + 1}:'
                              f'${col_letter(c2)}${r2 + 1}</definedName>')
             if s.repeat_rows:
                 names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
