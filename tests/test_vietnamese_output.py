@@ -82,7 +82,7 @@ RETIRED = [r"\bcận\b", r"lời giải", r"khả thi", r"chứng nhận", r"t�
 # not words: ids of people, places and pools; file names and paths; hashes; urls
 NOT_WORDS = re.compile(
     r"\b[A-Z]{1,3}\d+\b"  # R00001, M001, J0005, T03, L001, P1
-    r"|(?:[\w.-]*/)+[\w.-]*"  # paths
+    r"|(?<![\w/])(?:[A-Za-z]:|\.{1,2})?[/\\][^\s:]*"  # absolute and ./ paths (to the end)
     r"|[^\s/]+\.(?:xlsx|xlsm|xls|csv|json|zip|ics|docx|ods|md)\b"  # file names
     r"|\b[0-9a-f]{12,}\b"  # SHA-256 and other hashes
     r"|https?://\S+"
@@ -250,9 +250,9 @@ def texts(outputs, json_strings=_json_texts) -> list[tuple[str, str, str]]:
     """(file, place, text) of everything the Vietnamese run wrote or printed."""
     out, printed = outputs
     found: list[tuple[str, str, str]] = []
-    for name, text in printed.items():
-        found += [(name, f"line {i}", line) for i, line in enumerate(text.splitlines(), 1)
-                  if line.strip()]
+    for name, text in printed.items():  # the output folder is the test's, not a word
+        found += [(name, f"line {i}", line.replace(str(out), "…"))
+                  for i, line in enumerate(text.splitlines(), 1) if line.strip()]
     found += list(_cell_texts(out / "kế hoạch.xlsx"))
     found += list(json_strings(out / "kế hoạch.json"))
     found += list(_csv_texts(out / "csv"))
@@ -294,6 +294,8 @@ def test_the_word_check_catches_what_it_should():
     assert offending("R00012 ghép với M001 (kế hoạch.xlsx, a3f9c2e1d4b5a6f7)") == []
     assert offending("Thăm lần đầu; thăm định kỳ; Đồng Tiến; ngày 01/12/2026") == []
     assert offending("Cận trên 5") == [r"\bcận\b"]
+    assert offending("lần thăm first/follow-up; Phường/Xã") == ["first", "follow-up"]
+    assert offending(r"Đã ghi /tmp/the_plan/kế_hoạch.xlsx và C:\Users\the\plan.json") == []
 
 
 def test_no_english_or_codes_in_vietnamese_output(written):
