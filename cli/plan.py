@@ -46,7 +46,7 @@ def _args(p: argparse.ArgumentParser) -> None:
                         "(e.g. tcp://10.0.0.5:8786); default: the local cores")
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="solver time limit per stage in seconds")
-    add_lang(p, "messages, workbook and documents")
+    add_lang(p, "messages, workbook, CSV and calendars (the documents to sign are Vietnamese)")
     p.add_argument("--details", action="store_true",
                    help="also print the best value each objective could reach")
     p.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
