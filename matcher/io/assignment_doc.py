@@ -151,54 +151,38 @@ def default_template_bytes() -> bytes:
     return build_default_template()
 
 
-def build_default_template() -> bytes:
-    """The default Giấy phân công as .docx bytes, with placeholders."""
+def build_default_template(lang: str = "vi") -> bytes:
+    """The default Giấy phân công as .docx bytes, with placeholders; its words are the
+    catalogue's ``doc.assign.*`` (Vietnamese: the paper a ward committee signs)."""
+
+    def t(key: str) -> str:
+        return catalog.text("doc." + key, lang)
+
     doc = new_document()
     heading_block(doc, ["{{co_quan_cap_tren}}", "{{don_vi_ban_hanh}}"],
-                  (catalog.text("doc.motto.country", "vi"),
-                   catalog.text("doc.motto.words", "vi")),
-                  "{{dia_danh}}, ngày {{ngay}} tháng {{thang}} năm {{nam}}",
-                  number_line="Số: ……………", upper=False)
-    para(doc, "GIẤY PHÂN CÔNG", bold=True, align="center", space_before=14)
-    para(doc, "Người giúp đỡ người chấp hành xong án phạt tù", bold=True, align="center")
+                  (t("motto.country"), t("motto.words")), t("assign.date_line"),
+                  number_line=t("assign.number"), upper=False)
+    para(doc, t("assign.title"), bold=True, align="center", space_before=14)
+    para(doc, t("assign.subtitle"), bold=True, align="center")
     short_rule(doc, 45, 165)
     body = {"align": "justify", "indent_first_mm": 10, "space_after": 3}
-    para(doc, "Căn cứ Nghị định số 49/2020/NĐ-CP ngày 17 tháng 4 năm 2020 của Chính phủ "
-              "quy định chi tiết thi hành Luật Thi hành án hình sự về tái hòa nhập cộng "
-              "đồng;", italic=True, space_before=6, **body)
-    para(doc, "Căn cứ kế hoạch giúp đỡ người chấp hành xong án phạt tù trở về "
-              "{{phuong_xa}} lập ngày {{ngay_ke_hoach}},", italic=True, **body)
-    para(doc, "PHÂN CÔNG:", bold=True, align="center", space_before=3, space_after=3)
-    para(doc, "{{danh_xung_ccb}} {{ho_ten_ccb}}, sinh năm {{nam_sinh_ccb}}, cựu chiến binh, "
-              "điện thoại: {{dien_thoai_ccb}}, nơi ở: {{dia_chi_ccb}};", **body)
-    para(doc, "trực tiếp giúp đỡ {{danh_xung}} {{ho_ten_nguoi_duoc_giup}}, sinh năm "
-              "{{nam_sinh}}, nơi cư trú: {{dia_chi}}, chấp hành xong án phạt tù ngày "
-              "{{ngay_chap_hanh_xong}}.", **body)
-    para(doc, "Nhiệm vụ của người giúp đỡ:", bold=True, space_before=3, **body)
-    duties = [
-        "1. Gặp gỡ, thăm hỏi, động viên người được giúp đỡ ổn định tư tưởng, chấp hành "
-        "pháp luật, hòa nhập với gia đình và cộng đồng. Thăm lần đầu {{lan_tham_dau}}, "
-        "sau đó {{chu_ky_tham}}.",
-        "2. Giúp đỡ tìm việc làm, học nghề, vay vốn để ổn định cuộc sống. Việc làm, học "
-        "nghề đã giới thiệu: {{viec_lam}}.",
-        "3. Phối hợp với gia đình, công an và các đoàn thể ở địa phương trong việc giúp "
-        "đỡ, quản lý người được giúp đỡ.",
-        "4. Kịp thời báo cáo Ban Chỉ đạo khi người được giúp đỡ gặp khó khăn, thay đổi nơi "
-        "ở hoặc có biểu hiện vi phạm pháp luật; báo cáo kết quả giúp đỡ theo định kỳ.",
-    ]
-    for duty in duties:
-        para(doc, duty, **body)
-    para(doc, "Giấy phân công có hiệu lực kể từ ngày ký. {{danh_xung_ccb}} {{ho_ten_ccb}} "
-              "và {{danh_xung}} {{ho_ten_nguoi_duoc_giup}} có trách nhiệm thực hiện Giấy "
-              "phân công này./.", **body)
+    para(doc, t("assign.basis_decree"), italic=True, space_before=6, **body)
+    para(doc, t("assign.basis_plan"), italic=True, **body)
+    para(doc, t("assign.assigns"), bold=True, align="center", space_before=3, space_after=3)
+    para(doc, t("assign.mentor"), **body)
+    para(doc, t("assign.returnee"), **body)
+    para(doc, t("assign.duties"), bold=True, space_before=3, **body)
+    for duty in ("duty1", "duty2", "duty3", "duty4"):
+        para(doc, t("assign." + duty), **body)
+    para(doc, t("assign.effect"), **body)
     signature_block(doc, [
-        ("small-bi", "Nơi nhận:"),
-        ("small", "- {{danh_xung_ccb}} {{ho_ten_ccb}};"),
-        ("small", "- {{danh_xung}} {{ho_ten_nguoi_duoc_giup}};"),
-        ("small", "- Lưu: Ban Chỉ đạo."),
+        ("small-bi", t("assign.recipients")),
+        ("small", t("assign.to_mentor")),
+        ("small", t("assign.to_returnee")),
+        ("small", t("assign.filed")),
     ], [
-        ("b", "TM. BAN CHỈ ĐẠO"),
-        ("b", "TRƯỞNG BAN"),
-        ("i", "(Ký tên, đóng dấu)"),
+        ("b", t("on_behalf")),
+        ("b", t("head")),
+        ("i", t("sign_seal")),
     ], space_before=6)
     return to_bytes(doc)
