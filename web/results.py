@@ -67,13 +67,17 @@ def summarize(plan: Plan | dict[str, Any], *, seconds: float | None = None) -> d
     }
 
 
+def in_lang(english: Any, vietnamese: Any, lang: str) -> Any:
+    """What the library wrote in both languages (a reason, a suggestion, a list of
+    warnings), in ``lang``: the English where there is no Vietnamese."""
+    return vietnamese if lang == "vi" and vietnamese else english
+
+
 def field_text(obj: dict[str, Any], key: str, lang: str) -> Any:
     """``obj[key]`` in ``lang`` for the plan's parts that stay plain dicts (the change
     list, unscheduled visits, alternatives): the library writes English under ``key`` and,
     where it has one, the Vietnamese twin under ``key + "_vi"``."""
-    if lang == "vi" and obj.get(key + "_vi"):
-        return obj[key + "_vi"]
-    return obj.get(key)
+    return in_lang(obj.get(key), obj.get(key + "_vi"), lang)
 
 
 def pick(value: Any, lang: str) -> str:
@@ -228,7 +232,7 @@ def _add_loans(res: Result, plan: Plan, directory: Path, lang: str) -> None:
             "amount": millions(d.amount, lang) if d.amount else "",
             "status": d.status,
             "status_text": _("loan." + d.status, lang=lang, default=d.status),
-            "reason": (d.reason_vi or d.reason) if lang == "vi" else d.reason,
+            "reason": in_lang(d.reason, d.reason_vi, lang),
         })
     for e in plan.employer_loans:
         res.employers.append({"employer": e.employer, "workers": number(e.workers, lang),
@@ -239,16 +243,17 @@ def _add_gaps(res: Result, plan: Plan, lang: str) -> None:
     """The capacity gaps as table rows, in the page's language."""
     res.gap_columns = list(GAP_COLUMNS) if plan.capacity_gaps else []
     for g in plan.capacity_gaps:
+        suggestion_vi = g.suggestion_vi
+        if not suggestion_vi and g.more_needed > 0:
+            # a plan whose suggestion is in English only: say it from the numbers
+            suggestion_vi = _("gap.suggest." + g.kind, lang="vi", default=g.suggestion,
+                              n=g.more_needed, ward=g.ward)
         row = {"ward": g.ward,
                "kind": _("missing." + g.kind, lang=lang, default=g.kind),
                "uncovered": number(g.uncovered, lang),
                "uncovered_female": number(g.uncovered_female, lang),
                "more_needed": number(g.more_needed, lang),
-               "suggestion": (g.suggestion_vi or g.suggestion) if lang == "vi" else g.suggestion}
-        if lang == "vi" and g.more_needed > 0 and not g.suggestion_vi:
-            # the library words its suggestion in English only; say it from the numbers
-            row["suggestion"] = _("gap.suggest." + g.kind, lang="vi", default=g.suggestion,
-                                  n=g.more_needed, ward=g.ward)
+               "suggestion": in_lang(g.suggestion, suggestion_vi, lang)}
         res.gaps.append({c: row[c] for c in res.gap_columns})
 
 

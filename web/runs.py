@@ -396,7 +396,18 @@ def alternatives(run_id: int, row: int):
     except Exception as exc:  # noqa: BLE001 - the page shows a message instead
         service.log_failure(f"alternatives of run {run_id}", exc)
         return jsonify({"returnee_id": returnee_id, "error": _("alt.unavailable")}), 503
-    return jsonify({"returnee_id": returnee_id, "alternatives": found})
+    lang = current_lang()
+    shown = [{k: _shown_number(k, v, lang) for k, v in alt.items()} for alt in found]
+    return jsonify({"returnee_id": returnee_id, "alternatives": shown})
+
+
+def _shown_number(key: str, value, lang: str):
+    """A number of the alternatives panel as the page writes it (2,4 km; a difference
+    with its sign: +1,7); other values as they are."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    text = catalog.number(value, lang)
+    return "+" + text if key.endswith("_diff") and value > 0 else text
 
 
 @bp.get("/runs/<int:run_id>/download/<kind>")

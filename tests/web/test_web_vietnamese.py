@@ -206,6 +206,9 @@ def test_vietnamese_pages_have_no_english_and_keep_accents(planned):
                        for name, text in shown.items()
                        for m in re.finditer(r"\d\.\d\s?%|\d\.\d km|\d,\d{3}\b", text)]
     assert not english_numbers, english_numbers
+    alternatives = coord.get(f"/runs/{run_id}/alternatives/0").get_json()["alternatives"]
+    assert alternatives and all(not re.fullmatch(r"[-+]?\d+\.\d+", str(v))
+                                for alt in alternatives for v in alt.values())
     everything = " ".join(shown.values())
     # every name that appears keeps its accents (none appears folded)
     names = [n for n in roster_names() if fold(n) != n.casefold()]
