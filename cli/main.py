@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from cli import bench, generate, plan, template, users, validate  # noqa: F401
 from cli.base import COMMANDS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, lang_of, say
 from cli.web import start_web
+from matcher.text import Bi
 
 __all__ = ["COMMANDS", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "main"]
 
@@ -68,8 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the tool failed: say so plainly, no traceback
-        print(say("cli.failed", lang_of(args), kind=type(exc).__name__, error=exc),
-              file=sys.stderr)
+        said = exc.args[0] if exc.args else None  # a Bi speaks the asked language
+        print(say("cli.failed", lang_of(args), kind=type(exc).__name__,
+                  error=said if isinstance(said, Bi) else exc), file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -288,8 +288,9 @@ def test_a_user_template_is_used_and_a_bad_one_refused_before_writing(sample, tm
     assert not (tmp_path / "never").exists()
     not_word = tmp_path / "x.docx"
     not_word.write_text("hello")
-    with pytest.raises(DocumentTemplateError, match="not a Word"):
+    with pytest.raises(DocumentTemplateError, match="not a Word") as exc:
         write_assignment_docs(plan, roster, tmp_path / "b.zip", template=not_word)
+    assert exc.value.message("vi") == "tệp mẫu không phải tệp Word .docx"
 
 
 def test_the_issuing_unit_setting_replaces_the_default(sample, tmp_path):

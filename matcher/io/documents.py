@@ -182,15 +182,15 @@ def load_template(template: str | Path | bytes | None) -> list:
     else:
         path = Path(template)
         if not path.is_file():
-            raise DocumentTemplateError(f"template not found: {path}")
+            raise DocumentTemplateError(catalog.bi("doc.template.not_found", path=str(path)))
         data = path.read_bytes()
     parts = template_parts(data)
     unknown = template_fields(parts) - set(PLACEHOLDERS)
     if unknown:
-        raise DocumentTemplateError(
-            "the template names unknown placeholders: "
-            + ", ".join("{{" + u + "}}" for u in sorted(unknown))
-            + "; known: " + ", ".join("{{" + k + "}}" for k in PLACEHOLDERS))
+        raise DocumentTemplateError(catalog.bi(
+            "doc.template.unknown",
+            unknown=", ".join("{{" + u + "}}" for u in sorted(unknown)),
+            known=", ".join("{{" + k + "}}" for k in PLACEHOLDERS)))
     return parts
 
 

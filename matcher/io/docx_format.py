@@ -34,6 +34,8 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from matcher import catalog
+
 FONT = "Times New Roman"
 BODY_PT = 14
 TABLE_PT = 13
@@ -49,7 +51,13 @@ TEXT_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)
 
 
 class DocumentTemplateError(ValueError):
-    """The assignment template cannot be used (not a .docx, or unknown placeholders)."""
+    """The assignment template cannot be used (not a .docx, or unknown placeholders). Its
+    argument is a :class:`~matcher.text.Bi`: ``str()`` gives the English, ``.vi`` (and
+    :meth:`message`) the Vietnamese."""
+
+    def message(self, lang: str) -> str:
+        said = self.args[0] if self.args else ""
+        return getattr(said, "vi", said) if lang == "vi" else str(said)
 
 
 # ------------------------------------------------------------------------- dates
@@ -342,10 +350,9 @@ def template_parts(data: bytes) -> list[tuple[zipfile.ZipInfo, bytes]]:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = [(info, zf.read(info)) for info in zf.infolist()]
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise DocumentTemplateError("the template is not a Word .docx file") from exc
+        raise DocumentTemplateError(catalog.bi("doc.template.not_docx")) from exc
     if not any(info.filename == "word/document.xml" for info, _ in parts):
-        raise DocumentTemplateError("the template is not a Word .docx file "
-                                    "(no word/document.xml)")
+        raise DocumentTemplateError(catalog.bi("doc.template.no_document"))
     return parts
 
 
@@ -379,8 +386,7 @@ def _parse(data: bytes):
     try:
         return parse_xml(data)
     except etree.XMLSyntaxError as exc:
-        raise DocumentTemplateError("the template is not a Word .docx file "
-                                    "(a damaged part)") from exc
+        raise DocumentTemplateError(catalog.bi("doc.template.damaged")) from exc
 
 
 def _paragraphs(root) -> Iterator[Paragraph]:
