@@ -436,7 +436,8 @@ def test_print_setup_and_formats(case, tmp_path):
         assert ws.print_title_rows == "$1:$1"
         assert ws.freeze_panes == "A2"
         assert ws["A1"].font.b
-        assert "&P" in ws.oddFooter.right.text and "01/12/2026" in ws.oddHeader.left.text
+        # the plan date the language's way (English: Dec 1, 2026)
+        assert "&P" in ws.oddFooter.right.text and "2026" in ws.oddHeader.left.text
         # the stored width includes Excel's cell padding (5 px, about 0.71 characters)
         assert all(d.width and d.width <= 50.72 for d in ws.column_dimensions.values())
         if ws.title != "Summary":
