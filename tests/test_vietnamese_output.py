@@ -2,7 +2,8 @@
 
 The sample roster's full command-line run in Vietnamese (``run.py plan --lang vi`` with
 every output: the workbook, the JSON, one CSV per sheet, the calendars and the documents
-to sign, progress lines included, and ``run.py validate``) is read back whole: every cell
+to sign, progress lines included; ``run.py validate``; and planning again with 30 new
+releases from the plan workbook: its workbook and JSON) is read back whole: every cell
 of every sheet, every ``*_vi`` field of the JSON, every calendar's text, every paragraph
 and table cell of each ``.docx`` (the ward lists and the zip of assignment papers), and
 what the commands print.
@@ -123,9 +124,42 @@ def outputs(tmp_path_factory):
                               capture_output=True, text=True, cwd=ROOT, timeout=300,
                               check=False, encoding="utf-8")
     assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
+    # planning again with 30 new releases, from the plan workbook just written
+    releases = _new_releases(out / "người mới về.xlsx")
+    rerun = subprocess.run([sys.executable, str(ROOT / "run.py"), "plan", str(SAMPLE),
+                            str(releases), "--previous", str(out / "kế hoạch.xlsx"),
+                            "--out", str(out / "lập lại.xlsx"),
+                            "--json", str(out / "lập lại.json")],
+                           capture_output=True, text=True, cwd=ROOT, timeout=600,
+                           check=False, encoding="utf-8")
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
     printed = {"plan (stdout)": plan.stdout, "plan (stderr: progress)": plan.stderr,
-               "validate (stdout)": validate.stdout, "validate (stderr)": validate.stderr}
+               "validate (stdout)": validate.stdout, "validate (stderr)": validate.stderr,
+               "plan again (stdout)": rerun.stdout, "plan again (stderr)": rerun.stderr}
     return out, printed
+
+
+def _new_releases(path: Path) -> Path:
+    """A file of 30 new returnees (their Returnees sheet only, Vietnamese headers)."""
+    import dataclasses
+
+    from openpyxl import load_workbook
+
+    from matcher.generate import generate_roster
+    from matcher.io.reader import read_roster
+    from matcher.io.roster_writer import write_roster
+
+    base = read_roster(SAMPLE)
+    donor = generate_roster("city", 5)
+    new = tuple(dataclasses.replace(r, id=f"N{i:03d}", group=None)
+                for i, r in enumerate(donor.returnees[:30]))
+    write_roster(dataclasses.replace(base, returnees=new, mentors=(), jobs=(), trainings=(),
+                                     pairs=()), path, lang="vi")
+    wb = load_workbook(path)
+    for name in wb.sheetnames[1:]:
+        del wb[name]
+    wb.save(path)
+    return path
 
 
 def _cell_texts(path: Path) -> Iterator[tuple[str, str, str]]:
@@ -258,6 +292,8 @@ def texts(outputs, json_strings=_json_texts) -> list[tuple[str, str, str]]:
     found += list(_csv_texts(out / "csv"))
     found += list(_ics_texts(out / "lịch"))
     found += list(_documents(out / "giấy tờ"))
+    found += list(_cell_texts(out / "lập lại.xlsx"))
+    found += list(json_strings(out / "lập lại.json"))
     return found
 
 
@@ -277,7 +313,7 @@ def test_the_run_writes_every_output(outputs, written):
     _, printed = outputs
     found = written
     files = {f.split("/")[0] for f, _, _ in found}
-    assert {"kế hoạch.xlsx", "kế hoạch.json", "csv", "lịch"} <= files, files
+    assert {"kế hoạch.xlsx", "kế hoạch.json", "csv", "lịch", "lập lại.xlsx"} <= files, files
     assert any(f.endswith(".docx") for f, _, _ in found)
     assert any(".zip/" in f for f, _, _ in found)
     assert printed["plan (stderr: progress)"].strip(), "the progress lines are printed"
