@@ -37,6 +37,11 @@ FAMILIES = {
 }
 
 
+# placeholders only the English shows: the solver's status word (FEASIBLE …), which the
+# glossary keeps out of Vietnamese
+ENGLISH_ONLY = {"reason.visit.not_proven": {"how"}}
+
+
 def _used_ids() -> set[str]:
     ids = set()
     for path in [*WEB.rglob("*.py"), *WEB.rglob("*.html")]:
@@ -67,7 +72,7 @@ def test_every_message_has_both_languages_with_the_same_placeholders():
         # a parameter may carry its Vietnamese wording as a sibling "<name>_vi"
         fields = [{f.removesuffix("_vi") for f in re.findall(r"\{(\w+)", entry[lang])}
                   for lang in ("vi", "en")]
-        assert fields[0] == fields[1], msgid
+        assert fields[0] | ENGLISH_ONLY.get(msgid, set()) == fields[1], msgid
 
 
 def test_audited_actions_are_all_translated():
