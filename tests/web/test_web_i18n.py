@@ -37,9 +37,9 @@ FAMILIES = {
 }
 
 
-# placeholders only the English shows: the solver's status word (FEASIBLE …), which the
-# glossary keeps out of Vietnamese
-ENGLISH_ONLY = {"reason.visit.not_proven": {"how"}}
+# placeholders only the English shows, which the glossary keeps out of Vietnamese: the
+# solver's status word (FEASIBLE …) and a rule's number (Vietnamese names the rule)
+ENGLISH_ONLY = {"reason.visit.not_proven": {"how"}, "reason.rule": {"n"}}
 
 
 def _used_ids() -> set[str]:
