@@ -17,6 +17,8 @@ import pytest
 from builders import course, job, mentor, returnee, roster
 from openpyxl import Workbook, load_workbook
 
+from matcher import catalog
+from matcher.domain import SETTINGS_BY_NAME
 from matcher.errors import WARNING, Issue, RosterError
 from matcher.io.plan_reader import plan_from_workbook, read_plan_workbook
 from matcher.io.plan_text import TEXT
@@ -216,12 +218,16 @@ def test_summary_has_tiers_settings_sources_and_changes(case, tmp_path):
     write_plan_workbook(plan, r, path, lang="en")
     rows = _sheet_rows(load_workbook(path)["Summary"])
     by_item = {row[0]: row for row in rows if row[0]}
-    for name, tier in plan.tiers.items():
-        assert by_item[name][1] == pytest.approx(tier.value)
-        assert by_item[name][3] == ("yes" if tier.optimal else "no")
-        assert by_item[name][4]
-    for name in plan.settings:
-        assert by_item[name][4], name  # every setting with its meaning
+    for name, tier in plan.tiers.items():  # each objective in words, not its code
+        item = catalog.text(f"tier.{name}", "en")
+        assert by_item[item][1] == pytest.approx(tier.value)
+        assert by_item[item][3] == ("yes" if tier.optimal else "no")
+        assert by_item[item][4]
+        assert name not in by_item
+    for name in plan.settings:  # every setting by its label, with its meaning
+        label = SETTINGS_BY_NAME[name].label("en")
+        assert by_item[label][4] == SETTINGS_BY_NAME[name].help("en"), name
+        assert name not in by_item
     assert by_item["roster.xlsx"][1] == "ab" * 32
     assert by_item["Plan date"][1].date() == plan.plan_date
     assert by_item["kept"][1] == 1

@@ -114,3 +114,63 @@ def test_problems_name_the_setting_by_its_label_never_its_code(tmp_path):
         assert code not in text, code
     bad = [i for i in exc.value.issues if i.code == "bad_setting"]
     assert any("must be one of" in i.message("en") for i in bad)
+
+
+def _codes() -> set[str]:
+    """Every setting key and every choice code a Vietnamese output must not show (single
+    letters and numbers aside: M/F, risk 1-3 are not words)."""
+    from matcher.plan import TIER_SENSE
+
+    codes = {s.name for s in SETTING_SPECS}
+    codes |= {c for cs in CHOICES.values() for c in cs if isinstance(c, str) and len(c) > 1}
+    return codes | set(TIER_SENSE)  # and the objectives' codes (M1, J4, ...)
+
+
+def test_the_vietnamese_plan_workbook_of_the_sample_shows_no_setting_key_or_code(tmp_path):
+    """Every cell of every sheet of the sample's Vietnamese plan workbook: no setting key,
+    no choice code (women_to_women, follow-up, require, ...), no objective code."""
+    import re
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from matcher.io.plan_writer import write_plan_workbook
+    from matcher.solve import solve
+
+    codes = _codes()
+    assert {"mentor_max_km", "gender_rule", "women_to_women", "same_gender", "none",
+            "follow-up", "require", "forbid", "business", "M1", "J4"} <= codes
+    roster = read_roster(Path(__file__).resolve().parents[1] / "data/sample/roster.xlsx")
+    plan = solve(roster)
+    assert plan.visits and plan.loans  # the sheets with kinds and purposes are there
+    path = tmp_path / "ke_hoach.xlsx"
+    write_plan_workbook(plan, roster, path, lang="vi")
+    wb = load_workbook(path)
+    found = []
+    cells = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cells += 1
+                    words = set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", cell.value))
+                    found += [(ws.title, cell.coordinate, w) for w in words & codes]
+    assert cells > 1000
+    assert not found, found[:20]
+
+
+def test_every_roster_choice_word_reads_back_through_the_cell_parsers():
+    """The words the template's drop-downs and the Vietnamese roster writer use (the
+    catalogue's) parse back to their codes, accented or not."""
+    from matcher import values
+
+    tables = {"gender": values.GENDER_WORDS, "offense": values.OFFENSE_WORDS,
+              "risk": values.RISK_WORDS, "specialty": values.SPECIALTY_WORDS,
+              "shift": values.SHIFT_WORDS, "schedule": values.SCHEDULE_WORDS,
+              "rule": values.RULE_WORDS, "loan_purpose": values.LOAN_PURPOSE_WORDS}
+    for kind, table in tables.items():
+        for code in CHOICES[kind]:
+            for lang in catalog.LANGS:
+                word = choice_label(kind, code, lang)
+                for typed in (word, strip_accents(word)):
+                    assert values.parse_choice(typed, table) == str(code), (kind, typed)

@@ -14,8 +14,9 @@ from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from matcher import catalog
 from matcher.availability import SLOT_HOURS
-from matcher.domain import SETTINGS_BY_NAME, Roster
+from matcher.domain import SETTINGS_BY_NAME, Roster, choice_label
 from matcher.io.loan_sheets import loan_tables
 from matcher.io.plan_text import LANGS, TEXT, _t, _word, _yes
 from matcher.io.print_sheets import assignments_print
@@ -102,9 +103,10 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
     section("sum:tiers")
     for name, tier in plan.tiers.items():
         sense = TIER_SENSE.get(name, "max")
-        meaning = f"{_t('tier.' + name, lang)} ({_t('sum:' + sense, lang)})"
-        row(name, _num(tier.value), None if tier.bound is None else _num(tier.bound),
-            _yes(tier.optimal, lang), meaning)
+        # the objective in words (its code, M1 or J4, is for the technical documents)
+        row(_t("tier." + name, lang), _num(tier.value),
+            None if tier.bound is None else _num(tier.bound), _yes(tier.optimal, lang),
+            _t("sum:" + sense, lang).capitalize())
     section("sum:solve")
     status = plan.status or ""
     row(_t("sum:status", lang), _word("", status, lang) if status else None)
@@ -113,10 +115,14 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
     section("sum:settings")
     for name, value in plan.settings.items():
         spec = SETTINGS_BY_NAME.get(name)
-        meaning = (spec.help_vi if lang == "vi" else spec.help_en) if spec else None
-        if name == "plan_date" and isinstance(value, str):
+        if spec is not None and spec.kind is dt.date and isinstance(value, str):
             value = _iso_date(value)
-        row(name, value, None, None, meaning)
+        if spec is None:  # a setting this version does not know (an older plan's)
+            row(name, value)
+            continue
+        if spec.choices and value in spec.choices:
+            value = choice_label(name, value, lang)
+        row(spec.label(lang), value, None, None, spec.help(lang))
     if plan.changes:
         section("sum:changes")
         for k, v in plan.changes.items():
@@ -327,8 +333,8 @@ def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
         block = len(t.rows)
         t.title_rows.add(len(t.rows))
         t.bold_rows.add(len(t.rows))
-        t.rows.append([_t("word:mentor_block", lang).format(
-            name=m.full_name if m else mid, id=mid,
+        t.rows.append([catalog.text(
+            "word:mentor_block", lang, name=m.full_name if m else mid, id=mid,
             phone=(m.phone if m and m.phone else _t("word:no_phone", lang)),
             ward=_ward(m, lang))] + [None] * (ncols - 1))
         mentees = list(dict.fromkeys([*assigned.get(mid, ()),
@@ -337,9 +343,12 @@ def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
                           else x for x in mentees)
         last = (visits[-1].date - plan.plan_date).days // 7 + 1
         t.bold_rows.add(len(t.rows))
-        t.rows.append([_t("word:mentor_load", lang).format(
-            mentees=len(mentees), names=names, visits=len(visits),
-            weeks=max(weeks, last))] + [None] * (ncols - 1))
+        t.rows.append([catalog.text(
+            "schedule.mentor_load", lang, names=names,
+            mentees=catalog.ntext("schedule.mentees", len(mentees), lang),
+            visits=catalog.ntext("schedule.visits", len(visits), lang),
+            weeks=catalog.ntext("schedule.weeks", max(weeks, last), lang))]
+            + [None] * (ncols - 1))
         t.header_rows.add(len(t.rows))
         t.boxed_rows.add(len(t.rows))
         t.rows.append(list(t.headers))
@@ -351,8 +360,8 @@ def _mentor_schedules(plan: Plan, look: _Lookup, lang: str) -> _Table:
             if week != week_shown:
                 start = plan.plan_date + dt.timedelta(days=7 * week)
                 end = start + dt.timedelta(days=6)
-                label = _t("word:week", lang).format(n=week + 1, start=f"{start:%d/%m}",
-                                                     end=f"{end:%d/%m}")
+                label = catalog.text("word:week", lang, n=week + 1, start=f"{start:%d/%m}",
+                                     end=f"{end:%d/%m}")
                 week_shown = week
             place = ", ".join(x for x in (_extra_text(r, _ADDRESS_KEYS),
                                           r.location.ward if r else None) if x) or None
@@ -384,12 +393,12 @@ def _gaps(plan: Plan, roster: Roster, lang: str) -> _Table:
             match = re.search(r"(\d+) of them women", g.suggestion or "")
             if match:
                 women_needed = int(match.group(1))
-            women = _t("gap:women", lang).format(n=women_needed) if women_needed else ""
-            text = _t("gap:mentor", lang).format(n=g.more_needed, ward=g.ward, cap=cap,
-                                                 women=women)
+            women = catalog.text("gap:women", lang, n=women_needed) if women_needed else ""
+            text = catalog.ntext("gap:mentor", g.more_needed, lang, ward=g.ward, cap=cap,
+                                 women=women)
         else:
             key = "gap:job" if g.kind == "job" else "gap:training"
-            text = _t(key, lang).format(n=g.more_needed or g.uncovered, ward=g.ward)
+            text = catalog.ntext(key, g.more_needed or g.uncovered, lang, ward=g.ward)
         t.rows.append([g.ward, _word("", g.kind, lang), g.uncovered, g.uncovered_female,
                        g.more_needed, text])
     return t
@@ -416,12 +425,13 @@ def _unscheduled_text(item: Any, lang: str) -> str:
     if not isinstance(item, dict):
         return str(item)
     try:
-        due = dt.date.fromisoformat(str(item.get("due"))).strftime("%d/%m/%Y")
+        due = catalog.date(dt.date.fromisoformat(str(item.get("due"))), lang)
     except ValueError:
         due = str(item.get("due"))
-    return _t("word:unscheduled", lang).format(
-        kind=_word("", item.get("kind"), lang), due=due, mentor=item.get("mentor_id"),
-        returnee=item.get("returnee_id"), reason=_unscheduled_reason(item, lang))
+    return catalog.text(
+        "word:unscheduled", lang, kind=_word("", item.get("kind"), lang), due=due,
+        mentor=item.get("mentor_id"), returnee=item.get("returnee_id"),
+        reason=_unscheduled_reason(item, lang))
 
 
 def _unscheduled_reason(item: dict, lang: str) -> str:
