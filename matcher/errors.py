@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matcher import catalog
+from matcher.text import Bi
 
 ERROR = "error"
 WARNING = "warning"
@@ -55,8 +56,8 @@ class Issue:
     def message(self, lang: str = "en") -> str:
         params = self.params
         if lang == "vi":
-            params = {k: _vi_fragments(v) if isinstance(v, str) else v
-                      for k, v in params.items()}
+            params = {k: _vi_fragments(v) if isinstance(v, str) and not isinstance(v, Bi)
+                      else v for k, v in params.items()}
         return catalog.text("error." + self.code, lang, **params)
 
     @property
