@@ -6,6 +6,7 @@ and speak English."""
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from web.auth import create_user
 from web.results import TABLES
 
 SAMPLE = PROJECT_ROOT / "data" / "sample" / "roster.xlsx"
+NEW_NAMES = ("Lê Văn Mới", "Trần Thị Mới")  # the new releases of the rerun
 
 # Words a Vietnamese page must not show (compared as whole words, case-insensitive)
 ENGLISH = {
@@ -118,10 +120,22 @@ def planned(tmp_path_factory):
     status = wait_status(app, run_id, {"done", "failed"}, timeout=300)
     log = Path(app.config["UPLOAD_FOLDER"]) / str(run_id) / "worker.log"
     assert status == "done", log.read_text(encoding="utf-8")
-    return app, coord, admin, run_id
+    # planning again with two new releases: the change report
+    new = ("Mã,Họ và tên,Giới tính,Năm sinh,Phường/Xã,Ngày chấp hành xong án,"
+           "Nhóm tội danh,Mức nguy cơ\n"
+           f"R90001,{NEW_NAMES[0]},Nam,1990,Phường Hạc Thành,01/12/2026,ma túy,3\n"
+           f"R90002,{NEW_NAMES[1]},Nữ,1995,Phường Hàm Rồng,02/12/2026,tài sản,1\n").encode()
+    rerun = run_id_from(coord.post(f"/runs/{run_id}/rerun", {
+        "mode": "additions", "files": (io.BytesIO(new), "nguoi_moi_ve.csv")},
+        content_type="multipart/form-data"))
+    coord.post(f"/runs/{rerun}/start")
+    status = wait_status(app, rerun, {"done", "failed"}, timeout=300)
+    log = Path(app.config["UPLOAD_FOLDER"]) / str(rerun) / "worker.log"
+    assert status == "done", log.read_text(encoding="utf-8")
+    return app, coord, admin, run_id, rerun
 
 
-def pages(b: Browser, run_id: int, admin: Browser) -> dict[str, str]:
+def pages(b: Browser, run_id: int, admin: Browser, rerun: int) -> dict[str, str]:
     """Every page (and JSON answer) a coordinator sees, as the text shown."""
     out: dict[str, str] = {}
 
@@ -148,6 +162,13 @@ def pages(b: Browser, run_id: int, admin: Browser) -> dict[str, str]:
     page("status", f"/runs/{run_id}/status")
     page("alternatives", f"/runs/{run_id}/alternatives/0")
     page("report", f"/runs/{run_id}/report")
+    page("rerun validation", f"/runs/{rerun}")
+    page("rerun result", f"/runs/{rerun}/result")
+    for name in ("changes", "assignments", "unassigned"):
+        page(f"rerun table {name}", f"/runs/{rerun}/table/{name}")
+    page("rerun report", f"/runs/{rerun}/report")
+    anonymous = Browser(b.client.application.test_client())
+    page("login", "/login", who=anonymous)
     page("rerun", f"/runs/{run_id}/rerun")
     page("account", "/account")
     page("404", "/runs/999999", code=404)
@@ -187,10 +208,10 @@ def set_lang(b: Browser, lang: str) -> None:
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="no bundled sample roster")
 def test_vietnamese_pages_have_no_english_and_keep_accents(planned):
-    app, coord, admin, run_id = planned
+    app, coord, admin, run_id, rerun = planned
     set_lang(coord, "vi")
     set_lang(admin, "vi")
-    shown = pages(coord, run_id, admin)
+    shown = pages(coord, run_id, admin, rerun)
     leaks = {name: offending(text) for name, text in shown.items()}
     leaks = {k: v for k, v in leaks.items() if v}
     assert not leaks, {name: [(w, context(shown[name], w)) for w in words]
@@ -211,7 +232,8 @@ def test_vietnamese_pages_have_no_english_and_keep_accents(planned):
                                 for alt in alternatives for v in alt.values())
     everything = " ".join(shown.values())
     # every name that appears keeps its accents (none appears folded)
-    names = [n for n in roster_names() if fold(n) != n.casefold()]
+    names = [n for n in [*roster_names(), *NEW_NAMES] if fold(n) != n.casefold()]
+    assert all(n in shown["rerun result"] for n in NEW_NAMES)
     assert names
     appear = [n for n in names if n in everything]
     assert appear, "no roster name on any page"
@@ -231,11 +253,11 @@ def test_vietnamese_pages_have_no_english_and_keep_accents(planned):
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="no bundled sample roster")
 def test_the_same_pages_in_english(planned):
-    app, coord, admin, run_id = planned
+    app, coord, admin, run_id, rerun = planned
     set_lang(coord, "en")
     set_lang(admin, "en")
     try:
-        shown = pages(coord, run_id, admin)
+        shown = pages(coord, run_id, admin, rerun)
         assert "Returnees" in shown["result"] or "returnees" in shown["result"]
         assert ("cannot be improved" in shown["result"]
                 or "not yet shown to be the best" in shown["result"])
