@@ -126,36 +126,48 @@ def _codes() -> set[str]:
     return codes | set(TIER_SENSE)  # and the objectives' codes (M1, J4, ...)
 
 
-def test_the_vietnamese_plan_workbook_of_the_sample_shows_no_setting_key_or_code(tmp_path):
-    """Every cell of every sheet of the sample's Vietnamese plan workbook: no setting key,
-    no choice code (women_to_women, follow-up, require, ...), no objective code."""
+def _code_cells(path, codes) -> tuple[int, list]:
     import re
-    from pathlib import Path
 
     from openpyxl import load_workbook
 
-    from matcher.io.plan_writer import write_plan_workbook
-    from matcher.solve import solve
-
-    codes = _codes()
-    assert {"mentor_max_km", "gender_rule", "women_to_women", "same_gender", "none",
-            "follow-up", "require", "forbid", "business", "M1", "J4"} <= codes
-    roster = read_roster(Path(__file__).resolve().parents[1] / "data/sample/roster.xlsx")
-    plan = solve(roster)
-    assert plan.visits and plan.loans  # the sheets with kinds and purposes are there
-    path = tmp_path / "ke_hoach.xlsx"
-    write_plan_workbook(plan, roster, path, lang="vi")
-    wb = load_workbook(path)
-    found = []
-    cells = 0
-    for ws in wb.worksheets:
+    found, cells = [], 0
+    for ws in load_workbook(path).worksheets:
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str):
                     cells += 1
                     words = set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", cell.value))
                     found += [(ws.title, cell.coordinate, w) for w in words & codes]
+    return cells, found
+
+
+def test_the_vietnamese_plan_workbook_of_the_sample_shows_no_setting_key_or_code(tmp_path):
+    """Every cell of every sheet of the sample's Vietnamese plan workbook, and of the plan
+    made again from it (a rerun: the changes and the previous plan's summary): no setting
+    key, no choice code (women_to_women, follow-up, require, ...), no objective code."""
+    from pathlib import Path
+
+    from matcher.io.plan_reader import load_previous
+    from matcher.io.plan_writer import write_plan_workbook
+    from matcher.solve import solve
+
+    codes = _codes()
+    assert {"mentor_max_km", "gender_rule", "women_to_women", "same_gender", "none",
+            "follow-up", "require", "forbid", "business", "kept", "M1", "J4"} <= codes
+    roster = read_roster(Path(__file__).resolve().parents[1] / "data/sample/roster.xlsx")
+    plan = solve(roster)
+    assert plan.visits and plan.loans  # the sheets with kinds and purposes are there
+    path = tmp_path / "ke_hoach.xlsx"
+    write_plan_workbook(plan, roster, path, lang="vi")
+    cells, found = _code_cells(path, codes)
     assert cells > 1000
+    assert not found, found[:20]
+    again = solve(roster, previous=load_previous(path, roster))
+    assert again.changes
+    path2 = tmp_path / "ke_hoach_lap_lai.xlsx"
+    write_plan_workbook(again, roster, path2, lang="vi")
+    cells, found = _code_cells(path2, codes | {"counts", "previous"})  # the changes' keys
     assert not found, found[:20]
 
 

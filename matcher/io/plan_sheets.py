@@ -128,12 +128,14 @@ def _summary(plan: Plan, roster: Roster, lang: str) -> _Table:
         for k, v in plan.changes.items():
             if k == "list":
                 continue
-            if isinstance(v, dict):
+            if isinstance(v, dict):  # the counts: "Số cặp mới", "Số cặp giữ nguyên", ...
                 for kk, vv in v.items():
                     if not isinstance(vv, (dict, list)):
-                        row(f"{k}: {_word('', kk, lang)}", vv)
+                        row(catalog.text("sum:change.count", lang,
+                                         change=_word("", kk, lang)), vv)
             elif not isinstance(v, list):
-                row(_word("", k, lang), v)
+                key = f"sum:change.{k}"
+                row(catalog.text(key, lang) if catalog.has(key) else _word("", k, lang), v)
         if isinstance(plan.changes.get("list"), list):
             row(_t("sheet:changes", lang), len(plan.changes["list"]))
     if plan.sources:  # last, and not printed: checksums are for audit, not for paper
