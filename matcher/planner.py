@@ -11,6 +11,7 @@ their proofs do not depend on which way it ran (tests/test_planner.py).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from matcher.domain import Roster
@@ -37,6 +38,14 @@ def preload(workbook: bool = False) -> None:
         import matcher.io.plan_writer  # noqa: F401
 
 
+def _scheduled(roster: Roster, plan: Plan, *, last: dict | None, say: Progress) -> tuple:
+    """The visit schedule of ``plan`` (made by the merge while it allocates the loans):
+    what :func:`schedule_visits` sets on the plan."""
+    say(0.85, "visit schedule")
+    schedule_visits(roster, plan, last)
+    return plan.visits, plan.unscheduled, plan.not_yet_due, plan.warnings, plan.warnings_vi
+
+
 def plan_roster(roster: Roster, *, previous: Plan | PreviousPlan | None = None,
                 scheduler: str | None = None, progress: Progress | None = None,
                 time_limit: float | None = None, schedule: bool = True,
@@ -49,13 +58,12 @@ def plan_roster(roster: Roster, *, previous: Plan | PreviousPlan | None = None,
                      previous=previous)
     prev = as_previous(previous) if previous is not None else None
     say(0.05, "regions")
+    last = previous_visits_from(prev, roster.settings.plan_date) if prev else None
     plan = solve_split(roster, executor="dask" if scheduler else "local",
                        scheduler=scheduler, workers=workers, time_limit=time_limit,
-                       previous=prev)
-    if schedule:
-        say(0.85, "visit schedule")
-        last = previous_visits_from(prev, roster.settings.plan_date) if prev else None
-        schedule_visits(roster, plan, last)
+                       previous=prev,
+                       schedule=functools.partial(_scheduled, roster, last=last,
+                                                  say=say) if schedule else None)
     if prev is not None:
         plan.visit_review = review_visits(prev, roster.settings.plan_date)
     say(1.0, "done")
