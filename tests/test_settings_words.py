@@ -186,3 +186,29 @@ def test_every_roster_choice_word_reads_back_through_the_cell_parsers():
                 word = choice_label(kind, code, lang)
                 for typed in (word, strip_accents(word)):
                     assert values.parse_choice(typed, table) == str(code), (kind, typed)
+
+
+def test_the_vietnamese_blank_template_shows_no_setting_key_or_code(tmp_path):
+    """Every cell of every sheet of the Vietnamese blank template (instructions, data
+    sheets, the hidden lists, Settings), its header notes and drop-down prompts: no
+    setting key, no choice code; the Settings sheet names each setting by its label."""
+    from openpyxl import load_workbook
+
+    from matcher.io.template import write_template
+
+    path = tmp_path / "mau.xlsx"
+    write_template(path)
+    codes = _codes()
+    cells, found = _code_cells(path, codes)
+    assert cells > 300 and not found, found[:20]
+    wb = load_workbook(path)
+    texts = [c.comment.text for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if c.comment]
+    texts += [t for ws in wb.worksheets for dv in ws.data_validations.dataValidation
+              for t in (dv.prompt, dv.error, dv.errorTitle) if t]
+    import re
+    assert texts
+    for t in texts:
+        assert not set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", t)) & codes, t
+    labels = [row[0] for row in wb["Cấu hình"].iter_rows(min_row=2, values_only=True)]
+    assert labels == [s.label("vi") for s in SETTING_SPECS]
