@@ -49,7 +49,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from matcher import forked
+from matcher import catalog, forked
 from matcher.context import Context, build_context
 from matcher.domain import Roster
 from matcher.explain import capacity_gaps
@@ -548,10 +548,12 @@ def _merge_changes(roster: Roster, plans: Sequence[Plan],
             if rid not in order and rid not in listed and (
                     row.mentor_id or row.job_id or row.training_id):
                 counts["ended"] = counts.get("ended", 0) + 1
+                gone = catalog.bi("reason.rerun.left_roster")
                 items.append({"returnee_id": rid, "change": "ended",
                               "old_mentor": row.mentor_id, "new_mentor": None,
-                              "reason": "ended: no longer on the roster",
-                              "reason_vi": "kết thúc: không còn trong danh sách"})
+                              "reason": str(gone), "reason_vi": gone.vi})
     first = next((p.changes for p in plans if p.changes), {})
     return {"counts": counts, "list": items, "previous": first.get("previous", ""),
-            "warnings": [w for p in plans for w in p.changes.get("warnings", [])]}
+            "warnings": [w for p in plans for w in p.changes.get("warnings", [])],
+            "warnings_vi": [w for p in plans for w in p.changes.get(
+                "warnings_vi", p.changes.get("warnings", []))]}
