@@ -31,31 +31,20 @@ from matcher.text import fold
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "data" / "templates" / "phan_cong.docx"
 
-# placeholder -> what it is replaced with (the README's table lists the same)
-PLACEHOLDERS: dict[str, str] = {
-    "co_quan_cap_tren": "cơ quan cấp trên (dòng đầu của tên cơ quan ban hành; có thể trống)",
-    "don_vi_ban_hanh": "cơ quan ban hành, chữ in hoa (mặc định: BAN CHỈ ĐẠO 138 và tên "
-                       "phường, xã)",
-    "dia_danh": "địa danh ở dòng ngày tháng (tên phường, xã không kèm chữ \"Phường\", \"Xã\")",
-    "ngay": "ngày lập kế hoạch (hai chữ số)",
-    "thang": "tháng lập kế hoạch (tháng 1, 2 viết 01, 02)",
-    "nam": "năm lập kế hoạch",
-    "ngay_ke_hoach": "ngày lập kế hoạch, dạng ngày/tháng/năm",
-    "phuong_xa": "phường, xã nơi người được giúp đỡ cư trú",
-    "danh_xung": "Ông hoặc Bà (người được giúp đỡ)",
-    "ho_ten_nguoi_duoc_giup": "họ và tên người được giúp đỡ",
-    "nam_sinh": "năm sinh người được giúp đỡ",
-    "dia_chi": "nơi cư trú người được giúp đỡ (địa chỉ nếu danh sách có, và phường, xã)",
-    "ngay_chap_hanh_xong": "ngày chấp hành xong án phạt tù",
-    "danh_xung_ccb": "Ông hoặc Bà (người giúp đỡ)",
-    "ho_ten_ccb": "họ và tên cựu chiến binh giúp đỡ",
-    "nam_sinh_ccb": "năm sinh cựu chiến binh",
-    "dien_thoai_ccb": "số điện thoại cựu chiến binh",
-    "dia_chi_ccb": "nơi ở cựu chiến binh",
-    "viec_lam": "việc làm hoặc khóa học nghề được giới thiệu (nếu có)",
-    "lan_tham_dau": "ngày thăm lần đầu theo lịch",
-    "chu_ky_tham": "nhịp thăm sau lần đầu (theo mức nguy cơ)",
-}
+# the placeholders a template may hold; what each is replaced with is the catalogue's
+# "doc.placeholder.<name>" (placeholder_help; the README's table lists the same)
+PLACEHOLDERS: tuple[str, ...] = (
+    "co_quan_cap_tren", "don_vi_ban_hanh", "dia_danh", "ngay", "thang", "nam",
+    "ngay_ke_hoach", "phuong_xa", "danh_xung", "ho_ten_nguoi_duoc_giup", "nam_sinh",
+    "dia_chi", "ngay_chap_hanh_xong", "danh_xung_ccb", "ho_ten_ccb", "nam_sinh_ccb",
+    "dien_thoai_ccb", "dia_chi_ccb", "viec_lam", "lan_tham_dau", "chu_ky_tham",
+)
+
+
+def placeholder_help(name: str, lang: str = "vi") -> str:
+    """What a placeholder is replaced with, in words."""
+    return catalog.text(f"doc.placeholder.{name}", lang)
+
 
 BLANK = "……………"
 
