@@ -197,9 +197,15 @@ def _run(args: argparse.Namespace) -> int:
         progress(1.0, "done")
         print(say("cli.dask_failed", lang, address=args.scheduler, error=exc), file=sys.stderr)
         return EXIT_FAILED
+    if args.out:  # written by a forked child while the plan is checked (issue 20)
+        from matcher.planner import WorkbookJob
+
+        args.workbook_job = WorkbookJob(plan, roster, args.out, args.lang)
     try:
         assert_plan_ok(roster, plan, previous)  # hard rules, require rows, rerun, schedule, tiers
     except PlanCheckError as exc:
+        if getattr(args, "workbook_job", None) is not None:
+            args.workbook_job.discard()
         progress(1.0, "done")
         print(say("cli.bug", lang), file=sys.stderr)
         for v in exc.violations[:50]:
@@ -232,7 +238,11 @@ def _write_outputs(plan, roster, args) -> list[str]:
     if args.out:
         from matcher.io.plan_writer import write_plan_workbook
 
-        write_plan_workbook(plan, roster, args.out, lang=args.lang)
+        job = getattr(args, "workbook_job", None)
+        if job is not None:  # moved into place now the plan passed the check
+            job.commit()
+        else:
+            write_plan_workbook(plan, roster, args.out, lang=args.lang)
         written.append(args.out)
     if args.csv:
         from matcher.io.plan_writer import write_plan_csv

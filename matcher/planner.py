@@ -11,9 +11,13 @@ their proofs do not depend on which way it ran (tests/test_planner.py).
 
 from __future__ import annotations
 
+import atexit
 import functools
+import os
 from collections.abc import Callable
+from pathlib import Path
 
+from matcher import forked
 from matcher.domain import Roster
 from matcher.plan import Plan, PreviousPlan, as_previous
 from matcher.review import review_visits
@@ -36,6 +40,42 @@ def preload(workbook: bool = False) -> None:
     import matcher.check  # noqa: F401
     if workbook:
         import matcher.io.plan_writer  # noqa: F401
+
+
+class WorkbookJob:
+    """The plan workbook written by a forked child, into a file beside ``path``, while the
+    caller checks the plan and writes its JSON (province: the workbook takes 2-2.5 s, the
+    check and the JSON 0.6 s); :meth:`commit` waits for it and moves it into place. A job
+    never committed (the check failed: nothing may be written) is stopped and its file
+    removed when the process exits. Where no child can run, ``commit`` writes it."""
+
+    def __init__(self, plan: Plan, roster: Roster, path: str | os.PathLike, lang: str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.partial"
+                                       f"{self.path.suffix}")
+        self.done = False
+        self.job = forked.start(functools.partial(_write_workbook, plan, roster, self.tmp,
+                                                  lang))
+        atexit.register(self.discard)
+
+    def commit(self) -> Path:
+        self.job.result()
+        os.replace(self.tmp, self.path)
+        self.done = True
+        return self.path
+
+    def discard(self) -> None:
+        """Stop the child and remove its file (nothing is written)."""
+        if not self.done:
+            self.job.cancel()
+            self.tmp.unlink(missing_ok=True)
+
+
+def _write_workbook(plan: Plan, roster: Roster, path: Path, lang: str) -> None:
+    from matcher.io.plan_writer import write_plan_workbook
+
+    write_plan_workbook(plan, roster, path, lang=lang)
 
 
 def _scheduled(roster: Roster, plan: Plan, *, last: dict | None, say: Progress) -> tuple:

@@ -44,6 +44,22 @@ def test_plan_bad_roster_exit_2_and_nothing_written(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_plan_that_fails_the_check_writes_no_workbook(tmp_path, monkeypatch, capsys):
+    """The workbook is written by a child while the plan is checked: when the check fails
+    neither it nor its partial file is left, and the exit code is 1."""
+    from matcher.errors import PlanCheckError
+
+    def fails(*_args, **_kwargs):
+        raise PlanCheckError(["a hard rule broken on purpose"])
+
+    monkeypatch.setattr("matcher.check.assert_plan_ok", fails)
+    out = tmp_path / "out" / "plan.xlsx"
+    code = main(["plan", str(SAMPLE), "--out", str(out), "--quiet", "--lang", "en"])
+    capsys.readouterr()
+    assert code == 1
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
 @pytest.mark.parametrize("scale,seed", [("ward", 1), ("ward", 2), ("ward", 3), ("city", 1),
                                         ("city", 2)])
 def test_generated_rosters_pass_checker_with_proofs(scale, seed):
