@@ -52,7 +52,9 @@ def _score_text(score: dict[str, float], lang: str) -> str:
         if k.endswith("_km") or not v:
             continue
         label = _t(f"score:{k}", lang) if f"score:{k}" in TEXT else k
-        parts.append(f"{label} {_num(v):g}")
+        shown = f"{_num(v):g}"  # its decimals, written the language's way (2,5)
+        decimals = len(shown.split(".")[1]) if "." in shown else None
+        parts.append(f"{label} {catalog.number(_num(v), lang, decimals)}")
     return "; ".join(parts)
 
 
