@@ -269,14 +269,6 @@ class SettingSpec:
         """What the setting does, in a sentence."""
         return catalog.text(f"setting.{self.name}.help", lang)
 
-    @property
-    def help_vi(self) -> str:  # the former fields, for callers not yet on help(lang)
-        return self.help("vi")
-
-    @property
-    def help_en(self) -> str:
-        return self.help("en")
-
 
 # Every setting, its default and its range. Weights of lower tiers: 0 switches the term off.
 SETTING_SPECS: tuple[SettingSpec, ...] = (
