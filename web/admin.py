@@ -29,7 +29,7 @@ from web.auth import (
     end_user_sessions,
     new_user_problems,
 )
-from web.i18n import _
+from web.i18n import _, _n
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -135,7 +135,7 @@ def logout_everywhere(user_id: int):
     user = _target(user_id)
     ended = end_user_sessions(user_id)
     audit("user_logged_out", detail=f"user_id={user_id}; sessions_ended={ended}")
-    flash(_("users.logged_out", name=user["name"], n=ended), "info")
+    flash(_n("users.logged_out", ended, name=user["name"]), "info")
     if user_id == g.user["id"]:
         return redirect(url_for("auth.login"))
     return redirect(url_for("admin.users"))

@@ -43,6 +43,15 @@ def gettext(msgid: str, lang: str | None = None, default: str | None = None,
 _ = gettext
 
 
+def ngettext(msgid: str, n: int, lang: str | None = None, **params: Any) -> str:
+    """The plural message ``msgid`` for the count ``n`` ("1 mentor", "19 mentors"; one
+    form in Vietnamese), ``{n}`` written the language's way."""
+    return catalog.ntext(msgid, int(n), lang if lang in LANGS else current_lang(), **params)
+
+
+_n = ngettext
+
+
 def _datetime(ts: float | None, seconds: bool = False) -> str:
     if ts is None:
         return ""
@@ -84,6 +93,7 @@ def _date(value: Any) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["_"] = gettext
+    app.jinja_env.globals["_n"] = ngettext
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["isodate"] = _isodate
     app.jinja_env.filters["fromjson"] = _fromjson

@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from matcher import catalog
-from web.i18n import _, current_lang
+from web.i18n import _, _n, current_lang
 from web.results import Result
 
 WIDTH = 800.0
@@ -151,14 +151,14 @@ def render_map(result: Result, *, max_lines: int = 5000) -> Markup:
     for p, n in layer.mentors.items():
         x, y = xy(p)
         s = 2 + min(math.sqrt(n), 6)
-        title = _("map.mentors", ward=layer.ward_of.get(p, ""), n=n)
+        title = _n("map.mentors", n, ward=layer.ward_of.get(p, ""))
         parts.append(f'<rect class="pt-mentor" x="{x - s / 2:.1f}" y="{y - s / 2:.1f}" '
                      f'width="{s:.1f}" height="{s:.1f}"><title>{escape(title)}</title></rect>')
     for p in set(layer.covered) | set(layer.uncovered):
         x, y = xy(p)
         total = layer.covered[p] + layer.uncovered[p]
         cls = "pt-uncovered" if layer.uncovered[p] else "pt-returnee"
-        title = _("map.returnees", ward=layer.ward_of.get(p, ""), n=total,
+        title = _n("map.returnees", total, ward=layer.ward_of.get(p, ""),
                   uncovered=layer.uncovered[p])
         parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" '
                      f'r="{2.5 + min(math.sqrt(total), 8):.1f}"><title>{escape(title)}</title>'

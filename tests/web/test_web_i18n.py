@@ -9,7 +9,7 @@ from matcher import catalog
 from web import i18n
 
 WEB = Path(i18n.__file__).parent
-LITERAL = re.compile(r"""_\(\s*["']([a-z0-9_.\-]+)["']""")
+LITERAL = re.compile(r"""\b_n?\(\s*["']([a-z0-9_.\-]+)["']""")
 # Message ids built at run time: prefix -> every suffix the app can produce.
 FAMILIES = {
     "status.": ["invalid", "ready", "queued", "running", "done", "failed", "cancelled"],

@@ -125,7 +125,7 @@ def test_validation_report_groups_problems_and_errors_block_the_run(app, coord):
     assert "Lập kế hoạch</button>" not in page
     coord.post("/lang", {"lang": "en"})
     page = coord.get(f"/runs/{run_id}").get_data(as_text=True)
-    assert "Id &#39;BAD1&#39; is not valid." in page and "2 errors, 1 warnings" in page
+    assert "Id &#39;BAD1&#39; is not valid." in page and "2 errors, 1 warning." in page
     coord.post(f"/runs/{run_id}/start")
     assert query(app, "SELECT status FROM runs WHERE id = ?", (run_id,))[0]["status"] == "invalid"
 

@@ -262,6 +262,13 @@ def test_the_same_pages_in_english(planned):
         assert ("cannot be improved" in shown["result"]
                 or "not yet shown to be the best" in shown["result"])
         assert "Người trở về" not in shown["result"]
+        # English counts agree with their number ("1 warning", "19 mentors")
+        for name, text in shown.items():
+            m = re.search(r"(?<![\d.,])1 (errors|warnings|mentors|returnees|people|entries|"
+                          r"sessions|job openings|training courses)\b", text)
+            assert not m, (name, m.group(0))
+        assert re.search(r"\d+ returnees, \d+ mentors, \d+ job openings",
+                         shown["validation"])
         names = download_names(coord, run_id)
         assert names[f"/runs/{run_id}/download/xlsx-en"] == f"plan-{run_id}-en.xlsx"
         assert json.dumps(shown)  # every answer was read
