@@ -246,7 +246,12 @@ def test_hand_edited_workbook_problems_are_clear(tmp_path, capsys):
     assert_plan_ok(changed, rerun, prev)
     a = rerun.assignment(first.returnee_id)
     assert a.change in ("changed", "ended") and "rule 5" in a.reason
+    assert "Mức nguy cơ: " in a.reason_vi and "quy tắc" not in a.reason_vi
     assert any("row 3" in w and "M99999" in w for w in rerun.warnings)
+    # the previous plan's problems are notes in Vietnamese too, one for one
+    assert len(rerun.warnings_vi) == len(rerun.warnings)
+    assert any(w.startswith("kế hoạch trước, ") and "dòng 3" in w and "M99999" in w
+               for w in rerun.warnings_vi)
 
     def drop_column(ws, headers):
         ws.delete_cols(headers.index("Mentor id") + 1)
