@@ -189,7 +189,7 @@ def test_coordinator_flow_in_chromium(server: Server, tmp_path: Path):
             with page.expect_navigation(wait_until="load"):
                 page.click("header .lang button[value=en]")
             expect(page.locator("h1")).to_have_text(f"Plan #{first}")
-            expect(page.locator("main")).to_contain_text("Objectives and proof")
+            expect(page.locator("main")).to_contain_text("Objectives of the plan, in order of priority")
             _shot(page, tmp_path, "result-en")
             with page.expect_navigation(wait_until="load"):
                 page.click("header .lang button[value=vi]")
