@@ -25,7 +25,7 @@ TICK_S = 1.0  # how often the bar moves within a long stage
 TICK_HALF_S = 15.0  # within a stage, half of the way to its end after this many seconds
 # the planner's stages (web.planner, matcher.planner, matcher.solve) -> the fraction where
 # the next one starts; the pages name the stage in words (web.runs.progress_text)
-STAGE_ENDS = {"reading roster": 0.05, "reading previous plan": 0.05, "regions": 0.85,
+STAGE_ENDS = {"reading roster": 0.02, "reading previous plan": 0.05, "regions": 0.85,
               "candidates": 0.25, "mentors": 0.55, "jobs and training": 0.7,
               "explanations": 0.85, "visit schedule": 0.95, "writing plan": 1.0}
 
@@ -44,6 +44,10 @@ class Progress:
         self.shown = -1.0
 
     def __call__(self, fraction: float, message: str = "") -> None:
+        if message == "done":
+            # the library's end of planning: the files are still to be written (the
+            # run's end, db.finish_run, sets 100 %)
+            return
         fraction = max(0.0, min(1.0, float(fraction)))
         message = str(message)[:200]
         with self.lock:

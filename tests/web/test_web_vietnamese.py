@@ -296,6 +296,9 @@ def test_progress_is_said_in_the_page_language_and_moves_within_a_stage(monkeypa
     assert 0.45 < shown[-1] < 0.55
     progress(0.55, "jobs and training")
     assert written[-1] == (0.55, "jobs and training")
+    progress(1.0, "done")  # the library's end: the plan files are still to be written
+    progress(0.95, "writing plan")
+    assert written[-1] == (0.95, "writing plan") and (1.0, "done") not in written
 
 
 def test_stage_words(make_app):
