@@ -239,7 +239,8 @@ def progress_text(status: str, stage: str | None) -> str:
     schedule" …, the names the planner reports) from the catalogue's ``progress.*``, or
     the run's status when the stage has no words (or none was reported yet)."""
     key = "progress." + "_".join(str(stage or "").lower().split())
-    return _(key) if stage and catalog.has(key) else _("status." + status)
+    running = status == "running" and stage and catalog.has(key)
+    return _(key) if running else _("status." + status)
 
 
 def _error_text(error: str | None) -> str:

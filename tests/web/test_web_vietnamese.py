@@ -316,3 +316,4 @@ def test_stage_words(make_app):
         assert text == catalog.text("progress.mentors", "vi") and "mentor" not in text
         assert progress_text("running", "") == catalog.text("status.running", "vi")
         assert progress_text("queued", None) == catalog.text("status.queued", "vi")
+        assert progress_text("done", "writing plan") == catalog.text("status.done", "vi")
