@@ -260,6 +260,9 @@ def test_top5_alternatives_known_order():
     assert m3["score_diff"] == -5  # loses specialty and same ward
     assert [a["score"] for a in alts if a["available"]] == sorted(
         [a["score"] for a in alts if a["available"]], reverse=True)
+    full = [a for a in alts if not a["available"]]
+    assert full and all(a["note"].startswith("full (") and
+                        a["note_vi"].startswith("đã đủ người (") for a in full)
 
 
 def test_regression_decimal_with_three_digits_is_not_thousands():
