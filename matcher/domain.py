@@ -29,6 +29,17 @@ RISK_NAMES = {1: "low", 2: "medium", 3: "high"}
 LOAN_PURPOSES = ("business", "other")  # production or business (the programme's), other
 
 
+def _bad(key: str, **params: Any) -> ValueError:
+    """A domain check's failure, in both languages (its argument is a Bi: the reader shows
+    the Vietnamese to a Vietnamese coordinator)."""
+    return ValueError(catalog.bi("domain." + key, **params))
+
+
+def _words(kind: str) -> Any:
+    """A choice's accepted words in both languages ("ma túy, tài sản, ...")."""
+    return join_bi([catalog.bi(f"choice.{kind}.{c}") for c in CHOICES[kind]], ", ")
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """A point. ``ward`` is the resolved gazetteer unit (2025 name) when known;
@@ -43,20 +54,20 @@ class Location:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.lat) and -90 <= self.lat <= 90):
-            raise ValueError(f"latitude {self.lat} outside -90..90")
+            raise _bad("lat", value=self.lat)
         if not (math.isfinite(self.lon) and -180 <= self.lon <= 180):
-            raise ValueError(f"longitude {self.lon} outside -180..180")
+            raise _bad("lon", value=self.lon)
 
 
 def _check_person(obj: Any) -> None:
     if not obj.id:
-        raise ValueError("id is empty")
+        raise _bad("no_id")
     if not obj.full_name:
-        raise ValueError("full_name is empty")
+        raise _bad("no_name")
     if obj.gender not in GENDERS:
-        raise ValueError(f"gender must be one of {GENDERS}, not {obj.gender!r}")
+        raise _bad("gender", value=repr(obj.gender))
     if not 1900 <= obj.birth_year <= 2100:
-        raise ValueError(f"birth_year {obj.birth_year} outside 1900..2100")
+        raise _bad("birth_year", value=str(obj.birth_year))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +98,15 @@ class Returnee:
     def __post_init__(self) -> None:
         _check_person(self)
         if self.loan_amount is not None and not self.loan_amount > 0:
-            raise ValueError("loan_amount must be > 0")
+            raise _bad("loan_amount")
         if self.loan_purpose not in LOAN_PURPOSES:
-            raise ValueError(f"loan_purpose must be one of {LOAN_PURPOSES}")
+            raise _bad("loan_purpose", choices=_words("loan_purpose"))
         if self.offense not in OFFENSES:
-            raise ValueError(f"offense must be one of {OFFENSES}, not {self.offense!r}")
+            raise _bad("offense", choices=_words("offense"))
         if self.risk not in (1, 2, 3):
-            raise ValueError(f"risk must be 1, 2 or 3, not {self.risk!r}")
+            raise _bad("risk")
         if self.max_commute_km is not None and not self.max_commute_km >= 0:
-            raise ValueError("max_commute_km must be >= 0")
+            raise _bad("max_commute_km")
 
     def age(self, on: dt.date) -> int:
         return on.year - self.birth_year
@@ -122,16 +133,16 @@ class Mentor:
     def __post_init__(self) -> None:
         _check_person(self)
         if self.capacity < 0:
-            raise ValueError("capacity must be >= 0")
+            raise _bad("capacity")
         if self.hours_per_month is not None and not self.hours_per_month >= 0:
-            raise ValueError("hours_per_month must be >= 0")
+            raise _bad("hours_per_month")
         if self.max_risk not in (1, 2, 3):
-            raise ValueError("max_risk must be 1, 2 or 3")
+            raise _bad("max_risk")
         if self.max_km is not None and not self.max_km >= 0:
-            raise ValueError("max_km must be >= 0")
+            raise _bad("max_km")
         unknown = set(self.specialties) - set(SPECIALTIES)
         if unknown:
-            raise ValueError(f"unknown specialties {sorted(unknown)}")
+            raise _bad("specialties", values=", ".join(sorted(unknown)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,15 +165,15 @@ class Job:
 
     def __post_init__(self) -> None:
         if not self.id or not self.employer or not self.sector:
-            raise ValueError("id, employer and sector are required")
+            raise _bad("job_required")
         if self.slots < 0:
-            raise ValueError("slots must be >= 0")
+            raise _bad("slots")
         if self.shift not in SHIFTS:
-            raise ValueError(f"shift must be one of {SHIFTS}")
+            raise _bad("shift", choices=_words("shift"))
         if set(self.excluded_offenses) - set(OFFENSES):
-            raise ValueError("unknown offense in excluded_offenses")
+            raise _bad("excluded_offenses")
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
-            raise ValueError("min_age > max_age")
+            raise _bad("ages")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +192,11 @@ class Training:
 
     def __post_init__(self) -> None:
         if not self.id or not self.provider or not self.sector:
-            raise ValueError("id, provider and sector are required")
+            raise _bad("training_required")
         if self.seats < 0:
-            raise ValueError("seats must be >= 0")
+            raise _bad("seats")
         if self.schedule not in COURSE_SCHEDULES:
-            raise ValueError(f"schedule must be one of {COURSE_SCHEDULES}")
+            raise _bad("schedule", choices=_words("schedule"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,15 +217,15 @@ class PairRule:
 
     def __post_init__(self) -> None:
         if not self.returnee_id:
-            raise ValueError("returnee_id is required")
+            raise _bad("pair_returnee")
         if sum(x is not None for x in (self.mentor_id, self.job_id, self.training_id)) != 1:
-            raise ValueError("exactly one of mentor_id, job_id and training_id is required")
+            raise _bad("pair_one")
         if self.rule not in (None, "require", "forbid"):
-            raise ValueError("rule must be require or forbid")
+            raise _bad("pair_rule")
         if self.travel_minutes is not None and not self.travel_minutes >= 0:
-            raise ValueError("travel_minutes must be >= 0")
+            raise _bad("travel_minutes")
         if self.visit_hours_per_month is not None and not self.visit_hours_per_month >= 0:
-            raise ValueError("visit_hours_per_month must be >= 0")
+            raise _bad("visit_hours")
 
     @property
     def kind(self) -> str:
@@ -240,11 +251,11 @@ class LoanPool:
 
     def __post_init__(self) -> None:
         if not self.id:
-            raise ValueError("id is empty")
+            raise _bad("no_id")
         if not self.wards:
-            raise ValueError("a capital pool covers at least one ward")
+            raise _bad("pool_wards")
         if self.capital < 0:
-            raise ValueError("capital must be >= 0")
+            raise _bad("capital")
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,9 +423,11 @@ class Settings:
         for spec in SETTING_SPECS:
             value = getattr(self, spec.name)
             if spec.choices and value not in spec.choices:
-                raise ValueError(f"{spec.name} must be one of {spec.choices}")
+                raise _bad("setting_choice", setting=catalog.bi(f"setting.{spec.name}.label"),
+                           choices=_words(spec.name))
             if spec.low is not None and not (spec.low <= value <= spec.high):
-                raise ValueError(f"{spec.name} must be between {spec.low:g} and {spec.high:g}")
+                raise _bad("setting_range", setting=catalog.bi(f"setting.{spec.name}.label"),
+                           low=spec.low, high=spec.high)
 
     def cadence_days(self, risk: int) -> int:
         return {3: self.cadence_high_days, 2: self.cadence_medium_days,

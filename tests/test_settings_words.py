@@ -212,3 +212,23 @@ def test_the_vietnamese_blank_template_shows_no_setting_key_or_code(tmp_path):
         assert not set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", t)) & codes, t
     labels = [row[0] for row in wb["Cấu hình"].iter_rows(min_row=2, values_only=True)]
     assert labels == [s.label("vi") for s in SETTING_SPECS]
+
+
+def test_a_row_the_domain_refuses_is_explained_in_vietnamese_words(tmp_path):
+    """A domain object's own check (a Pairs row naming a mentor and a job) reaches the
+    Vietnamese report in words, without column codes; every domain.* message likewise."""
+    import re
+
+    from matcher.domain import PairRule
+
+    with pytest.raises(ValueError) as exc:
+        PairRule("R1", mentor_id="M1", job_id="J1")
+    said = exc.value.args[0]
+    assert "mentor_id" in str(said) and "mentor_id" not in said.vi
+    codes = _codes() | {"mentor_id", "job_id", "training_id", "returnee_id", "full_name",
+                        "birth_year", "loan_amount", "max_km", "min_age", "max_age"}
+    for key in (k for k in catalog.all_keys() if k.startswith("domain.")):
+        vi = catalog._template(key, "vi", None)
+        assert not set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", re.sub(r"\{\w+\}", "", vi))) \
+            & codes, (key, vi)
+        assert "_" not in re.sub(r"\{\w+\}", "", vi), (key, vi)

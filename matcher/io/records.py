@@ -260,10 +260,11 @@ def _guarded(r: RowReader, build: Callable[[], Any]) -> Any:
         return build()
     except Bad:
         return None
-    except ValueError as exc:  # a domain object's own check
+    except ValueError as exc:  # a domain object's own check (its argument a Bi)
         r.failed = True
+        said = exc.args[0] if exc.args else None
         r.issues.add("invalid_row", r.bound.name, r.row, None,
-                     detail=str(exc)[:200].rstrip("."))
+                     detail=said if isinstance(said, Bi) else str(exc)[:200].rstrip("."))
     except Exception as exc:  # noqa: BLE001 - a bug: still a report, never a traceback
         r.failed = True
         r.issues.add("internal_error", r.bound.name, r.row, None, detail=describe(exc))
@@ -428,5 +429,7 @@ def read_settings(bounds: list[Bound], overrides: Mapping[str, Any] | None,
     try:
         return domain.settings_from(values)
     except (ValueError, KeyError, TypeError) as exc:
-        issues.add("bad_setting", key="", value="", detail=str(exc))
+        said = exc.args[0] if exc.args else None
+        issues.add("bad_setting", key="", value="",
+                   detail=said if isinstance(said, Bi) else str(exc))
         return Settings()
