@@ -63,11 +63,14 @@ class WorkbookJob:
         self.job.result()
         os.replace(self.tmp, self.path)
         self.done = True
+        atexit.unregister(self.discard)
         return self.path
 
     def discard(self) -> None:
         """Stop the child and remove its file (nothing is written)."""
         if not self.done:
+            self.done = True
+            atexit.unregister(self.discard)
             self.job.cancel()
             self.tmp.unlink(missing_ok=True)
 

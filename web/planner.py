@@ -197,7 +197,7 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     # imported while the bounded child reads (issue 20)
     from matcher.check import assert_plan_ok
     from matcher.errors import PlanCheckError
-    from matcher.planner import plan_roster, preload
+    from matcher.planner import WorkbookJob, plan_roster, preload
 
     preload(workbook=True)
     roster = reading.result()
@@ -209,18 +209,27 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     # deployment names one (PLANNER_DASK_SCHEDULER, see README)
     plan = plan_roster(roster, previous=previous, progress=progress_cb,
                        scheduler=os.environ.get("PLANNER_DASK_SCHEDULER") or None)
+    out_dir = Path(out_dir)
+    # the Vietnamese workbook (English: on request) is written by a forked child while
+    # the plan is checked and the other files written (issue 20)
+    workbook = WorkbookJob(plan, roster, out_dir / "plan_vi.xlsx", "vi")
     try:
         assert_plan_ok(roster, plan, previous)
     except PlanCheckError as exc:  # a solver bug: nothing is written, the run fails
+        workbook.discard()
         raise RuntimeError("the computed plan breaks a hard rule (a bug; please report it "
                            f"with the roster): {exc.violations[0]}") from None
     progress_cb(0.95, "writing plan")
-    out_dir = Path(out_dir)
-    _write_workbooks(plan, roster, out_dir, langs=("vi",))  # English: on request
     atomic_write_json(out_dir / "roster_index.json", _index(roster))
     _write_report(plan, roster, out_dir)
     with open(out_dir / "state.pickle", "wb") as fh:
         pickle.dump((roster, plan), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    try:  # like every workbook, an output the plan does not depend on
+        workbook.commit()
+    except Exception:  # noqa: BLE001 - logged into worker.log; the page says it is missing
+        log.exception("plan workbook (vi) could not be written")
+        workbook.discard()
+        (out_dir / "plan_vi.xlsx").unlink(missing_ok=True)
     atomic_write_json(out_dir / "plan.json", plan.to_json())  # last: it means complete
     progress_cb(1.0, "done")
     return summarize(plan, seconds=time.monotonic() - started)
