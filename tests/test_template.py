@@ -192,6 +192,11 @@ def test_the_english_template(tmp_path):
     assert [c.value for c in wb["Returnees"][1]] == [c.en for c in schema.RETURNEES.columns]
     for w in choice_lists("en")["risk"]:
         values.parse_choice(w, values.RISK_WORDS)
+    settings = [r[:2] for r in wb["Settings"].iter_rows(min_row=2, values_only=True)]
+    assert ("Gender rule", "women to women") in settings  # English labels and words
+    with pytest.raises(RosterError) as exc:  # ... which read back: only the empty sheets
+        read_roster(path)
+    assert {i.code for i in exc.value.issues} == {"no_rows"}
     with pytest.raises(ValueError):
         write_template(tmp_path / "x.xlsx", lang="fr")
 
