@@ -138,6 +138,14 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
         initial = None
         if kept is not None:
             initial = layer({1: kept[0][jidx], 2: kept[1][tidx]}).astype(bool)
+        elif ja.prev.any() or ta.prev.any():
+            # a rerun: the previous placements fill most slots and seats, and the new
+            # people's cheapest pairs lead to full ones; their cheapest pairs to openings
+            # and courses with room left start the network too (spares certificate
+            # rounds; the certificate still decides what is optimal)
+            initial = layer({1: _cheapest_with_room(ja, slots, -jscore, s.candidates_k),
+                             2: _cheapest_with_room(ta, seats, -tscore, s.candidates_k)}
+                            ).astype(bool)
         res = lex_max_flow_min_cost(next_node, S, T, tails, heads, caps, [j1, j2, j3, j4, j5],
                                     [r1, r2, r3, r4, r5], optional=optional,
                                     keep_per_tail=s.candidates_k, initial_keep=initial,
@@ -250,6 +258,20 @@ def solve_placements(ctx: Context, *, time_limit: float = 60.0,
     tiers = {name: Tier(name, values[name], bounds[name], proved[name])
              for name in PLACEMENT_TIERS}
     return PlacementSolution(job_of, training_of, tiers)
+
+
+def _cheapest_with_room(arcs: PlacementArcs, room: np.ndarray, cost: np.ndarray,
+                        k: int) -> np.ndarray:
+    """Per returnee its ``k`` cheapest pairs (``cost``, then km) to openings or courses
+    with room left once every previous placement keeps its place."""
+    taken = np.bincount(arcs.o[arcs.prev], minlength=len(room))
+    sel = np.flatnonzero((room - taken)[arcs.o] > 0)
+    order = sel[np.lexsort((arcs.km[sel], cost[sel], arcs.r[sel]))]
+    rs = arcs.r[order]
+    rank = np.arange(len(order)) - np.searchsorted(rs, rs)
+    out = np.zeros(len(arcs), dtype=bool)
+    out[order[rank < k]] = True
+    return out
 
 
 def _dive(run, p: People, emp: np.ndarray, ja: PlacementArcs, score: np.ndarray,
