@@ -58,7 +58,9 @@ class Progress:
                 self.end = max(fraction, STAGE_ENDS.get(message, fraction))
             self.fraction, self.message = fraction, message
             if new_stage or now - self.last >= PROGRESS_INTERVAL_S or fraction >= 1.0:
-                self._put(fraction, now, self.write)
+                # within a stage the bar never goes back below where the ticks took it
+                self._put(fraction if new_stage else max(fraction, self.shown), now,
+                          self.write)
 
     def tick(self, write) -> None:
         """Move the bar within the current stage (the ticking thread, its own writer)."""
