@@ -27,6 +27,12 @@ INNER_IMPORTS: dict[tuple[str, str], str] = {
     ("matcher.catalog", "babel.messages.pofile"): "only without a fresh compiled .mo",
     ("matcher.review", "pandas"): "0.19 s of the planner's 0.66 s import: only the "
                                   "committee report needs it",
+    # planner.preload: what planning imports on first use, imported while the bounded
+    # child reads the roster (issue 20); the workbook writer only when a workbook is made
+    **{("matcher.planner", m): "preloaded while the bounded child reads the roster"
+       for m in ("ortools.sat.python.cp_model", "matcher.check", "matcher.io.plan_writer")},
+    ("matcher.planner", "matcher.io.plan_writer.write_plan_workbook"):
+        "the workbook child writes it (a plan without a workbook never loads the writer)",
     # the benchmark preloads what its timed children would import, by design
     **{("matcher.bench", m): "preloaded before forking the timed children"
        for m in ("ortools.graph.python.min_cost_flow", "ortools.sat.python.cp_model",
