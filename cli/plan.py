@@ -145,7 +145,6 @@ def _run(args: argparse.Namespace) -> int:
     # Inside the function: reading and solving bring numpy, scipy and ortools, which
     # `run.py --help` and the other commands do not need (see cli.base).
     from matcher.errors import PlanCheckError, RosterError
-    from matcher.io.reader import overrides_from_args
     from matcher.io.report import format_report
     from matcher.io.sandbox import start_read_roster_bounded
 
@@ -159,8 +158,7 @@ def _run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         # the bounded child reads while this process imports the planner (issue 20)
-        reading = start_read_roster_bounded(args.roster,
-                                            overrides=overrides_from_args(args.set))
+        reading = start_read_roster_bounded(args.roster, set_args=args.set)
         from matcher.check import assert_plan_ok
         from matcher.planner import plan_roster, preload
 

@@ -290,6 +290,15 @@ def _read(source: Any, gazetteer: Any, overrides: Any) -> Roster:
     return read_roster(source, gazetteer=gazetteer, overrides=overrides)
 
 
+def _read_with(source: Any, gazetteer: Any, set_args: Sequence[str]) -> Roster:
+    """:func:`_read` with the ``--set KEY=VALUE`` arguments parsed here, in the child (a
+    malformed one is a RosterError like any problem of the roster): the caller need not
+    import the reader before the child starts."""
+    from matcher.io.reader import overrides_from_args, read_roster
+
+    return read_roster(source, gazetteer=gazetteer, overrides=overrides_from_args(set_args))
+
+
 def _where(source: Any) -> str | None:
     if isinstance(source, (str, Path)):
         return Path(source).name
@@ -321,14 +330,21 @@ def start_read_roster_bounded(
     overrides: Mapping[str, str] | None = None,
     mem_mb: int = DEFAULT_MEM_MB,
     seconds: float = DEFAULT_SECONDS,
+    set_args: Sequence[str] | None = None,
 ) -> PendingRoster:
     """:func:`read_roster_bounded` started: the caller may import or prepare meanwhile
-    (the bounded child reads on another core); ``.result()`` is what it returns."""
+    (the bounded child reads on another core); ``.result()`` is what it returns.
+    ``set_args``: ``--set KEY=VALUE`` arguments, parsed in the child (instead of
+    ``overrides``)."""
     if not isinstance(source, (str, Path)):
         source = [str(s) for s in source]
-    pending = start_bounded(_read, source, gazetteer,
-                            dict(overrides) if overrides is not None else None,
-                            mem_mb=mem_mb, seconds=seconds)
+    if set_args is not None:
+        pending = start_bounded(_read_with, source, gazetteer, list(set_args),
+                                mem_mb=mem_mb, seconds=seconds)
+    else:
+        pending = start_bounded(_read, source, gazetteer,
+                                dict(overrides) if overrides is not None else None,
+                                mem_mb=mem_mb, seconds=seconds)
     return PendingRoster(pending, _where(source))
 
 
