@@ -81,10 +81,11 @@ def _write_workbook(plan: Plan, roster: Roster, path: Path, lang: str) -> None:
     write_plan_workbook(plan, roster, path, lang=lang)
 
 
-def _scheduled(roster: Roster, plan: Plan, *, last: dict | None, say: Progress) -> tuple:
-    """The visit schedule of ``plan`` (made by the merge while it allocates the loans):
-    what :func:`schedule_visits` sets on the plan."""
-    say(0.85, "visit schedule")
+def _scheduled(roster: Roster, plan: Plan, *, last: dict | None) -> tuple:
+    """The visit schedule of ``plan`` (made by the merge, in a forked child, while it
+    allocates the loans): what :func:`schedule_visits` sets on the plan. It reports no
+    progress: a front end's callback may hold locks of other threads (the web worker's
+    ticking bar), which a forked child must never wait for."""
     schedule_visits(roster, plan, last)
     return plan.visits, plan.unscheduled, plan.not_yet_due, plan.warnings, plan.warnings_vi
 
@@ -104,9 +105,9 @@ def plan_roster(roster: Roster, *, previous: Plan | PreviousPlan | None = None,
     last = previous_visits_from(prev, roster.settings.plan_date) if prev else None
     plan = solve_split(roster, executor="dask" if scheduler else "local",
                        scheduler=scheduler, workers=workers, time_limit=time_limit,
-                       previous=prev,
-                       schedule=functools.partial(_scheduled, roster, last=last,
-                                                  say=say) if schedule else None)
+                       previous=prev, progress=say,
+                       schedule=functools.partial(_scheduled, roster, last=last)
+                       if schedule else None)
     if prev is not None:
         plan.visit_review = review_visits(prev, roster.settings.plan_date)
     say(1.0, "done")

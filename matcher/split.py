@@ -387,7 +387,8 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
                 workers: int | None = None, batches: int | None = None,
                 time_limit: float | None = None,
                 previous: Plan | PreviousPlan | None = None,
-                schedule: Callable[[Plan], tuple] | None = None) -> Plan:
+                schedule: Callable[[Plan], tuple] | None = None,
+                progress: Callable[[float, str], None] | None = None) -> Plan:
     """Solve the independent parts of ``roster`` (mentors, jobs, training; no visit
     schedule) in parallel and merge them into one plan in the roster's returnee order.
 
@@ -396,7 +397,8 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
     processes), ``serial``. ``batches``: how many parts at most (default: the number of
     workers, or more so that parts hold about :data:`PART_RETURNEES` returnees).
     ``previous``: a rerun; each part gets the previous pairs of its own returnees.
-    ``schedule``: the visit schedule of the merged plan (see :func:`merge_plans`)."""
+    ``schedule``: the visit schedule of the merged plan (see :func:`merge_plans`);
+    ``progress(fraction, stage)``: told when it starts."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     t0 = time.perf_counter()
@@ -424,6 +426,8 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
             plans = _run_dask(parts, scheduler, workers, time_limit, prevs)
     t_parts = time.perf_counter() - t1
     t2 = time.perf_counter()
+    if schedule is not None and progress is not None:
+        progress(0.85, "visit schedule")
     plan = merge_plans(roster, plans, prev, schedule=schedule)
     t_merge = time.perf_counter() - t2
     timings = {"split": t_split, "parts_wall": t_parts, "merge": t_merge}

@@ -83,3 +83,25 @@ def test_split_path_equals_one_process_and_reruns(city, monkeypatch):
     kept = {a.returnee_id for a in again.assignments if a.change == "kept"}
     assert {a.returnee_id for a in prev.assignments[:50] if a.confirmed} <= kept
     assert "M3" in again.tiers and "J3" in again.tiers
+
+
+def test_progress_is_reported_by_the_planning_process_only(tmp_path, monkeypatch):
+    """Forked children (the placements, the visit schedule beside the loans) never call
+    the progress callback: a front end's callback may take a lock that another of its
+    threads holds (the web worker's ticking bar), which a forked child would wait for
+    forever."""
+    import os
+
+    import matcher.planner
+
+    monkeypatch.setattr(matcher.planner, "SPLIT_MIN_RETURNEES", 0)  # the regions' path
+    calls = tmp_path / "calls"
+
+    def progress(fraction: float, stage: str) -> None:
+        with open(calls, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {stage}\n")
+
+    plan = plan_roster(generate_roster("ward", 1), progress=progress)
+    lines = calls.read_text(encoding="utf-8").splitlines()
+    assert {line.split()[0] for line in lines} == {str(os.getpid())}
+    assert any(line.endswith("visit schedule") for line in lines) and plan.visits
