@@ -177,8 +177,11 @@ def lying_dimension_xlsx(path: Path) -> Path:
 
 def many_sheets_xlsx(path: Path, n: int = 3000) -> Path:
     def edit(data: bytes) -> bytes:
-        extra = b"".join(f'<sheet name="Extra {i}" sheetId="{100 + i}" r:id="rIdX{i}"/>'.encode()
-                         for i in range(n))
+        # each sheet declares the relationships namespace itself, as openpyxl writes them:
+        # the file must stay well-formed XML so the guard, not the parser, refuses it
+        ns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+        extra = b"".join(f'<sheet {ns} name="Extra {i}" sheetId="{100 + i}" r:id="rIdX{i}"/>'
+                         .encode() for i in range(n))
         return data.replace(b"</sheets>", extra + b"</sheets>")
     return rewrite(SAMPLE, path, {"xl/workbook.xml": edit})
 
