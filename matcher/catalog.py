@@ -138,7 +138,9 @@ def _symbols(lang: str) -> tuple[str, str, str]:
     loc = Locale.parse("vi_VN" if lang == "vi" else "en_US")
     syms = loc.number_symbols.get("latn", loc.number_symbols)
     pattern = loc.percent_formats[None].pattern
-    space = "\u00a0" if re.search(r"[\s\u00a0]%", pattern) else ""
+    # the SPEC (and Vietnamese office writing) puts a space before the sign: 99,2 %;
+    # CLDR's Vietnamese pattern has none, so the language's own rule is added here
+    space = "\u00a0" if lang == "vi" or re.search(r"[\s\u00a0]%", pattern) else ""
     return syms["decimal"], syms["group"], space + syms["percentSign"]
 
 
@@ -176,7 +178,7 @@ def millions(vnd: int, lang: str) -> str:
 
 
 def percent(fraction: float, lang: str, decimals: int = 1) -> str:
-    """A share written as a percentage: ``99,2%`` in Vietnamese, ``99.2%`` in English."""
+    """A share written as a percentage: ``99,2 %`` (non-breaking space) in Vietnamese, ``99.2%`` in English."""
     s = format(fraction * 100, f".{decimals}f")
     if decimals and s.endswith("0" * decimals):
         s = s[: -decimals - 1]

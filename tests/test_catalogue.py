@@ -264,3 +264,15 @@ def test_plural_forms_per_language():
     assert catalog.ntext("report.n_errors", 1, "en") == "1 error"
     assert catalog.nbi("cli.count.jobs", 12345).vi == "12.345 chỗ làm việc"
     assert str(catalog.nbi("cli.count.jobs", 12345)) == "12,345 job openings"
+
+
+def test_numbers_percentages_and_dates_per_language():
+    """The SPEC's way of writing numbers: 99,2 % and 1,4 km in Vietnamese (a non-breaking
+    space before the sign), 99.2% and 1.4 in English; thousands grouped from 10 000."""
+    assert catalog.percent(0.992, "vi") == "99,2\u00a0%"
+    assert catalog.percent(0.992, "en") == "99.2%"
+    assert catalog.percent(1.0, "vi") == "100\u00a0%"
+    assert catalog.number(1.4, "vi") == "1,4" and catalog.number(1.4, "en") == "1.4"
+    assert catalog.number(31650.48, "vi", decimals=2) == "31.650,48"
+    assert catalog.number(2026, "vi") == "2026"
+    assert catalog.date("2026-12-06", "vi") == "06/12/2026"
