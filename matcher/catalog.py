@@ -178,7 +178,10 @@ def millions(vnd: int, lang: str) -> str:
 
 
 def percent(fraction: float, lang: str, decimals: int = 1) -> str:
-    """A share written as a percentage: ``99,2 %`` (non-breaking space) in Vietnamese, ``99.2%`` in English."""
+    """A share written as a percentage.
+
+    ``99,2 %`` (a non-breaking space before the sign) in Vietnamese, ``99.2%`` in English.
+    """
     s = format(fraction * 100, f".{decimals}f")
     if decimals and s.endswith("0" * decimals):
         s = s[: -decimals - 1]
