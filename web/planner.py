@@ -14,6 +14,7 @@ calendar per mentor with visits) are made from ``state.pickle`` on their first d
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -201,6 +202,11 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
 
     preload(workbook=True)
     roster = reading.result()
+    # a rerun's merged workbook: the plan's Input warnings name the coordinator's own
+    # files and rows, as the validation page does
+    from matcher.io.merge import own_places
+
+    roster = dataclasses.replace(roster, warnings=tuple(own_places(roster.warnings, paths)))
     previous = None
     if previous_json_path is not None:
         progress_cb(0.02, "reading previous plan")

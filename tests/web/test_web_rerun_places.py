@@ -177,3 +177,32 @@ def test_a_rerun_of_a_rerun_keeps_the_earlier_new_releases_in_their_own_file(rea
     assert {(i["row"], i["file"]) for i in issues if i["code"] == "ward_point"
             and i.get("file") in (NEW_NAME, "dot2.csv")} == {
         (2, NEW_NAME), (3, NEW_NAME), (2, "dot2.csv")}
+
+
+def test_the_plan_workbook_of_a_rerun_names_the_coordinators_own_rows(tmp_path):
+    """A rerun that plans: the plan workbook's Input warnings sheet, like the validation
+    page, names the new-releases file and its own row, never a row of the merge."""
+    from web.planner import merge_additions, run_plan
+
+    roster_path = tmp_path / "roster.xlsx"
+    roster_path.write_bytes(SAMPLE.read_bytes())
+    roster_rows = openpyxl.load_workbook(SAMPLE).worksheets[0].max_row
+    additions = tmp_path / "adds"
+    additions.mkdir()
+    new = additions / NEW_NAME
+    new.write_text(NEW.replace(",abc,", ",1995,"), encoding="utf-8")
+    paths = merge_additions([roster_path], [new])
+    assert any(p.name.startswith("merged-") for p in paths)  # the reader reads a merge
+    out = tmp_path / "out"
+    out.mkdir()
+    run_plan(paths, out, None, lambda *_: None)
+
+    book = openpyxl.load_workbook(out / "plan_vi.xlsx", read_only=True)
+    sheet = next(book[n] for n in book.sheetnames if "cảnh báo" in n.lower())
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    where = [(r[header.index("Trang")], r[header.index("Dòng")]) for r in rows[1:]
+             if r[header.index("Dòng")] is not None]
+    assert (NEW_NAME, 2) in where and (NEW_NAME, 3) in where  # each new row's ward point
+    assert not [w for w in where if w[0] == "Người trở về" and w[1] > roster_rows]
+    assert not [w for w in where if "merged-" in str(w[0])]
