@@ -115,12 +115,13 @@ def test_unscheduled_sheet_and_mentor_schedules_match_json(run):
     ws = wb[_vi("sheet:mentor_schedules")]
     mentors = {v["mentor_id"] for v in data["visits"]}
     rows = list(ws.iter_rows(values_only=True))
-    titles = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("CCB ")]
+    titles = [r[0] for r in rows
+              if isinstance(r[0], str) and r[0].startswith("Cựu chiến binh ")]
     assert len(titles) == len(mentors)
     assert all(any(f"({m})" in t for t in titles) for m in mentors)
     breaks = [b.id for b in ws.row_breaks.brk]  # row id + 1 starts a page
     assert len(breaks) < len(mentors) - 1 or len(mentors) <= 2
-    assert all(str(rows[b][0]).startswith("CCB ") for b in breaks)
+    assert all(str(rows[b][0]).startswith("Cựu chiến binh ") for b in breaks)
     dates = [r[1] for r in ws.iter_rows(values_only=True) if isinstance(r[1], dt.datetime)]
     assert len(dates) == len(data["visits"])
 

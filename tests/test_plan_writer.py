@@ -488,7 +488,7 @@ def test_mentor_schedule_sheet_lists_every_visit_once(case, tmp_path, lang):
     write_plan_workbook(plan, r, path, lang=lang)
     wb = load_workbook(path)
     name = _h("sheet:mentor_schedules", lang)
-    assert name == {"vi": "Lịch thăm theo CCB", "en": "Mentor schedules"}[lang]
+    assert name == {"vi": "Lịch thăm theo cựu chiến binh", "en": "Mentor schedules"}[lang]
     ws = wb[name]
     blocks = _mentor_blocks(ws, lang)
     assert set(blocks) == {v.mentor_id for v in plan.visits}
@@ -562,7 +562,7 @@ def test_sample_mentor_schedule_prints_several_mentors_a_page(tmp_path):
     plan = solve(r)
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, r, path, lang="vi")
-    ws = load_workbook(path)["Lịch thăm theo CCB"]
+    ws = load_workbook(path)["Lịch thăm theo cựu chiến binh"]
     mentors = {v.mentor_id for v in plan.visits}
     titles, starts, heights, room = _blocks_and_pages(ws, mentors)
     assert len(titles) == len(mentors) > 50
@@ -584,7 +584,7 @@ def test_mentor_schedule_shows_returnee_phone_and_address(tmp_path):
     assert {v.returnee_id for v in plan.visits} == {"R1", "R2"}
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, r, path, lang="vi")
-    rows = _mentor_blocks(load_workbook(path)["Lịch thăm theo CCB"], "vi")["M1"]
+    rows = _mentor_blocks(load_workbook(path)["Lịch thăm theo cựu chiến binh"], "vi")["M1"]
     r1 = [row for row in rows if row[5] == "R1"]
     r2 = [row for row in rows if row[5] == "R2"]
     assert r1 and all(row[7] == "0912 000 111" and row[6] == "12 Lê Lai, Phường Hạc Thành"
@@ -629,7 +629,7 @@ def test_no_mentor_schedule_sheet_without_visits(case, tmp_path):
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(dataclasses.replace(plan, visits=[], unscheduled=[]), r, path,
                         lang="vi")
-    assert "Lịch thăm theo CCB" not in load_workbook(path).sheetnames
+    assert "Lịch thăm theo cựu chiến binh" not in load_workbook(path).sheetnames
 
 
 def _read_sample():

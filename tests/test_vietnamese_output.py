@@ -79,7 +79,7 @@ FORBIDDEN = {w.lower() for w in ENGLISH_WORDS | CODES}
 CAPITAL_CODES = set(domain.GENDERS)  # "M", "F": only as capital letters on their own
 # Vietnamese words the glossary retired (docs/glossary.md), and bare rule numbers
 RETIRED = [r"\bcận\b", r"lời giải", r"khả thi", r"chứng nhận", r"tối ưu", r"quy tắc \d+",
-           r"\bcapacity\b"]
+           r"\bcapacity\b", r"\bccb\b"]
 # not words: ids of people, places and pools; file names and paths; hashes; urls
 NOT_WORDS = re.compile(
     r"\b[A-Z]{1,3}\d+\b"  # R00001, M001, J0005, T03, L001, P1
