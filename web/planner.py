@@ -298,9 +298,9 @@ def _write_workbooks(plan: Any, roster: Any, out_dir: Path,
 
 
 def _write_calendars(plan: Any, roster: Any, out_dir: Path,
-                     folder: Path | None = None) -> None:
-    """One ``ics/<mentor_id>.ics`` per mentor with visits (the result page zips them);
-    ``folder``: write them there instead of ``out_dir / "ics"``."""
+                     folder: Path | None = None, lang: str = "vi") -> None:
+    """One ``ics/<mentor_id>.ics`` per mentor with visits (the result page zips them),
+    its words in ``lang``; ``folder``: write them there instead of ``out_dir / "ics"``."""
     folder = folder or out_dir / "ics"
     if not plan.visits:
         return
@@ -310,19 +310,21 @@ def _write_calendars(plan: Any, roster: Any, out_dir: Path,
         log.warning("calendar writer not available; no .ics written")
         return
     try:
-        write_ics(plan, roster, folder)
+        write_ics(plan, roster, folder, lang=lang)
     except Exception:  # noqa: BLE001 - an optional output; logged into worker.log
         log.exception("visit calendars could not be written")
         shutil.rmtree(folder, ignore_errors=True)
 
 
 _making = threading.Lock()
-# outputs :func:`make_output` makes from state.pickle on request -> what it writes
-ON_REQUEST = {"plan_vi.xlsx": "vi", "plan_en.xlsx": "en", "ics": "ics"}
+# outputs :func:`make_output` makes from state.pickle on request -> their language
+# (``ics``: the Vietnamese calendars, ``ics_en``: the English ones)
+ON_REQUEST = {"plan_vi.xlsx": "vi", "plan_en.xlsx": "en", "ics": "vi", "ics_en": "en"}
 
 
 def make_output(run_dir: Path, name: str) -> Path | None:
-    """``plan_vi.xlsx``, ``plan_en.xlsx`` or the ``ics`` folder of a finished run, made
+    """``plan_vi.xlsx``, ``plan_en.xlsx`` or a calendars folder (``ics``, ``ics_en``:
+    :data:`ON_REQUEST`) of a finished run, made
     from its ``state.pickle`` on the first request (the worker writes only the Vietnamese
     workbook) and kept; None when the run keeps no state or the output has nothing (no
     visits: no calendars) or its writer failed (logged)."""
@@ -338,10 +340,10 @@ def make_output(run_dir: Path, name: str) -> Path | None:
             return None
         with open(state, "rb") as fh:
             roster, plan = pickle.load(fh)  # the worker's own file, never user input
-        if name == "ics":
-            tmp = run_dir / "ics.tmp"
+        if name.startswith("ics"):
+            tmp = run_dir / f"{name}.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
-            _write_calendars(plan, roster, tmp, folder=tmp)
+            _write_calendars(plan, roster, tmp, folder=tmp, lang=ON_REQUEST[name])
             if not tmp.is_dir():
                 return None
             os.replace(tmp, path)

@@ -351,15 +351,20 @@ def schedules_zip(directory: Path, lang: str | None = None) -> bytes:
     return buf.getvalue()
 
 
-def ics_files(directory: Path) -> list[Path]:
-    folder = directory / "ics"
+def ics_folder(lang: str = "vi") -> str:
+    """The run folder's calendars in ``lang``: ``ics`` (Vietnamese), ``ics_en``."""
+    return "ics" if lang == "vi" else f"ics_{lang}"
+
+
+def ics_files(directory: Path, lang: str = "vi") -> list[Path]:
+    folder = directory / ics_folder(lang)
     return sorted(folder.glob("*.ics")) if folder.is_dir() else []
 
 
-def ics_zip(directory: Path) -> bytes:
+def ics_zip(directory: Path, lang: str = "vi") -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in ics_files(directory):
+        for path in ics_files(directory, lang):
             zf.write(path, arcname=path.name)
     return buf.getvalue()
 

@@ -459,10 +459,13 @@ def download(config: Mapping[str, Any], run_id: int, kind: str,
         body = io.BytesIO(results.schedule_csv(directory))
     elif kind == "schedules-zip":
         body = io.BytesIO(results.schedules_zip(directory, lang))
-    else:
-        if not results.ics_files(directory):
-            _made(config, directory, "ics")
-        if not results.ics_files(directory):
+    else:  # the calendars in the page's language, made on the first download
+        ics_lang = "en" if lang == "en" else "vi"
+        if not results.ics_files(directory, ics_lang):
+            _made(config, directory, results.ics_folder(ics_lang))
+        if not results.ics_files(directory, ics_lang):
+            ics_lang = "vi"  # a run whose planner writes only the Vietnamese ones
+        if not results.ics_files(directory, ics_lang):
             raise NotFound(kind)
-        body = io.BytesIO(results.ics_zip(directory))
+        body = io.BytesIO(results.ics_zip(directory, ics_lang))
     return body, _(download_name, lang=lang, id=str(run_id)), mimetype

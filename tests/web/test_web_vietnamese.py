@@ -10,6 +10,7 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -202,6 +203,19 @@ def download_names(b: Browser, run_id: int) -> dict[str, str]:
     return names
 
 
+def calendars(b: Browser, run_id: int) -> str:
+    """Every calendar of the run's calendars download, as one text (lines unfolded)."""
+    response = b.get(f"/runs/{run_id}/download/ics-zip")
+    try:
+        assert response.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
+            texts = [zf.read(n).decode("utf-8") for n in zf.namelist()]
+    finally:
+        response.close()
+    assert texts
+    return "\n".join(texts).replace("\r\n ", "").replace("\r\n", "\n")
+
+
 def set_lang(b: Browser, lang: str) -> None:
     b.post("/lang", {"lang": lang, "next": "/"})
 
@@ -241,6 +255,10 @@ def test_vietnamese_pages_have_no_english_and_keep_accents(planned):
         r"(?<!\w)" + re.escape(unicodedata.normalize("NFC", fold(n))) + r"(?!\w)",
         everything, re.I)})
     assert not folded, folded
+    # the calendars in Vietnamese, names with their accents
+    ics = calendars(coord, run_id)
+    assert re.search(r"^SUMMARY:Thăm \w", ics, re.M) and "SUMMARY:Visit" not in ics
+    assert [n for n in names if f"SUMMARY:Thăm {n}" in ics]
     # download names: Vietnamese (ASCII is fine), no English word
     names = download_names(coord, run_id)
     assert names[f"/runs/{run_id}/download/xlsx-vi"] == f"ke-hoach-{run_id}.xlsx"
@@ -271,6 +289,9 @@ def test_the_same_pages_in_english(planned):
                          shown["validation"])
         names = download_names(coord, run_id)
         assert names[f"/runs/{run_id}/download/xlsx-en"] == f"plan-{run_id}-en.xlsx"
+        # the calendars follow the page's language (made on this first download)
+        ics = calendars(coord, run_id)
+        assert re.search(r"^SUMMARY:Visit \w", ics, re.M) and "SUMMARY:Thăm" not in ics
         assert json.dumps(shown)  # every answer was read
     finally:
         set_lang(coord, "vi")
