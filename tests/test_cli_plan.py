@@ -96,7 +96,7 @@ def test_plan_speaks_vietnamese_by_default_with_progress_and_details(tmp_path, c
     stages = {catalog.text(k, "vi") for k in catalog.all_keys() if k.startswith("progress.")}
     lines = err.strip().splitlines()
     assert lines and all(line.split("] ", 1)[1] in stages for line in lines), lines
-    assert lines[0].endswith("Đang đọc danh sách") and lines[-1] == "[100%] Xong"
+    assert lines[0].endswith("Đang đọc danh sách") and lines[-1] == "[100\u00a0%] Xong"
     assert main(["plan", str(SAMPLE), "--json", str(out), "--quiet", "--details"]) == 0
     printed, err = capsys.readouterr()
     assert err == ""
