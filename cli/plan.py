@@ -163,26 +163,24 @@ def _run(args: argparse.Namespace) -> int:
         from matcher.planner import plan_roster, preload
 
         preload(workbook=bool(args.out))
+        # a rerun's previous plan is read while the roster still is (province: 0.16 s
+        # of the 2 s the read takes); its problems come after the roster's
+        previous = _read_previous(args.previous) if args.previous else None
         roster = reading.result()
     except RosterError as exc:
         progress(1.0, "done")
         print(format_report(exc.issues, lang=lang))
         return EXIT_BAD_INPUT
     read_s = time.perf_counter() - t0
-    previous = None
     if args.previous:
         progress(0.02, "reading previous plan")
-        try:
-            from matcher.io.plan_reader import load_previous
-
-            previous = load_previous(Path(args.previous), roster)
-        except ImportError:
-            print(say("cli.no_rerun", lang), file=sys.stderr)
-            return EXIT_FAILED
-        except RosterError as exc:
+        if isinstance(previous, RosterError):
             progress(1.0, "done")
-            print(format_report(exc.issues, lang=lang))
+            print(format_report(previous.issues, lang=lang))
             return EXIT_BAD_INPUT
+        from matcher.io.plan_reader import bind_previous
+
+        previous = bind_previous(previous, roster)
 
     def planning(fraction: float, message: str) -> None:
         if fraction < 1:  # "done" once the files are written
@@ -222,6 +220,18 @@ def _run(args: argparse.Namespace) -> int:
     for path in written:
         print(say("cli.wrote", lang, path=path))
     return EXIT_OK
+
+
+def _read_previous(path: str):
+    """The previous plan at ``path``, not yet bound to the new roster; its RosterError
+    (returned, not raised: the roster's own problems are reported first)."""
+    from matcher.errors import RosterError
+    from matcher.io.plan_reader import load_previous
+
+    try:
+        return load_previous(Path(path))
+    except RosterError as exc:
+        return exc
 
 
 def _write_outputs(plan, roster, args) -> list[str]:

@@ -44,6 +44,26 @@ def test_plan_bad_roster_exit_2_and_nothing_written(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_bad_previous_plan_is_reported_after_the_rosters_problems(tmp_path, capsys):
+    """The previous plan is read while the roster is: an unreadable one still gives exit 2
+    and its own message, and a roster that cannot be read is what is reported first."""
+    previous = tmp_path / "old plan.json"
+    previous.write_text("{not json", encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code = main(["plan", str(SAMPLE), "--previous", str(previous), "--json", str(out),
+                 "--quiet", "--lang", "en"])
+    printed = capsys.readouterr().out
+    assert code == 2 and "old plan.json" in printed and "not a plan JSON" in printed
+    assert not out.exists()
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a spreadsheet")
+    code = main(["plan", str(bad), "--previous", str(previous), "--json", str(out),
+                 "--quiet", "--lang", "en"])
+    printed = capsys.readouterr().out
+    assert code == 2 and "bad.xlsx" in printed and "old plan.json" not in printed
+    assert not out.exists()
+
+
 def test_plan_that_fails_the_check_writes_no_workbook(tmp_path, monkeypatch, capsys):
     """The workbook is written by a child while the plan is checked: when the check fails
     neither it nor its partial file is left, and the exit code is 1."""

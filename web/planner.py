@@ -201,16 +201,22 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     from matcher.planner import WorkbookJob, plan_roster, preload
 
     preload(workbook=True)
+    previous = None
+    if previous_json_path is not None:  # read while the roster still is (issue 20)
+        from matcher.io.plan_reader import load_previous as read_previous
+
+        previous = read_previous(Path(previous_json_path))
     roster = reading.result()
     # a rerun's merged workbook: the plan's Input warnings name the coordinator's own
     # files and rows, as the validation page does
     from matcher.io.merge import own_places
 
     roster = dataclasses.replace(roster, warnings=tuple(own_places(roster.warnings, paths)))
-    previous = None
-    if previous_json_path is not None:
+    if previous is not None:
+        from matcher.io.plan_reader import bind_previous
+
         progress_cb(0.02, "reading previous plan")
-        previous = load_previous(Path(previous_json_path), roster)
+        previous = bind_previous(previous, roster)
     # the same path as `run.py plan`: regions in parallel, on a Dask cluster when the
     # deployment names one (PLANNER_DASK_SCHEDULER, see README)
     plan = plan_roster(roster, previous=previous, progress=progress_cb,

@@ -325,7 +325,14 @@ def load_previous(path: Path, roster=None) -> PreviousPlan:
                                      r.get("training_id"), bool(r.get("confirmed")),
                                      bool(r.get("hired")), r.get("row"))
     if roster is not None:
-        prev.issues += _unknown_ids(prev, roster)
+        bind_previous(prev, roster)
+    return prev
+
+
+def bind_previous(prev: PreviousPlan, roster) -> PreviousPlan:
+    """``prev`` (read by :func:`load_previous` without a roster, e.g. while the roster was
+    still being read) told about the new roster: ids it no longer has become warnings."""
+    prev.issues += _unknown_ids(prev, roster)
     return prev
 
 
