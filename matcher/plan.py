@@ -315,8 +315,10 @@ class Plan:
                            if isinstance(g, dict)],
             status=data.get("status", ""),
             solve_seconds=data.get("solve_seconds", 0.0), sources=data.get("sources", []),
-            changes=data.get("changes", {}), warnings=data.get("warnings", []),
-            warnings_vi=data.get("warnings_vi", []),
+            changes=data.get("changes", {}), warnings=list(data.get("warnings") or []),
+            # a list of its own: a plan's to_json() gives the English list for both when
+            # there is no Vietnamese one, and the two grow separately
+            warnings_vi=list(data.get("warnings_vi") or []),
             unmet_requires=[UnmetRequire(u["returnee_id"], u["kind"], u["target_id"],
                                          u.get("row"), u.get("reason", ""),
                                          u.get("reason_vi", ""))

@@ -21,7 +21,7 @@ from matcher import forked
 from matcher.domain import Roster
 from matcher.plan import Plan, PreviousPlan, as_previous
 from matcher.review import review_visits
-from matcher.schedule import previous_visits_from, schedule_visits
+from matcher.schedule import ScheduledPart, previous_visits_from, schedule_part
 from matcher.solve import solve
 from matcher.split import solve_split
 
@@ -81,13 +81,13 @@ def _write_workbook(plan: Plan, roster: Roster, path: Path, lang: str) -> None:
     write_plan_workbook(plan, roster, path, lang=lang)
 
 
-def _scheduled(roster: Roster, plan: Plan, *, last: dict | None) -> tuple:
-    """The visit schedule of ``plan`` (made by the merge, in a forked child, while it
-    allocates the loans): what :func:`schedule_visits` sets on the plan. It reports no
-    progress: a front end's callback may hold locks of other threads (the web worker's
-    ticking bar), which a forked child must never wait for."""
-    schedule_visits(roster, plan, last)
-    return plan.visits, plan.unscheduled, plan.not_yet_due, plan.warnings, plan.warnings_vi
+def _scheduled(roster: Roster, plan: Plan, mentors: frozenset[str] | None, *,
+               last: dict | None) -> ScheduledPart:
+    """The visit schedule of ``mentors``' pairs in ``plan`` (made by the merge in forked
+    children, two at once, while it allocates the loans). It reports no progress: a front
+    end's callback may hold locks of other threads (the web worker's ticking bar), which
+    a forked child must never wait for."""
+    return schedule_part(roster, plan, last, mentors)
 
 
 def plan_roster(roster: Roster, *, previous: Plan | PreviousPlan | None = None,

@@ -119,10 +119,15 @@ class _Pair:
     mentor_slots: frozenset
     returnee_slots: frozenset
     busy: list
+    index: int  # of the assignment in the plan
 
 
 def _build(roster: Roster, plan: Plan, previous: PreviousVisits,
-           warnings: list[str]) -> dict[str, list[_Pair]]:
+           warnings: list[tuple[tuple[int, ...], Bi]],
+           mentors: frozenset[str] | None = None) -> dict[str, list[_Pair]]:
+    """Each mentor's pairs (of ``mentors`` only, when given), in the order the mentors
+    first appear in the plan. ``warnings`` gets each availability problem with its place
+    in the whole plan's order (see :class:`ScheduledPart`)."""
     s = roster.settings
     day0 = plan.plan_date
     last = 7 * s.horizon_weeks - 1
@@ -130,18 +135,20 @@ def _build(roster: Roster, plan: Plan, previous: PreviousVisits,
     by_mentor: dict[str, list[_Pair]] = {}
     dates = [day0 + dt.timedelta(days=d) for d in range(last + 1)]
     free_cache: dict[tuple, dict[int, tuple[int, ...]]] = {}
-    for a in plan.assignments:
-        if a.mentor_id is None:
+    for ai, a in enumerate(plan.assignments):
+        if a.mentor_id is None or (mentors is not None and a.mentor_id not in mentors):
             continue
         try:
             mentor, r = roster.mentor(a.mentor_id), roster.returnee(a.returnee_id)
         except KeyError:
             continue
+        found: list = []
         if mentor.id not in parsed:
             parsed[mentor.id] = _parse(mentor.availability, catalog.bi(
-                "reason.visit.who_mentor", id=mentor.id), warnings)
+                "reason.visit.who_mentor", id=mentor.id), found)
         ms = parsed[mentor.id]
-        rs = _parse(r.availability, catalog.bi("reason.visit.who_returnee", id=r.id), warnings)
+        rs = _parse(r.availability, catalog.bi("reason.visit.who_returnee", id=r.id), found)
+        warnings += [((0, ai, j), w) for j, w in enumerate(found)]
         job = roster.job(a.job_id) if a.job_id else None
         course = roster.training(a.training_id) if a.training_id else None
         busy = busy_hours(job, course)
@@ -170,7 +177,7 @@ def _build(roster: Roster, plan: Plan, previous: PreviousVisits,
             lo0, hi0, due0 = start, start + F, start + F
         task = Task(r.id, first, asap, lo0, hi0, due0, target0, c, g, G, free)
         by_mentor.setdefault(mentor.id, []).append(
-            _Pair(mentor, r, a, task, ms, rs, busy))
+            _Pair(mentor, r, a, task, ms, rs, busy, ai))
     return by_mentor
 
 
@@ -224,16 +231,54 @@ def previous_visits_from(previous: Plan, plan_date: dt.date) -> dict[tuple[str, 
     return out
 
 
+@dataclass
+class ScheduledPart:
+    """The visit schedule of some of a plan's mentors (:func:`schedule_part`); the parts
+    of disjoint mentor sets together make the whole schedule (:func:`apply_parts`), the
+    same as one part of every mentor. Each warning carries its place in the whole plan's
+    order: ``(0, assignment index, n)`` for an availability problem, ``(1, index of the
+    mentor's first pair)`` for a mentor whose schedule was not proven."""
+
+    visits: list[Visit]
+    unscheduled: list[dict[str, Any]]
+    not_yet_due: list[dict[str, Any]]
+    warnings: list[tuple[tuple[int, ...], Bi]]
+
+
+def mentor_groups(plan: Plan, n: int) -> list[frozenset[str]]:
+    """The plan's mentors in ``n`` groups of about equal work (the mentees' count squared:
+    a mentor's schedule grows faster than its mentees), for :func:`schedule_part`."""
+    mentees: dict[str, int] = {}
+    for a in plan.assignments:
+        if a.mentor_id is not None:
+            mentees[a.mentor_id] = mentees.get(a.mentor_id, 0) + 1
+    groups: list[set[str]] = [set() for _ in range(max(1, n))]
+    load = [0] * len(groups)
+    for mid, k in sorted(mentees.items(), key=lambda x: (-x[1], x[0])):
+        i = load.index(min(load))
+        groups[i].add(mid)
+        load[i] += k * k
+    return [frozenset(g) for g in groups if g]
+
+
 def schedule_visits(roster: Roster, plan: Plan,
                     previous_visits: PreviousVisits | None = None) -> None:
     """Fill ``plan.visits`` and ``plan.unscheduled`` for every mentor–mentee pair.
 
     ``previous_visits`` maps (mentor_id, returnee_id) to the last visit date of a kept
     pair in the previous plan."""
+    apply_parts(plan, [schedule_part(roster, plan, previous_visits)])
+
+
+def schedule_part(roster: Roster, plan: Plan, previous_visits: PreviousVisits | None = None,
+                  mentors: frozenset[str] | None = None) -> ScheduledPart:
+    """The visit schedule of the pairs of ``mentors`` (every mentor when None); ``plan`` is
+    not changed. Parts of disjoint mentor sets may be made in parallel processes."""
     s = roster.settings
     last = 7 * s.horizon_weeks - 1
-    warnings: list[str] = []
-    by_mentor = _build(roster, plan, previous_visits or {}, warnings)
+    warnings: list[tuple[tuple[int, ...], Bi]] = []
+    by_mentor = _build(roster, plan, previous_visits or {}, warnings, mentors)
+    first_pair = {mid: min(x.index for x in pairs) for mid, pairs in by_mentor.items()}
     problems = []
     for mid, pairs in by_mentor.items():
         pairs.sort(key=lambda x: x.returnee.id)
@@ -251,7 +296,8 @@ def schedule_visits(roster: Roster, plan: Plan,
     for mid, events, how in _run_cpsat(hard):
         results[mid] = events
         if how not in ("OPTIMAL", "OPTIMAL_AC"):
-            warnings.append(catalog.bi("reason.visit.not_proven", mid=mid, how=how))
+            warnings.append(((1, first_pair[mid]),
+                             catalog.bi("reason.visit.not_proven", mid=mid, how=how)))
     visits, unscheduled, later = [], [], []
     for mid, pairs in by_mentor.items():
         events = results[mid]
@@ -281,13 +327,23 @@ def schedule_visits(roster: Roster, plan: Plan,
                         "due": date.isoformat(), "kind": kind,
                         "reason": str(reason), "reason_vi": vi_of(reason)})
                 prev = d
+    return ScheduledPart(visits, unscheduled, later, warnings)
+
+
+def apply_parts(plan: Plan, parts: Iterable[ScheduledPart]) -> None:
+    """Set ``plan.visits``, ``plan.unscheduled``, ``plan.not_yet_due`` and the schedule's
+    warnings from the parts of disjoint mentor sets, in the order of one whole schedule
+    (each list sorted on a key no two of its items share)."""
+    parts = list(parts)
     order = {name: i for i, name in enumerate(SLOTS)}
-    plan.visits = sorted(visits, key=lambda v: (v.date, order[v.slot], v.mentor_id,
-                                                v.returnee_id))
-    plan.unscheduled = sorted(unscheduled, key=lambda u: (u["due"], u["mentor_id"],
-                                                          u["returnee_id"]))
-    plan.not_yet_due = sorted(later, key=lambda u: (u["due"], u["mentor_id"],
-                                                    u["returnee_id"]))
+    plan.visits = sorted((v for p in parts for v in p.visits),
+                         key=lambda v: (v.date, order[v.slot], v.mentor_id, v.returnee_id))
+    plan.unscheduled = sorted((u for p in parts for u in p.unscheduled),
+                              key=lambda u: (u["due"], u["mentor_id"], u["returnee_id"]))
+    plan.not_yet_due = sorted((u for p in parts for u in p.not_yet_due),
+                              key=lambda u: (u["due"], u["mentor_id"], u["returnee_id"]))
+    warnings = [w for _, w in sorted((w for p in parts for w in p.warnings),
+                                     key=lambda kw: kw[0])]
     if len(plan.warnings_vi) != len(plan.warnings):  # a plan made before the Vietnamese
         plan.warnings_vi = list(plan.warnings)
     for w in dict.fromkeys(warnings):

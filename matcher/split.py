@@ -57,6 +57,7 @@ from matcher.geo import chord_for_km, unit_xyz
 from matcher.loans import allocate_loans
 from matcher.plan import Plan, PreviousPlan, Tier, as_previous
 from matcher.rules import people_arrays
+from matcher.schedule import ScheduledPart, apply_parts, mentor_groups
 from matcher.solve import follow_up_finished, solve
 from matcher.text import fold
 
@@ -64,6 +65,7 @@ EXECUTORS = ("local", "dask", "serial")
 PART_RETURNEES = 10000  # aim for parts about this big when the roster is larger
 TIER_ORDER = ("M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5")
 KM_TIERS = ("M5", "J5")
+SCHEDULE_CHILDREN = 2  # forked children that make the merged plan's visit schedule
 
 
 @dataclass
@@ -387,7 +389,8 @@ def solve_split(roster: Roster, *, executor: str = "local", scheduler: str | Non
                 workers: int | None = None, batches: int | None = None,
                 time_limit: float | None = None,
                 previous: Plan | PreviousPlan | None = None,
-                schedule: Callable[[Plan], tuple] | None = None,
+                schedule: Callable[[Plan, frozenset[str] | None], ScheduledPart]
+                | None = None,
                 progress: Callable[[float, str], None] | None = None) -> Plan:
     """Solve the independent parts of ``roster`` (mentors, jobs, training; no visit
     schedule) in parallel and merge them into one plan in the roster's returnee order.
@@ -464,12 +467,14 @@ def _previous_of(prev: PreviousPlan, part: Roster, first: bool) -> PreviousPlan:
 
 def merge_plans(roster: Roster, plans: Sequence[Plan],
                 previous: PreviousPlan | None = None,
-                schedule: Callable[[Plan], tuple] | None = None) -> Plan:
+                schedule: Callable[[Plan, frozenset[str] | None], ScheduledPart]
+                | None = None) -> Plan:
     """One plan for ``roster`` from plans of its independent parts (``previous``: the
     whole previous plan of a rerun, for the changes no part sees and loans granted).
-    ``schedule(plan)``: the visit schedule of the merged plan, made in a forked child
-    while the loans are allocated here (it reads only the pairs; province: 1.2 s beside
-    0.6 s), returning ``(visits, unscheduled, not_yet_due, warnings, warnings_vi)``."""
+    ``schedule(plan, mentors)``: the visit schedule of those mentors' pairs in the merged
+    plan (:func:`matcher.schedule.schedule_part`). Two halves of the mentors are scheduled
+    in two forked children while the loans are allocated here (they read only the
+    pairs; province: a 1.2-1.6 s schedule beside 0.5 s of loans)."""
     s = roster.settings
     order = {r.id: i for i, r in enumerate(roster.returnees)}
     by_id = {a.returnee_id: a for p in plans for a in p.assignments}
@@ -516,7 +521,10 @@ def merge_plans(roster: Roster, plans: Sequence[Plan],
         merged.changes = _merge_changes(roster, plans, previous)
     # a capital pool may span regions: loans are allocated on the whole roster (its people
     # under follow-up)
-    job = forked.start(functools.partial(schedule, merged)) if schedule else None
+    jobs = []
+    if schedule is not None:
+        groups = mentor_groups(merged, SCHEDULE_CHILDREN) if forked.available() else [None]
+        jobs = [forked.start(functools.partial(schedule, merged, group)) for group in groups]
     finished = follow_up_finished(roster)
     active = dataclasses.replace(roster, returnees=tuple(
         r for r in roster.returnees if r.id not in finished)) if finished else roster
@@ -524,14 +532,19 @@ def merge_plans(roster: Roster, plans: Sequence[Plan],
         loans = allocate_loans(active, merged.assignments,
                                previous.granted if previous is not None else None)
     except BaseException:
-        if job is not None:
+        for job in jobs:
             job.cancel()
         raise
     merged.tiers.update(loans.tiers)
     merged.loans, merged.employer_loans = loans.decisions, loans.employer_loans
-    if job is not None:
-        (merged.visits, merged.unscheduled, merged.not_yet_due, merged.warnings,
-         merged.warnings_vi) = job.result()
+    if jobs:
+        try:
+            parts = [job.result() for job in jobs]
+        except BaseException:
+            for job in jobs:
+                job.cancel()
+            raise
+        apply_parts(merged, parts)
     return merged
 
 

@@ -618,3 +618,43 @@ def test_ics_parses_back_with_local_times(tmp_path) -> None:
     assert str(r1_event["location"]) == "Phường Hạc Thành"
     again = write_ics(plan, ros, tmp_path / "again")
     assert again[0].read_bytes() == paths[0].read_bytes()
+
+
+def test_schedule_in_parts_is_the_whole_schedule(monkeypatch):
+    """The merge makes the visit schedule in two forked children, each for half of the
+    mentors: put together, the parts are exactly the one-process schedule — visits,
+    missed visits, visits not yet due and the warnings, in the same order — also when
+    some availability cannot be read and some mentors need the exact model."""
+    from matcher.generate import generate_roster
+    from matcher.solve import solve
+
+    city = generate_roster("city", 3)
+    bad = {m.id for m in city.mentors[::97]}
+    city = dataclasses.replace(
+        city,
+        mentors=tuple(dataclasses.replace(m, availability="sometimes") if m.id in bad else m
+                      for m in city.mentors),
+        returnees=tuple(dataclasses.replace(r, availability="Thứ Chín sáng")
+                        if i % 89 == 0 else r for i, r in enumerate(city.returnees)))
+    plan = solve(city, schedule=False)
+    whole = Plan.from_json(plan.to_json())
+    exact = []
+    run_cpsat = sched._run_cpsat
+    monkeypatch.setattr(sched, "_run_cpsat", lambda hard: exact.extend(hard) or run_cpsat(hard))
+    schedule_visits(city, whole)
+    assert exact  # some mentors' schedules come from the exact model
+    assert whole.visits and whole.unscheduled
+    assert sum("sometimes" in w for w in whole.warnings) >= 2  # mentors' availability
+    assert sum("Thứ Chín" in w for w in whole.warnings) >= 2  # returnees'
+    for n in (2, 3):
+        groups = sched.mentor_groups(plan, n)
+        assert len(groups) == n and not set.intersection(*map(set, groups))
+        assert frozenset().union(*groups) == {a.mentor_id for a in plan.assignments
+                                               if a.mentor_id}
+        parts = Plan.from_json(plan.to_json())
+        sched.apply_parts(parts, [sched.schedule_part(city, parts, None, g)
+                                  for g in reversed(groups)])
+        assert parts.visits == whole.visits
+        assert parts.unscheduled == whole.unscheduled
+        assert parts.not_yet_due == whole.not_yet_due
+        assert parts.warnings == whole.warnings and parts.warnings_vi == whole.warnings_vi
