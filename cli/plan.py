@@ -160,9 +160,10 @@ def _run(args: argparse.Namespace) -> int:
         # the bounded child reads while this process imports the planner (issue 20)
         reading = start_read_roster_bounded(args.roster, set_args=args.set)
         from matcher.check import assert_plan_ok
-        from matcher.planner import plan_roster, preload
+        from matcher.planner import plan_roster, preload, regions_likely
 
-        preload(workbook=bool(args.out))
+        preload(workbook=bool(args.out),
+                regions=bool(args.scheduler) or regions_likely(args.roster))
         # a rerun's previous plan is read while the roster still is (province: 0.16 s
         # of the 2 s the read takes); its problems come after the roster's
         previous = _read_previous(args.previous) if args.previous else None

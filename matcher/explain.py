@@ -37,13 +37,19 @@ def _mentor_index(ctx: Context) -> PointIndex:
     return ctx.cached("mindex", lambda: PointIndex(ctx.people.m_lat, ctx.people.m_lon))
 
 
+NEAREST_BRUTE_MAX = 20_000  # points; more: the 16 nearest from the KD-tree
+
+
 def _nearest(index: PointIndex, lat: float, lon: float) -> tuple[int, float]:
     """The nearest point and its distance; among equally near points the first one, so
     that the answer does not depend on the tree (or on how a roster was split)."""
-    _, cand = index.tree.query(unit_xyz(np.array([lat]), np.array([lon])),
-                               k=min(16, len(index.lat)))
-    cand = np.atleast_1d(cand).ravel()
-    cand = cand[cand < len(index.lat)]
+    if len(index.lat) <= NEAREST_BRUTE_MAX:  # every distance: no KD-tree (nor scipy)
+        cand = np.arange(len(index.lat))
+    else:
+        _, cand = index.tree.query(unit_xyz(np.array([lat]), np.array([lon])),
+                                   k=min(16, len(index.lat)))
+        cand = np.atleast_1d(cand).ravel()
+        cand = cand[cand < len(index.lat)]
     dist = haversine_km(lat, lon, index.lat[cand], index.lon[cand])
     d, j = min(zip(np.round(dist, 6).tolist(), cand.tolist()))
     return int(j), float(d)
@@ -92,7 +98,7 @@ def _mentor_reasons(ctx: Context, plan: Plan, r: int, load: np.ndarray, hours: n
     _qi, mj, km = idx.pairs_within(p.r_lat[r:r + 1], p.r_lon[r:r + 1], s.mentor_max_km)
     reasons: list[str] = list(ctx.require_failures.get((rid, "mentor"), []))
     if len(mj) == 0:
-        if idx.tree is not None and p.n_mentors:
+        if len(idx.lat) and p.n_mentors:
             m0, d0 = _nearest(idx, p.r_lat[r], p.r_lon[r])
             reasons.append(because(3, "reason.mentor.none_near", km=float(s.mentor_max_km),
                                    nearest=p.m_ids[m0], dist=d0))

@@ -12,6 +12,7 @@ their proofs do not depend on which way it ran (tests/test_planner.py).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 from collections.abc import Callable
@@ -23,7 +24,6 @@ from matcher.plan import Plan, PreviousPlan, as_previous
 from matcher.review import review_visits
 from matcher.schedule import ScheduledPart, previous_visits_from, schedule_part
 from matcher.solve import solve
-from matcher.split import solve_split
 
 Progress = Callable[[float, str], None]
 # below this many returnees one process (with a forked placement child) is as fast as
@@ -31,15 +31,33 @@ Progress = Callable[[float, str], None]
 SPLIT_MIN_RETURNEES = 3000
 
 
-def preload(workbook: bool = False) -> None:
-    """Import what planning (and, with ``workbook``, the plan workbook) imports on first
-    use — CP-SAT and pandas, the workbook writer — so a front end can do it while the
-    roster is read in its bounded child (city: about 0.3 s of a 1.5 s plan)."""
+# roster files of this many bytes or more are likely to hold SPLIT_MIN_RETURNEES
+# returnees (a generated city roster of 1,000 is 0.3 MB as a workbook)
+REGIONS_LIKELY_BYTES = 800_000
+
+
+def regions_likely(paths) -> bool:
+    """Whether the roster in ``paths`` is likely planned by regions (its files' size: the
+    number of returnees is known only once they are read), for :func:`preload`."""
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            total += os.path.getsize(path)
+    return total >= REGIONS_LIKELY_BYTES
+
+
+def preload(workbook: bool = False, regions: bool = False) -> None:
+    """Import what planning (and, with ``workbook``, the plan workbook; with ``regions``,
+    the regions' path and the scipy it uses) imports on first use — CP-SAT and pandas, the
+    workbook writer — so a front end can do it while the roster is read in its bounded
+    child (city: about 0.3 s of a 1.5 s plan; province: the regions' 0.3 s)."""
     import ortools.sat.python.cp_model  # noqa: F401 - the hour repair, schedule, loans
 
     import matcher.check  # noqa: F401
     if workbook:
         import matcher.io.plan_writer  # noqa: F401
+    if regions:
+        import matcher.split  # noqa: F401
 
 
 class WorkbookJob:
@@ -100,6 +118,9 @@ def plan_roster(roster: Roster, *, previous: Plan | PreviousPlan | None = None,
     if scheduler is None and len(roster.returnees) < SPLIT_MIN_RETURNEES:
         return solve(roster, progress=say, time_limit=time_limit, schedule=schedule,
                      previous=previous)
+    from matcher.split import solve_split  # here: it brings scipy (0.25 s), which a
+    # roster solved in one process does without
+
     prev = as_previous(previous) if previous is not None else None
     say(0.05, "regions")
     last = previous_visits_from(prev, roster.settings.plan_date) if prev else None

@@ -198,9 +198,10 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
     # imported while the bounded child reads (issue 20)
     from matcher.check import assert_plan_ok
     from matcher.errors import PlanCheckError
-    from matcher.planner import WorkbookJob, plan_roster, preload
+    from matcher.planner import WorkbookJob, plan_roster, preload, regions_likely
 
-    preload(workbook=True)
+    preload(workbook=True, regions=bool(os.environ.get("PLANNER_DASK_SCHEDULER"))
+            or regions_likely(paths))
     previous = None
     if previous_json_path is not None:  # read while the roster still is (issue 20)
         from matcher.io.plan_reader import load_previous as read_previous
