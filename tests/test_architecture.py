@@ -33,6 +33,14 @@ INNER_IMPORTS: dict[tuple[str, str], str] = {
        for m in ("ortools.sat.python.cp_model", "matcher.check", "matcher.io.plan_writer")},
     ("matcher.planner", "matcher.io.plan_writer.write_plan_workbook"):
         "the workbook child writes it (a plan without a workbook never loads the writer)",
+    # scipy (0.25 s of a city plan's start-up) only where a roster is large: the KD-tree
+    # join and scipy's components above their thresholds, and the regions' path (issue 20)
+    ("matcher.geo", "scipy.spatial"): "KD-tree only for large point sets",
+    ("matcher.mentors", "scipy.sparse"): "components in scipy only for large graphs",
+    ("matcher.mentors", "scipy.sparse.csgraph"): "components in scipy only for large graphs",
+    ("matcher.planner", "matcher.split"): "the regions' path (it imports scipy): large "
+                                          "rosters only, preloaded beside the read",
+    ("matcher.planner", "matcher.split.solve_split"): "the regions' path: large rosters only",
     # the benchmark preloads what its timed children would import, by design
     **{("matcher.bench", m): "preloaded before forking the timed children"
        for m in ("ortools.graph.python.min_cost_flow", "ortools.sat.python.cp_model",
