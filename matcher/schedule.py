@@ -43,9 +43,10 @@ mentors are solved in parallel processes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -259,6 +260,36 @@ def mentor_groups(plan: Plan, n: int) -> list[frozenset[str]]:
         groups[i].add(mid)
         load[i] += k * k
     return [frozenset(g) for g in groups if g]
+
+
+PART_CHILDREN = 2  # forked children that make a plan's visit schedule, half the mentors each
+
+
+def start_parts(make: Callable[[Plan, frozenset[str] | None], ScheduledPart],
+                plan: Plan) -> list:
+    """The visit schedule of ``plan`` started in forked children, half of the mentors each
+    (``make(plan, mentors)``, e.g. :func:`schedule_part` with the roster), while the caller
+    goes on (the loans, the explanations); where no child can run, the whole schedule is
+    made when :func:`collect_parts` asks for it. Only ``plan.plan_date`` and the pairs in
+    ``plan.assignments`` are read."""
+    groups = mentor_groups(plan, PART_CHILDREN) if forked.available() else [None]
+    return [forked.start(functools.partial(make, plan, group)) for group in groups]
+
+
+def collect_parts(plan: Plan, jobs: list) -> None:
+    """Wait for the parts :func:`start_parts` started and set them on ``plan``
+    (:func:`apply_parts`); a failure stops the other children."""
+    try:
+        parts = [job.result() for job in jobs]
+    except BaseException:
+        cancel_parts(jobs)
+        raise
+    apply_parts(plan, parts)
+
+
+def cancel_parts(jobs: list) -> None:
+    for job in jobs:
+        job.cancel()
 
 
 def schedule_visits(roster: Roster, plan: Plan,

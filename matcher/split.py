@@ -35,7 +35,6 @@ processes). Workers of a remote Dask cluster need this package installed.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import multiprocessing as mp
 import os
 import time
@@ -57,7 +56,7 @@ from matcher.geo import chord_for_km, unit_xyz
 from matcher.loans import allocate_loans
 from matcher.plan import Plan, PreviousPlan, Tier, as_previous
 from matcher.rules import people_arrays
-from matcher.schedule import ScheduledPart, apply_parts, mentor_groups
+from matcher.schedule import ScheduledPart, cancel_parts, collect_parts, start_parts
 from matcher.solve import follow_up_finished, solve
 from matcher.text import fold
 
@@ -65,7 +64,6 @@ EXECUTORS = ("local", "dask", "serial")
 PART_RETURNEES = 10000  # aim for parts about this big when the roster is larger
 TIER_ORDER = ("M1", "M2", "M3", "M4", "M5", "J1", "J2", "J3", "J4", "J5")
 KM_TIERS = ("M5", "J5")
-SCHEDULE_CHILDREN = 2  # forked children that make the merged plan's visit schedule
 
 
 @dataclass
@@ -521,10 +519,7 @@ def merge_plans(roster: Roster, plans: Sequence[Plan],
         merged.changes = _merge_changes(roster, plans, previous)
     # a capital pool may span regions: loans are allocated on the whole roster (its people
     # under follow-up)
-    jobs = []
-    if schedule is not None:
-        groups = mentor_groups(merged, SCHEDULE_CHILDREN) if forked.available() else [None]
-        jobs = [forked.start(functools.partial(schedule, merged, group)) for group in groups]
+    jobs = start_parts(schedule, merged) if schedule is not None else []
     finished = follow_up_finished(roster)
     active = dataclasses.replace(roster, returnees=tuple(
         r for r in roster.returnees if r.id not in finished)) if finished else roster
@@ -532,19 +527,12 @@ def merge_plans(roster: Roster, plans: Sequence[Plan],
         loans = allocate_loans(active, merged.assignments,
                                previous.granted if previous is not None else None)
     except BaseException:
-        for job in jobs:
-            job.cancel()
+        cancel_parts(jobs)
         raise
     merged.tiers.update(loans.tiers)
     merged.loans, merged.employer_loans = loans.decisions, loans.employer_loans
     if jobs:
-        try:
-            parts = [job.result() for job in jobs]
-        except BaseException:
-            for job in jobs:
-                job.cancel()
-            raise
-        apply_parts(merged, parts)
+        collect_parts(merged, jobs)
     return merged
 
 
