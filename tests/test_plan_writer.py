@@ -692,3 +692,22 @@ def test_libreoffice_converts_sample_plan(tmp_path):
     path = tmp_path / "sample-plan.xlsx"
     write_plan_workbook(solve(r), r, path)
     _soffice_pdf(path, tmp_path)
+
+
+def test_illegal_characters_are_openpyxls_and_the_writer_needs_no_openpyxl():
+    """The plan workbook refuses the same control characters openpyxl does, without
+    importing openpyxl (a city plan's start-up)."""
+    import subprocess
+    import sys
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as OPENPYXL
+
+    from matcher.io.sheet_model import ILLEGAL_CHARACTERS_RE
+
+    assert ILLEGAL_CHARACTERS_RE.pattern == OPENPYXL.pattern
+    assert ILLEGAL_CHARACTERS_RE.flags == OPENPYXL.flags
+    code = ("import sys, matcher.planner, matcher.check, matcher.io.plan_writer\n"
+            "print(any(m.split('.')[0] == 'openpyxl' for m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    assert out.strip() == "False"

@@ -12,8 +12,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from matcher import catalog
 from matcher.availability import SLOT_HOURS
 from matcher.domain import SETTINGS_BY_NAME, Roster, choice_label
@@ -26,6 +24,7 @@ from matcher.io.sheet_model import (
     _V,
     DATE_FORMAT,
     HOURS_FORMAT,
+    ILLEGAL_CHARACTERS_RE,
     KM_FORMAT,
     PERCENT_FORMAT,
     _Col,

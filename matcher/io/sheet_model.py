@@ -9,10 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from matcher.domain import Roster
 from matcher.io.plan_text import _t
+
+# the control characters a spreadsheet cell may not hold: openpyxl's own pattern
+# (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE, a test keeps them equal), here so that the
+# plan workbook, written by matcher.io.xlsx, does without importing openpyxl (0.06 s of
+# a city plan's start-up)
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 DATE_FORMAT = "DD/MM/YYYY"
 KM_FORMAT = "0.0"
