@@ -29,4 +29,7 @@ def _finish(code: object) -> None:
 
 
 if __name__ == "__main__":
+    import cli.base
+
+    cli.base.WHOLE_PROCESS = True
     _finish(main())

@@ -29,6 +29,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 DEFAULT_LANG = "vi"  # matcher.catalog.DEFAULT_LANG, without importing the library here
+# True when a command is the whole process (run.py), not called inside another program
+# (the tests, a script): a command may then tune the process for its own run
+WHOLE_PROCESS = False
 
 
 def add_lang(p: argparse.ArgumentParser, what: str = "messages") -> None:

@@ -144,3 +144,25 @@ def test_summary_plurals_and_numbers_follow_the_language():
     assert "mức tốt nhất có thể đạt: 4" in vi
     plan.assignments.append(Assignment("R2", None))
     assert "Plan for 2 returnees," in summary_lines(plan, "en")[0]
+
+
+def test_the_collector_is_tuned_only_for_a_small_roster_in_its_own_process(tmp_path,
+                                                                            monkeypatch):
+    """`run.py plan` on a small roster sets the cyclic collector aside (a city plan's 4 %);
+    never when the command runs inside another program (these tests) nor for a roster
+    planned by regions, whose peak memory bounds it."""
+    import cli.base
+    import cli.plan
+    import matcher.planner
+
+    calls = []
+    monkeypatch.setattr(cli.plan, "_collect_less", lambda: calls.append(1))
+    out = tmp_path / "plan.json"
+    assert main(["plan", str(SAMPLE), "--json", str(out), "--quiet"]) == 0
+    assert calls == []  # inside the tests' process: untouched
+    monkeypatch.setattr(cli.base, "WHOLE_PROCESS", True)
+    assert main(["plan", str(SAMPLE), "--json", str(out), "--quiet"]) == 0
+    assert calls == [1]
+    monkeypatch.setattr(matcher.planner, "REGIONS_LIKELY_BYTES", 1)  # "a large roster"
+    assert main(["plan", str(SAMPLE), "--json", str(out), "--quiet"]) == 0
+    assert calls == [1]
