@@ -25,6 +25,7 @@ import ast
 import contextlib
 import ctypes
 import functools
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -80,6 +81,23 @@ def _is_main_test(test: ast.expr) -> bool:
             and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
 
 
+@contextlib.contextmanager
+def frozen_for_fork():
+    """Fork inside this: the caller's objects are set aside from the cyclic garbage
+    collector while the child is made, so the child's collector never walks them — it
+    would write into every object's header and so copy every page the child shares with
+    its parent (a national plan's schedule and workbook children), and spend its time
+    on objects it only reads. The caller's collector gets them back at once (unless
+    the caller had set objects aside itself: then they all stay aside)."""
+    had = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not had:
+            gc.unfreeze()
+
+
 class _Inline:
     def __init__(self, fn: Callable[[], Any]) -> None:
         self.fn = fn
@@ -96,7 +114,8 @@ class _Child:
         ctx = mp.get_context("fork")
         self.recv, send = ctx.Pipe(duplex=False)
         self.proc = ctx.Process(target=_child_main, args=(fn, send), daemon=True)
-        self.proc.start()
+        with frozen_for_fork():
+            self.proc.start()
         send.close()
 
     def result(self) -> Any:

@@ -335,8 +335,9 @@ def _run_local(parts: list[Roster], workers: int, time_limit: float | None,
         if fork:
             _PARTS, _WHOLE, _PREVIOUS = parts, whole, prevs
             try:
-                futures = {i: pool.submit(_solve_inherited, i, time_limit, big[i])
-                           for i in order}
+                with forked.frozen_for_fork():  # the workers are forked as they are
+                    futures = {i: pool.submit(_solve_inherited, i, time_limit, big[i])
+                               for i in order}
                 return [futures[i].result() for i in range(len(parts))]
             finally:
                 _PARTS = _WHOLE = _PREVIOUS = None
