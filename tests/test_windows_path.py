@@ -228,6 +228,21 @@ def test_web_worker_as_on_windows_gives_the_same_plan(tmp_path, monkeypatch):
         {k: (t["value"], t["optimal"]) for k, t in posix["tiers"].items()}
 
 
+@pytest.mark.skipif(not SAMPLE.exists(), reason="no bundled sample roster")
+def test_the_web_worker_plans_as_the_command_line_does(tmp_path, monkeypatch):
+    """One planning path (issue 20): the web worker's plan of the sample roster has the
+    tiers — values, bounds, proofs — and the pairs, visits and loans of `run.py plan`."""
+    from cli.main import main
+
+    web_plan, _ = _web_run(tmp_path, "web.planner", monkeypatch)
+    out = tmp_path / "cli.json"
+    assert main(["plan", str(SAMPLE), "--json", str(out), "--quiet"]) == 0
+    cli_plan = json.loads(out.read_text(encoding="utf-8"))
+    assert web_plan["tiers"] == cli_plan["tiers"]
+    for key in ("assignments", "visits", "unscheduled", "loans", "unassigned"):
+        assert web_plan[key] == cli_plan[key], key
+
+
 # ------------------------------------------------------------------ the README
 
 def _readme() -> str:
