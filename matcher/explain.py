@@ -15,7 +15,7 @@ import numpy as np
 
 from matcher import catalog
 from matcher.blockers import because, day, forbid_rows, offense
-from matcher.geo import PointIndex, haversine_km, unit_xyz
+from matcher.geo import PointIndex, haversine_km
 from matcher.plan import CapacityGap, Plan, Unassigned
 from matcher.rules import pair_hours
 from matcher.text import Bi, fold, join_bi, vi_of
@@ -37,19 +37,10 @@ def _mentor_index(ctx: Context) -> PointIndex:
     return ctx.cached("mindex", lambda: PointIndex(ctx.people.m_lat, ctx.people.m_lon))
 
 
-NEAREST_BRUTE_MAX = 20_000  # points; more: the 16 nearest from the KD-tree
-
-
 def _nearest(index: PointIndex, lat: float, lon: float) -> tuple[int, float]:
     """The nearest point and its distance; among equally near points the first one, so
     that the answer does not depend on the tree (or on how a roster was split)."""
-    if len(index.lat) <= NEAREST_BRUTE_MAX:  # every distance: no KD-tree (nor scipy)
-        cand = np.arange(len(index.lat))
-    else:
-        _, cand = index.tree.query(unit_xyz(np.array([lat]), np.array([lon])),
-                                   k=min(16, len(index.lat)))
-        cand = np.atleast_1d(cand).ravel()
-        cand = cand[cand < len(index.lat)]
+    cand = index.near_candidates(lat, lon)
     dist = haversine_km(lat, lon, index.lat[cand], index.lon[cand])
     d, j = min(zip(np.round(dist, 6).tolist(), cand.tolist()))
     return int(j), float(d)

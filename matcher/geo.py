@@ -54,6 +54,17 @@ class PointIndex:
             self._tree = cKDTree(self.xyz)
         return self._tree
 
+    def near_candidates(self, lat: float, lon: float, k: int = 16) -> np.ndarray:
+        """Indices of points among which the nearest to (lat, lon) lies: every point when
+        they are few enough to compute every distance, else the ``k`` nearest from the
+        KD-tree."""
+        if len(self.lat) <= BRUTE_MAX_POINTS:
+            return np.arange(len(self.lat))
+        _, cand = self.tree.query(unit_xyz(np.array([lat]), np.array([lon])),
+                                  k=min(k, len(self.lat)))
+        cand = np.atleast_1d(cand).ravel()
+        return cand[cand < len(self.lat)]
+
     def pairs_within(self, lat: np.ndarray, lon: np.ndarray, km: float,
                      chunk: int = 50000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All (query index, point index, km) with distance <= km, ordered by query, then

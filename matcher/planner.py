@@ -22,7 +22,7 @@ from matcher import forked
 from matcher.domain import Roster
 from matcher.plan import Plan, PreviousPlan, as_previous
 from matcher.review import review_visits
-from matcher.schedule import ScheduledPart, previous_visits_from, schedule_part
+from matcher.schedule import previous_visits_from, schedule_part
 from matcher.solve import solve
 
 Progress = Callable[[float, str], None]
@@ -99,15 +99,6 @@ def _write_workbook(plan: Plan, roster: Roster, path: Path, lang: str) -> None:
     write_plan_workbook(plan, roster, path, lang=lang)
 
 
-def _scheduled(roster: Roster, plan: Plan, mentors: frozenset[str] | None, *,
-               last: dict | None) -> ScheduledPart:
-    """The visit schedule of ``mentors``' pairs in ``plan`` (made by the merge in forked
-    children, two at once, while it allocates the loans). It reports no progress: a front
-    end's callback may hold locks of other threads (the web worker's ticking bar), which
-    a forked child must never wait for."""
-    return schedule_part(roster, plan, last, mentors)
-
-
 def plan_roster(roster: Roster, *, previous: Plan | PreviousPlan | None = None,
                 scheduler: str | None = None, progress: Progress | None = None,
                 time_limit: float | None = None, schedule: bool = True,
@@ -127,7 +118,7 @@ def plan_roster(roster: Roster, *, previous: Plan | PreviousPlan | None = None,
     plan = solve_split(roster, executor="dask" if scheduler else "local",
                        scheduler=scheduler, workers=workers, time_limit=time_limit,
                        previous=prev, progress=say,
-                       schedule=functools.partial(_scheduled, roster, last=last)
+                       schedule=functools.partial(schedule_part, roster, previous_visits=last)
                        if schedule else None)
     if prev is not None:
         plan.visit_review = review_visits(prev, roster.settings.plan_date)

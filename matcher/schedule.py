@@ -268,7 +268,7 @@ PART_CHILDREN = 2  # forked children that make a plan's visit schedule, half the
 def start_parts(make: Callable[[Plan, frozenset[str] | None], ScheduledPart],
                 plan: Plan) -> list:
     """The visit schedule of ``plan`` started in forked children, half of the mentors each
-    (``make(plan, mentors)``, e.g. :func:`schedule_part` with the roster), while the caller
+    (``make(plan, mentors)``: :func:`schedule_part` given the roster), while the caller
     goes on (the loans, the explanations); where no child can run, the whole schedule is
     made when :func:`collect_parts` asks for it. Only ``plan.plan_date`` and the pairs in
     ``plan.assignments`` are read."""
@@ -298,13 +298,16 @@ def schedule_visits(roster: Roster, plan: Plan,
 
     ``previous_visits`` maps (mentor_id, returnee_id) to the last visit date of a kept
     pair in the previous plan."""
-    apply_parts(plan, [schedule_part(roster, plan, previous_visits)])
+    apply_parts(plan, [schedule_part(roster, plan, previous_visits=previous_visits)])
 
 
-def schedule_part(roster: Roster, plan: Plan, previous_visits: PreviousVisits | None = None,
-                  mentors: frozenset[str] | None = None) -> ScheduledPart:
+def schedule_part(roster: Roster, plan: Plan, mentors: frozenset[str] | None = None, *,
+                  previous_visits: PreviousVisits | None = None) -> ScheduledPart:
     """The visit schedule of the pairs of ``mentors`` (every mentor when None); ``plan`` is
-    not changed. Parts of disjoint mentor sets may be made in parallel processes."""
+    not changed. Parts of disjoint mentor sets may be made in parallel processes
+    (:func:`start_parts`). It reports no progress: a front end's callback may hold locks
+    of other threads (the web worker's ticking bar), which a forked child must never
+    wait for."""
     s = roster.settings
     last = 7 * s.horizon_weeks - 1
     warnings: list[tuple[tuple[int, ...], Bi]] = []

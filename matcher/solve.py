@@ -202,7 +202,8 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
     plan.warnings_vi = [getattr(x, "vi", str(x)) for x in ctx.notes]
     # the visit schedule (it reads only the pairs) in forked children beside the loans
     # and the explanations (city: 0.25 s beside 0.1 s)
-    jobs = start_parts(functools.partial(_schedule_part, roster, previous_visits or None),
+    jobs = start_parts(functools.partial(schedule_part, roster,
+                                         previous_visits=previous_visits or None),
                        plan) if schedule else []
     try:
         _loans_and_reasons(ctx, plan, tiers, timings, t1, loans=loans, granted=granted)
@@ -220,11 +221,6 @@ def finish_plan(ctx: Context, ms: MentorSolution, ps: PlacementSolution, *, t0: 
     plan.timings = {k: round(v, 4) for k, v in timings.items()}
     say(1.0, "done")
     return plan
-
-
-def _schedule_part(roster: Roster, previous_visits: dict | None, plan: Plan,
-                   mentors: frozenset[str] | None):
-    return schedule_part(roster, plan, previous_visits, mentors)
 
 
 def _loans_and_reasons(ctx: Context, plan: Plan, tiers: dict[str, Tier],

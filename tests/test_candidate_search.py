@@ -73,3 +73,20 @@ def test_a_city_plan_imports_no_scipy(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=300).stdout
     assert out.strip() == "[]", out
+
+
+def test_the_nearest_point_is_the_same_with_or_without_the_tree(monkeypatch):
+    """A returnee with no mentor in reach is told the nearest one: among every point when
+    they are few, among the KD-tree's 16 nearest when they are many — the same point."""
+    rng = np.random.default_rng(11)
+    lat, lon = rng.uniform(19.3, 20.6, 4000), rng.uniform(104.4, 106.1, 4000)
+    index = geo.PointIndex(lat, lon)
+    queries = list(zip(rng.uniform(19.0, 21.0, 50), rng.uniform(104.0, 106.5, 50)))
+    every = [index.near_candidates(a, b) for a, b in queries]
+    assert all(len(c) == 4000 for c in every)
+    monkeypatch.setattr(geo, "BRUTE_MAX_POINTS", 100)
+    tree = [index.near_candidates(a, b) for a, b in queries]
+    assert all(len(c) == 16 for c in tree)
+    for (a, b), c1, c2 in zip(queries, every, tree):
+        d1, d2 = geo.haversine_km(a, b, lat[c1], lon[c1]), geo.haversine_km(a, b, lat[c2], lon[c2])
+        assert c1[np.argmin(d1)] == c2[np.argmin(d2)]

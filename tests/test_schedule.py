@@ -652,7 +652,7 @@ def test_schedule_in_parts_is_the_whole_schedule(monkeypatch):
         assert frozenset().union(*groups) == {a.mentor_id for a in plan.assignments
                                                if a.mentor_id}
         parts = Plan.from_json(plan.to_json())
-        sched.apply_parts(parts, [sched.schedule_part(city, parts, None, g)
+        sched.apply_parts(parts, [sched.schedule_part(city, parts, g)
                                   for g in reversed(groups)])
         assert parts.visits == whole.visits
         assert parts.unscheduled == whole.unscheduled

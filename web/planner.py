@@ -177,9 +177,10 @@ def _index(roster: Any) -> dict[str, dict[str, dict[str, Any]]]:
     }
 
 
-def load_previous(path: Path, roster: Any) -> Any:
+def load_previous(path: Path, roster: Any = None) -> Any:
     """The earlier run's plan (its ``plan.json``, or a plan workbook with hand-filled
-    ``confirmed``/``hired`` columns) as the library's previous plan for ``roster``."""
+    ``confirmed``/``hired`` columns) as the library's previous plan for ``roster`` (None:
+    not yet bound to a roster, :func:`matcher.io.plan_reader.bind_previous`)."""
     from matcher.io.plan_reader import load_previous as library_load_previous
 
     return library_load_previous(Path(path), roster)
@@ -204,9 +205,7 @@ def run_plan(paths: list[Path], out_dir: Path, previous_json_path: Path | None,
             or regions_likely(paths))
     previous = None
     if previous_json_path is not None:  # read while the roster still is (issue 20)
-        from matcher.io.plan_reader import load_previous as read_previous
-
-        previous = read_previous(Path(previous_json_path))
+        previous = load_previous(Path(previous_json_path))
     roster = reading.result()
     # a rerun's merged workbook: the plan's Input warnings name the coordinator's own
     # files and rows, as the validation page does
